@@ -1,0 +1,56 @@
+/* The n x n coupling system of the ADMM u-step.
+ *
+ * For a pattern set with 0/1 matrix Dmat (n x P, all ranks' patterns) and a
+ * replicated n x k matrix Z, let
+ *
+ *     K = (Z Z^T) o (Dmat Dmat^T)        (o: element-wise product)
+ *
+ * i.e. K = sum_i D_i Z Z^T D_i. The cone splitting uses Z = X; the slack
+ * splitting uses Z = X A^{-1/2} with A = I + X^T X. CvxGram solves
+ * (sigma I + tau K) x = b for any sigma > 0, tau >= 0 after one setup, on one
+ * of three paths:
+ *   - replicated: K built and eigendecomposed with LAPACK on every rank;
+ *   - scalapack:  K built on a 2-D block-cyclic grid of the communicator and
+ *                 eigendecomposed with ScaLAPACK (large n);
+ *   - cg:         K applied matrix-free through the patterns inside a PETSc
+ *                 KSP (n too large for a dense n x n matrix).
+ */
+#ifndef CVXNN_CONVEX_GRAM_H
+#define CVXNN_CONVEX_GRAM_H
+
+#include "arrangements/arrangements.h"
+
+typedef enum { CVX_GRAM_AUTO, CVX_GRAM_REPLICATED, CVX_GRAM_SCALAPACK, CVX_GRAM_CG } CvxGramPath;
+
+typedef struct {
+  CvxGramPath path;
+  PetscInt    replicated_max_n; /* auto: replicated up to this n, then scalapack */
+  PetscInt    block_size;       /* scalapack block size */
+  double      cg_rtol;          /* cg: relative residual tolerance */
+  PetscInt    cg_max_it;        /* cg: iteration cap */
+} CvxGramOptions;
+
+typedef struct _p_CvxGram *CvxGram;
+
+/* Sets the defaults (auto, 4000, 64, 1e-12, 1000). Not collective. */
+PetscErrorCode CvxGramOptionsSetDefaults(CvxGramOptions *opt);
+
+/* Builds the system for Z (n x k, column-major, identical on every rank) and
+ * the pattern set (distributed over comm = set->comm). Collective. */
+PetscErrorCode CvxGramCreate(const CvxArrangementSet *set, PetscInt k, const double *Z, const CvxGramOptions *opt,
+                             CvxGram *gram);
+
+/* x = (sigma I + tau K)^{-1} b; b and x have length n and are identical on
+ * every rank (x may alias b). Collective. */
+PetscErrorCode CvxGramSolve(CvxGram gram, double sigma, double tau, const double *b, double *x);
+
+/* y = K x (replicated vectors of length n). Collective. */
+PetscErrorCode CvxGramApply(CvxGram gram, const double *x, double *y);
+
+/* The path actually used (auto resolved). Not collective. */
+PetscErrorCode CvxGramGetPath(CvxGram gram, CvxGramPath *path);
+
+/* Frees everything. Collective. */
+PetscErrorCode CvxGramDestroy(CvxGram *gram);
+
+#endif
