@@ -11,6 +11,21 @@
  *   replicated: n^2 (Q) + the dsyevd workspace 1 + 6n + 2n^2 during setup
  *               (3 n^2 in all: 384 MB at n = 4000), one unpacked chunk of
  *               at most GRAM_CHUNK_BYTES, and O(n) afterwards besides Q.
+ *   scalapack:  all P packed patterns, P * n / 8 bytes (allgathered so each
+ *               rank can form its own blocks of C: 4 MB for P = 8000,
+ *               n = 4000); the local blocks of K and Q, 2 * n^2 / ranks,
+ *               plus the pdsyevd workspace (about 2 n^2 / ranks + O(n))
+ *               during setup; afterwards n^2 / ranks (Q) + O(n).
+ *   cg:         the local packed patterns (Pl * n / 8 bytes), a copy of Z
+ *               (n k), and two unpacked chunks of n x c and k x c doubles
+ *               with c = min(Pl, GRAM_CHUNK_BYTES / (8 n)): O(n c), never
+ *               n^2. Each product with K costs 4 n k Pl flops per rank and
+ *               one sum of an n-vector over the ranks.
+ *
+ * Every rank ends a Solve with bit-identical x: the dense paths replicate
+ * results whose entries each have a single owner (the sum with zeros is
+ * exact), and the cg path sums its products on one rank and broadcasts them,
+ * so every rank runs the same CG iteration on the same numbers.
  */
 #include "convex/gram.h"
 
@@ -20,6 +35,31 @@
 
 #include "core/error.h"
 #include "core/lapack.h"
+
+#include <petscksp.h>
+
+/* BLACS and ScaLAPACK have no C header: the routines used here. Fortran
+ * routines take every argument by pointer; character arguments carry a
+ * hidden length, passed last. */
+int  Csys2blacs_handle(MPI_Comm comm);
+void Cfree_blacs_system_handle(int handle);
+void Cblacs_gridinit(int *context, const char *order, int nprow, int npcol);
+void Cblacs_gridinfo(int context, int *nprow, int *npcol, int *myrow, int *mycol);
+void Cblacs_gridexit(int context);
+void Cblacs_exit(int notdone);
+int  numroc_(const int *n, const int *nb, const int *iproc, const int *isrcproc, const int *nprocs);
+void descinit_(int *desc, const int *m, const int *n, const int *mb, const int *nb, const int *irsrc,
+               const int *icsrc, const int *ictxt, const int *lld, int *info);
+void pdsyevd_(const char *jobz, const char *uplo, const int *n, double *a, const int *ia, const int *ja,
+              const int *desca, double *w, double *z, const int *iz, const int *jz, const int *descz, double *work,
+              const int *lwork, int *iwork, const int *liwork, int *info, size_t jobz_len, size_t uplo_len);
+void pdgemv_(const char *trans, const int *m, const int *n, const double *alpha, const double *a, const int *ia,
+             const int *ja, const int *desca, const double *x, const int *ix, const int *jx, const int *descx,
+             const int *incx, const double *beta, double *y, const int *iy, const int *jy, const int *descy,
+             const int *incy, size_t trans_len);
+
+/* Set once a BLACS grid has been created on this rank (for Cblacs_exit). */
+static PetscBool gram_blacs_used = PETSC_FALSE;
 
 /* Largest unpacked 0/1 pattern block held at once. */
 #define GRAM_CHUNK_BYTES ((size_t)32 << 20)
@@ -39,6 +79,28 @@ struct _p_CvxGram {
 
   /* replicated */
   double *Q; /* n x n eigenvectors */
+
+  /* scalapack */
+  PetscBool grid;                /* a BLACS grid is held */
+  int       blacs_handle, ctxt;  /* system handle of comm, grid context */
+  int       nprow, npcol, myrow, mycol, nb, mloc, nloc;
+  int       descQ[9], descv[9];  /* n x n matrix; n x 1 vector in process column 0 */
+  PetscInt *rows, *cols;         /* global indices of the local rows / columns */
+  double   *Qloc;                /* local block of the eigenvectors, mloc x nloc */
+  double   *vb, *vt, *vx;        /* local pieces of n x 1 vectors, max(1, mloc) */
+
+  /* cg */
+  uint64_t *bits;      /* local patterns (copy) */
+  PetscInt  Pl, words; /* local pattern count, words per pattern */
+  PetscInt  chunk;     /* patterns per unpacked chunk */
+  double   *Z;         /* n x k (copy) */
+  double   *M, *W;     /* chunk buffers: n x chunk, k x chunk */
+  double   *diagK;     /* diagonal of K */
+  double   *ysum;      /* length n, local partial products */
+  double    sigma, tau; /* the operator sigma I + tau K of the KSP */
+  Mat       A;
+  KSP       ksp;
+  Vec       xv, bv;
 };
 
 PetscErrorCode CvxGramOptionsSetDefaults(CvxGramOptions *opt)
@@ -210,6 +272,336 @@ static void GramReplicatedProduct(CvxGram g, double sigma, double tau, PetscBool
   cblas_dgemv(CblasColMajor, CblasNoTrans, n, n, 1.0, g->Q, n, g->t, 1, 0.0, x, 1);
 }
 
+/* ----------------------------------------------------------------- scalapack */
+
+/* Global index of local row (or column) l of a block-cyclic distribution
+ * with block nb over np processes, this process at coordinate p, source 0. */
+static PetscInt GramGlobalIndex(int l, int nb, int p, int np)
+{
+  return ((PetscInt)(l / nb) * np + p) * nb + l % nb;
+}
+
+/* All ranks' packed patterns, in global order, on every rank. */
+static PetscErrorCode GramAllgatherPatterns(CvxGram g, const CvxArrangementSet *set, uint64_t **all)
+{
+  int       *counts, *displs, local;
+  PetscInt64 total = 0;
+
+  PetscFunctionBeginUser;
+  PetscCheck((PetscInt64)set->P * set->words <= PETSC_MPI_INT_MAX, g->comm, CVX_ERR_INPUT,
+             "gram.c: scalapack path gathers all P * words = %lld pattern words, more than an MPI count allows "
+             "(use cg)",
+             (long long)((PetscInt64)set->P * set->words));
+  PetscCall(PetscMalloc2(g->size, &counts, g->size, &displs));
+  local = (int)((set->rend - set->rstart) * set->words);
+  PetscCallMPI(MPI_Allgather(&local, 1, MPI_INT, counts, 1, MPI_INT, g->comm));
+  for (int r = 0; r < g->size; r++) {
+    displs[r] = (int)total;
+    total += counts[r];
+  }
+  PetscCheck(total == (PetscInt64)set->P * set->words, g->comm, CVX_ERR_INPUT,
+             "gram.c: the ranks' pattern ranges hold %lld words, P * words = %lld", (long long)total,
+             (long long)((PetscInt64)set->P * set->words));
+  PetscCall(PetscMalloc1((size_t)total + 1, all));
+  PetscCallMPI(MPI_Allgatherv(set->bits, local, MPI_UINT64_T, *all, counts, displs, MPI_UINT64_T, g->comm));
+  PetscCall(PetscFree2(counts, displs));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode GramCreateScalapack(CvxGram g, const CvxArrangementSet *set, const double *Z)
+{
+  int       n = (int)g->n, k = (int)g->k, izero = 0, ione = 1, info = 0, lld, lwork = -1, liwork = -1, iq = 0;
+  int       nprow;
+  double    wq = 0, *Cl, *Zr, *Zc, *Dr, *Dc, *work;
+  int      *iwork;
+  uint64_t *all;
+
+  PetscFunctionBeginUser;
+  /* Grid as square as possible: nprow the largest divisor <= sqrt(size). */
+  nprow = (int)floor(sqrt((double)g->size));
+  while (nprow > 1 && g->size % nprow) nprow--;
+  if (nprow < 1) nprow = 1;
+  g->blacs_handle = Csys2blacs_handle(g->comm);
+  g->ctxt         = g->blacs_handle;
+  Cblacs_gridinit(&g->ctxt, "Row", nprow, g->size / nprow);
+  g->grid         = PETSC_TRUE;
+  gram_blacs_used = PETSC_TRUE;
+  Cblacs_gridinfo(g->ctxt, &g->nprow, &g->npcol, &g->myrow, &g->mycol);
+  PetscCheck(g->myrow >= 0 && g->mycol >= 0 && g->nprow * g->npcol == g->size, PETSC_COMM_SELF, PETSC_ERR_LIB,
+             "gram.c: BLACS grid %d x %d on %d ranks: this rank is not on it", g->nprow, g->npcol, (int)g->size);
+
+  g->nb   = (int)PetscMin(g->opt.block_size, (PetscInt)n);
+  g->mloc = numroc_(&n, &g->nb, &g->myrow, &izero, &g->nprow);
+  g->nloc = numroc_(&n, &g->nb, &g->mycol, &izero, &g->npcol);
+  lld     = g->mloc > 1 ? g->mloc : 1;
+  descinit_(g->descQ, &n, &n, &g->nb, &g->nb, &izero, &izero, &g->ctxt, &lld, &info);
+  CvxCheckInfo(PETSC_COMM_SELF, "descinit (matrix)", info);
+  descinit_(g->descv, &n, &ione, &g->nb, &ione, &izero, &izero, &g->ctxt, &lld, &info);
+  CvxCheckInfo(PETSC_COMM_SELF, "descinit (vector)", info);
+
+  size_t loc = (size_t)g->mloc * (size_t)g->nloc;
+  PetscCall(PetscMalloc2(g->mloc + 1, &g->rows, g->nloc + 1, &g->cols));
+  for (int l = 0; l < g->mloc; l++) g->rows[l] = GramGlobalIndex(l, g->nb, g->myrow, g->nprow);
+  for (int l = 0; l < g->nloc; l++) g->cols[l] = GramGlobalIndex(l, g->nb, g->mycol, g->npcol);
+  PetscCall(PetscCalloc3(lld, &g->vb, lld, &g->vt, lld, &g->vx));
+  PetscCall(PetscCalloc1(loc + 1, &Cl));
+  PetscCall(PetscCalloc1(loc + 1, &g->Qloc));
+
+  /* Local blocks of C = Dmat Dmat^T: rows and columns of the 0/1 panels. */
+  PetscCall(GramAllgatherPatterns(g, set, &all));
+  if (loc > 0 && set->P > 0) {
+    PetscInt chunk = GramChunkColumns(g->mloc + g->nloc, set->P);
+    PetscCall(PetscMalloc2((size_t)g->mloc * chunk, &Dr, (size_t)g->nloc * chunk, &Dc));
+    for (PetscInt j0 = 0; j0 < set->P; j0 += chunk) {
+      PetscInt        nc = PetscMin(chunk, set->P - j0);
+      const uint64_t *b  = all + (size_t)j0 * (size_t)set->words;
+      GramUnpack(b, set->words, nc, g->mloc, g->rows, Dr);
+      GramUnpack(b, set->words, nc, g->nloc, g->cols, Dc);
+      cblas_dgemm(CblasColMajor, CblasNoTrans, CblasTrans, g->mloc, g->nloc, (int)nc, 1.0, Dr, g->mloc, Dc, g->nloc,
+                  1.0, Cl, lld);
+    }
+    PetscCall(PetscFree2(Dr, Dc));
+  }
+  PetscCall(PetscFree(all));
+
+  /* K = (Z Z^T) o C on the local blocks; Z Z^T goes to Qloc for now. */
+  if (loc > 0) {
+    PetscCall(PetscMalloc2((size_t)g->mloc * k, &Zr, (size_t)g->nloc * k, &Zc));
+    for (int c = 0; c < k; c++) {
+      for (int l = 0; l < g->mloc; l++) Zr[l + (size_t)c * g->mloc] = Z[g->rows[l] + (size_t)c * n];
+      for (int l = 0; l < g->nloc; l++) Zc[l + (size_t)c * g->nloc] = Z[g->cols[l] + (size_t)c * n];
+    }
+    cblas_dgemm(CblasColMajor, CblasNoTrans, CblasTrans, g->mloc, g->nloc, k, 1.0, Zr, g->mloc, Zc, g->nloc, 0.0,
+                g->Qloc, lld);
+    for (size_t i = 0; i < loc; i++) Cl[i] *= g->Qloc[i];
+    PetscCall(PetscFree2(Zr, Zc));
+  }
+
+  pdsyevd_("V", "L", &n, Cl, &ione, &ione, g->descQ, g->lambda, g->Qloc, &ione, &ione, g->descQ, &wq, &lwork, &iq,
+           &liwork, &info, 1, 1);
+  CvxCheckInfo(PETSC_COMM_SELF, "pdsyevd (workspace query)", info);
+  PetscCheck(wq >= 1 && wq < (double)PETSC_MPI_INT_MAX, PETSC_COMM_SELF, PETSC_ERR_LIB,
+             "gram.c: pdsyevd asks for a workspace of %g doubles", wq);
+  lwork  = (int)wq;
+  liwork = iq > 1 ? iq : 1;
+  PetscCall(PetscMalloc2((size_t)lwork, &work, (size_t)liwork, &iwork));
+  pdsyevd_("V", "L", &n, Cl, &ione, &ione, g->descQ, g->lambda, g->Qloc, &ione, &ione, g->descQ, work, &lwork, iwork,
+           &liwork, &info, 1, 1);
+  CvxCheckInfo(PETSC_COMM_SELF, "pdsyevd", info);
+  PetscCall(PetscFree2(work, iwork));
+  PetscCall(PetscFree(Cl));
+  /* Every rank holds all eigenvalues; take rank 0's so they are identical. */
+  PetscCallMPI(MPI_Bcast(g->lambda, n, MPI_DOUBLE, 0, g->comm));
+  PetscFunctionReturn(0);
+}
+
+/* x = Q diag(s) Q^T b with s = 1 / (sigma + tau lambda) (inverse) or lambda,
+ * by two pdgemv; x replicated on every rank (x may alias b). Collective. */
+static PetscErrorCode GramScalapackProduct(CvxGram g, double sigma, double tau, PetscBool inverse, const double *b,
+                                           double *x)
+{
+  int    n = (int)g->n, ione = 1;
+  double one = 1, zero = 0;
+
+  PetscFunctionBeginUser;
+  if (g->mycol == 0)
+    for (int l = 0; l < g->mloc; l++) g->vb[l] = b[g->rows[l]];
+  pdgemv_("T", &n, &n, &one, g->Qloc, &ione, &ione, g->descQ, g->vb, &ione, &ione, g->descv, &ione, &zero, g->vt,
+          &ione, &ione, g->descv, &ione, 1);
+  if (g->mycol == 0) {
+    if (inverse)
+      for (int l = 0; l < g->mloc; l++) g->vt[l] /= sigma + tau * g->lambda[g->rows[l]];
+    else
+      for (int l = 0; l < g->mloc; l++) g->vt[l] *= g->lambda[g->rows[l]];
+  }
+  pdgemv_("N", &n, &n, &one, g->Qloc, &ione, &ione, g->descQ, g->vt, &ione, &ione, g->descv, &ione, &zero, g->vx,
+          &ione, &ione, g->descv, &ione, 1);
+  PetscCall(PetscArrayzero(g->t, g->n));
+  if (g->mycol == 0)
+    for (int l = 0; l < g->mloc; l++) g->t[g->rows[l]] = g->vx[l];
+  /* One owner per entry: the sum is exact and the same on every rank. */
+  PetscCallMPI(MPI_Allreduce(g->t, x, n, MPI_DOUBLE, MPI_SUM, g->comm));
+  PetscFunctionReturn(0);
+}
+
+/* ------------------------------------------------------------------------ cg */
+
+/* out = sum over ranks of in, bit-identical on every rank (summed on rank 0,
+ * then broadcast). Collective. */
+static PetscErrorCode GramSumIdentical(CvxGram g, const double *in, double *out)
+{
+  PetscFunctionBeginUser;
+  if (g->size == 1) {
+    if (out != in) PetscCall(PetscArraycpy(out, in, g->n));
+    PetscFunctionReturn(0);
+  }
+  PetscCallMPI(MPI_Reduce(in, out, (int)g->n, MPI_DOUBLE, MPI_SUM, 0, g->comm));
+  PetscCallMPI(MPI_Bcast(out, (int)g->n, MPI_DOUBLE, 0, g->comm));
+  PetscFunctionReturn(0);
+}
+
+/* y = K x through the patterns: for each chunk of local patterns,
+ * M = Dmat o x, W = Z^T M, V = Z W (into M), y += rowsum(Dmat o V); then the
+ * sum over ranks. Collective. */
+static PetscErrorCode GramCGApplyK(CvxGram g, const double *x, double *y)
+{
+  PetscInt n = g->n, k = g->k, words = g->words;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscArrayzero(g->ysum, n));
+  for (PetscInt j0 = 0; j0 < g->Pl; j0 += g->chunk) {
+    PetscInt nc = PetscMin(g->chunk, g->Pl - j0);
+    for (PetscInt j = 0; j < nc; j++) {
+      const uint64_t *p   = g->bits + (size_t)(j0 + j) * (size_t)words;
+      double         *col = g->M + (size_t)j * (size_t)n;
+      for (PetscInt i = 0; i < n; i++) col[i] = ((p[i / 64] >> (i % 64)) & 1u) ? x[i] : 0.0;
+    }
+    cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)k, (int)nc, (int)n, 1.0, g->Z, (int)n, g->M, (int)n,
+                0.0, g->W, (int)k);
+    cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)nc, (int)k, 1.0, g->Z, (int)n, g->W, (int)k,
+                0.0, g->M, (int)n);
+    for (PetscInt j = 0; j < nc; j++) {
+      const uint64_t *p   = g->bits + (size_t)(j0 + j) * (size_t)words;
+      const double   *col = g->M + (size_t)j * (size_t)n;
+      for (PetscInt i = 0; i < n; i++)
+        if ((p[i / 64] >> (i % 64)) & 1u) g->ysum[i] += col[i];
+    }
+  }
+  PetscCall(GramSumIdentical(g, g->ysum, y));
+  PetscFunctionReturn(0);
+}
+
+/* Shell operator y = sigma x + tau K x (the same on every rank). */
+static PetscErrorCode GramCGMult(Mat A, Vec xv, Vec yv)
+{
+  CvxGram            g;
+  const double      *x;
+  double            *y;
+
+  PetscFunctionBeginUser;
+  PetscCall(MatShellGetContext(A, &g));
+  PetscCall(VecGetArrayRead(xv, &x));
+  PetscCall(VecGetArray(yv, &y));
+  PetscCall(GramCGApplyK(g, x, y));
+  for (PetscInt i = 0; i < g->n; i++) y[i] = g->sigma * x[i] + g->tau * y[i];
+  PetscCall(VecRestoreArray(yv, &y));
+  PetscCall(VecRestoreArrayRead(xv, &x));
+  PetscFunctionReturn(0);
+}
+
+/* Diagonal of sigma I + tau K, for the Jacobi preconditioner. */
+static PetscErrorCode GramCGDiagonal(Mat A, Vec dv)
+{
+  CvxGram g;
+  double *d;
+
+  PetscFunctionBeginUser;
+  PetscCall(MatShellGetContext(A, &g));
+  PetscCall(VecGetArray(dv, &d));
+  for (PetscInt i = 0; i < g->n; i++) d[i] = g->sigma + g->tau * g->diagK[i];
+  PetscCall(VecRestoreArray(dv, &d));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode GramCreateCG(CvxGram g, const CvxArrangementSet *set, const double *Z)
+{
+  PetscInt n = g->n, k = g->k;
+  PC       pc;
+
+  PetscFunctionBeginUser;
+  g->Pl    = set->rend - set->rstart;
+  g->words = set->words;
+  g->chunk = GramChunkColumns(n, g->Pl);
+  PetscCall(PetscMalloc1((size_t)g->Pl * (size_t)g->words + 1, &g->bits));
+  if (g->Pl > 0) PetscCall(PetscArraycpy(g->bits, set->bits, (size_t)g->Pl * (size_t)g->words));
+  PetscCall(PetscMalloc1((size_t)n * (size_t)k, &g->Z));
+  PetscCall(PetscArraycpy(g->Z, Z, (size_t)n * (size_t)k));
+  PetscCall(PetscMalloc2((size_t)n * (size_t)g->chunk, &g->M, (size_t)k * (size_t)g->chunk, &g->W));
+  PetscCall(PetscMalloc2(n, &g->diagK, n, &g->ysum));
+
+  /* diag K_ii = ||z_i||^2 C_ii; the counts C_ii sum exactly. */
+  PetscCall(PetscArrayzero(g->ysum, n));
+  for (PetscInt j = 0; j < g->Pl; j++) {
+    const uint64_t *p = g->bits + (size_t)j * (size_t)g->words;
+    for (PetscInt i = 0; i < n; i++) g->ysum[i] += (double)((p[i / 64] >> (i % 64)) & 1u);
+  }
+  PetscCallMPI(MPI_Allreduce(g->ysum, g->diagK, (int)n, MPI_DOUBLE, MPI_SUM, g->comm));
+  for (PetscInt i = 0; i < n; i++) {
+    double zz = 0;
+    for (PetscInt c = 0; c < k; c++) zz += Z[i + c * n] * Z[i + c * n];
+    g->diagK[i] *= zz;
+  }
+
+  /* A sequential KSP on every rank; the products sum over the ranks inside
+   * the operator, so all ranks iterate identically. */
+  g->sigma = 1;
+  g->tau   = 0;
+  PetscCall(MatCreateShell(PETSC_COMM_SELF, n, n, n, n, g, &g->A));
+  PetscCall(MatShellSetOperation(g->A, MATOP_MULT, (void (*)(void))GramCGMult));
+  PetscCall(MatShellSetOperation(g->A, MATOP_GET_DIAGONAL, (void (*)(void))GramCGDiagonal));
+  PetscCall(MatSetOption(g->A, MAT_SYMMETRIC, PETSC_TRUE));
+  PetscCall(MatSetOption(g->A, MAT_SPD, PETSC_TRUE));
+  PetscCall(VecCreateSeq(PETSC_COMM_SELF, n, &g->xv));
+  PetscCall(VecDuplicate(g->xv, &g->bv));
+  PetscCall(VecSet(g->xv, 0.0));
+  PetscCall(KSPCreate(PETSC_COMM_SELF, &g->ksp));
+  PetscCall(KSPSetOptionsPrefix(g->ksp, "gram_"));
+  PetscCall(KSPSetType(g->ksp, KSPCG));
+  PetscCall(KSPSetOperators(g->ksp, g->A, g->A));
+  PetscCall(KSPGetPC(g->ksp, &pc));
+  PetscCall(PCSetType(pc, PCJACOBI));
+  PetscCall(KSPSetNormType(g->ksp, KSP_NORM_UNPRECONDITIONED));
+  PetscCall(KSPSetTolerances(g->ksp, g->opt.cg_rtol, 0.0, PETSC_DEFAULT, (PetscInt)g->opt.cg_max_it));
+  /* Warm start: each solve starts from the previous solution. */
+  PetscCall(KSPSetInitialGuessNonzero(g->ksp, PETSC_TRUE));
+  PetscCall(KSPSetFromOptions(g->ksp));
+  PetscFunctionReturn(0);
+}
+
+/* Solves with CG; a solve that does not reach cg_rtol within cg_max_it
+ * iterations (or breaks down) raises PETSC_ERR_NOT_CONVERGED on every rank. */
+static PetscErrorCode GramCGSolve(CvxGram g, double sigma, double tau, const double *b, double *x)
+{
+  double            *a, bnorm = 0;
+  KSPConvergedReason reason;
+  PetscInt           its;
+  PetscReal          rnorm;
+
+  PetscFunctionBeginUser;
+  for (PetscInt i = 0; i < g->n; i++) bnorm += b[i] * b[i];
+  if (tau == 0 || bnorm == 0) { /* nothing to iterate on */
+    for (PetscInt i = 0; i < g->n; i++) x[i] = b[i] / sigma;
+    PetscFunctionReturn(0);
+  }
+  if (sigma != g->sigma || tau != g->tau) {
+    g->sigma = sigma;
+    g->tau   = tau;
+    /* The operator changed: assembling bumps its state, so the Jacobi
+     * preconditioner is rebuilt at the next KSPSolve. */
+    PetscCall(MatAssemblyBegin(g->A, MAT_FINAL_ASSEMBLY));
+    PetscCall(MatAssemblyEnd(g->A, MAT_FINAL_ASSEMBLY));
+  }
+  PetscCall(VecGetArray(g->bv, &a));
+  PetscCall(PetscArraycpy(a, b, g->n));
+  PetscCall(VecRestoreArray(g->bv, &a));
+  PetscCall(KSPSolve(g->ksp, g->bv, g->xv));
+  PetscCall(KSPGetConvergedReason(g->ksp, &reason));
+  PetscCall(KSPGetIterationNumber(g->ksp, &its));
+  PetscCall(KSPGetResidualNorm(g->ksp, &rnorm));
+  if (reason < 0) {
+    PetscCall(VecSet(g->xv, 0.0)); /* do not warm-start from a failed solve */
+    SETERRQ(g->comm, PETSC_ERR_NOT_CONVERGED,
+            "gram.c: CG on (sigma I + tau K), sigma = %g, tau = %g, did not converge: %s after %d iterations, "
+            "residual %g, ||b|| %g, cg_rtol %g, cg_max_it %d",
+            sigma, tau, KSPConvergedReasons[reason], (int)its, (double)rnorm, sqrt(bnorm), g->opt.cg_rtol,
+            (int)g->opt.cg_max_it);
+  }
+  PetscCall(VecGetArray(g->xv, &a));
+  PetscCall(PetscArraycpy(x, a, g->n));
+  PetscCall(VecRestoreArray(g->xv, &a));
+  PetscFunctionReturn(0);
+}
+
 /* ------------------------------------------------------------------ public */
 
 /* Builds the system for Z (n x k) and the distributed pattern set; see gram.h.
@@ -239,7 +631,12 @@ PetscErrorCode CvxGramCreate(const CvxArrangementSet *set, PetscInt k, const dou
     PetscCall(PetscMalloc1((size_t)g->n, &g->lambda));
     PetscCall(GramCreateReplicated(g, set, Z));
     break;
-  default: SETERRQ(g->comm, PETSC_ERR_SUP, "gram.c: path %s is not available yet", GramPathName(path));
+  case CVX_GRAM_SCALAPACK:
+    PetscCall(PetscMalloc1((size_t)g->n, &g->lambda));
+    PetscCall(GramCreateScalapack(g, set, Z));
+    break;
+  case CVX_GRAM_CG: PetscCall(GramCreateCG(g, set, Z)); break;
+  default: SETERRQ(g->comm, PETSC_ERR_PLIB, "gram.c: unresolved path %s", GramPathName(path));
   }
   if (g->lambda)
     for (PetscInt i = 0; i < g->n; i++)
@@ -259,7 +656,9 @@ PetscErrorCode CvxGramSolve(CvxGram gram, double sigma, double tau, const double
   PetscCheck(tau >= 0 && isfinite(tau), gram->comm, CVX_ERR_INPUT, "gram.c: tau = %g must be finite and >= 0", tau);
   switch (gram->path) {
   case CVX_GRAM_REPLICATED: GramReplicatedProduct(gram, sigma, tau, PETSC_TRUE, b, x); break;
-  default: SETERRQ(gram->comm, PETSC_ERR_SUP, "gram.c: path %s has no solve", GramPathName(gram->path));
+  case CVX_GRAM_SCALAPACK: PetscCall(GramScalapackProduct(gram, sigma, tau, PETSC_TRUE, b, x)); break;
+  case CVX_GRAM_CG: PetscCall(GramCGSolve(gram, sigma, tau, b, x)); break;
+  default: SETERRQ(gram->comm, PETSC_ERR_PLIB, "gram.c: path %s has no solve", GramPathName(gram->path));
   }
   PetscFunctionReturn(0);
 }
@@ -272,7 +671,9 @@ PetscErrorCode CvxGramApply(CvxGram gram, const double *x, double *y)
   PetscCheck(gram, PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "gram.c: CvxGramApply on a NULL system");
   switch (gram->path) {
   case CVX_GRAM_REPLICATED: GramReplicatedProduct(gram, 0, 0, PETSC_FALSE, x, y); break;
-  default: SETERRQ(gram->comm, PETSC_ERR_SUP, "gram.c: path %s has no apply", GramPathName(gram->path));
+  case CVX_GRAM_SCALAPACK: PetscCall(GramScalapackProduct(gram, 0, 0, PETSC_FALSE, x, y)); break;
+  case CVX_GRAM_CG: PetscCall(GramCGApplyK(gram, x, y)); break;
+  default: SETERRQ(gram->comm, PETSC_ERR_PLIB, "gram.c: path %s has no apply", GramPathName(gram->path));
   }
   PetscFunctionReturn(0);
 }
@@ -297,8 +698,35 @@ PetscErrorCode CvxGramDestroy(CvxGram *gram)
   PetscCall(PetscFree(g->Q));
   PetscCall(PetscFree(g->lambda));
   PetscCall(PetscFree(g->t));
+  PetscCall(PetscFree2(g->rows, g->cols));
+  PetscCall(PetscFree3(g->vb, g->vt, g->vx));
+  PetscCall(PetscFree(g->Qloc));
+  if (g->grid) {
+    Cblacs_gridexit(g->ctxt);
+    Cfree_blacs_system_handle(g->blacs_handle);
+  }
+  PetscCall(PetscFree(g->bits));
+  PetscCall(PetscFree(g->Z));
+  PetscCall(PetscFree2(g->M, g->W));
+  PetscCall(PetscFree2(g->diagK, g->ysum));
+  PetscCall(KSPDestroy(&g->ksp));
+  PetscCall(MatDestroy(&g->A));
+  PetscCall(VecDestroy(&g->xv));
+  PetscCall(VecDestroy(&g->bv));
   PetscCallMPI(MPI_Comm_free(&g->comm));
   PetscCall(PetscFree(g));
   *gram = NULL;
+  PetscFunctionReturn(0);
+}
+
+/* Cblacs_exit(1) once at shutdown if BLACS was used on this rank; see gram.h.
+ * Not collective beyond that (BLACS grids are already freed by Destroy). */
+PetscErrorCode CvxGramFinalizePackage(void)
+{
+  PetscFunctionBeginUser;
+  if (gram_blacs_used) {
+    Cblacs_exit(1);
+    gram_blacs_used = PETSC_FALSE;
+  }
   PetscFunctionReturn(0);
 }

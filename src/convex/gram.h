@@ -53,4 +53,12 @@ PetscErrorCode CvxGramGetPath(CvxGram gram, CvxGramPath *path);
 /* Frees everything. Collective. */
 PetscErrorCode CvxGramDestroy(CvxGram *gram);
 
+/* Shuts BLACS down (Cblacs_exit(1): MPI stays initialized) when a scalapack
+ * system was ever created; does nothing otherwise. Call it once, after every
+ * CvxGram has been destroyed and before PetscFinalize(); no scalapack system
+ * may be created afterwards. CvxGramDestroy never does this itself, because
+ * BLACS cannot be restarted once exited. Call it on every rank of
+ * MPI_COMM_WORLD; ranks that never created a scalapack system do nothing. */
+PetscErrorCode CvxGramFinalizePackage(void);
+
 #endif

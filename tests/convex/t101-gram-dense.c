@@ -145,7 +145,7 @@ int main(int argc, char **argv)
   CvxRng            rng;
   const double      st[][2] = {{1, 1}, {1e-2, 1}, {1, 0}, {3, 1e-3}, {0.5, 10}, {1e-3, 1e-3}};
   const int         nst     = (int)(sizeof(st) / sizeof(st[0]));
-  const CvxGramPath paths[] = {CVX_GRAM_REPLICATED};
+  const CvxGramPath paths[] = {CVX_GRAM_REPLICATED, CVX_GRAM_SCALAPACK, CVX_GRAM_CG};
 
   if (PetscInitialize(&argc, &argv, NULL, NULL)) return 1;
   if (CvxErrorHandlerPush()) return 1;
@@ -219,9 +219,15 @@ int main(int argc, char **argv)
     CHECK(got == CVX_GRAM_REPLICATED, "auto at n = replicated_max_n chose %d", (int)got);
   }
   PetscCall(CvxGramDestroy(&gram));
+  opt.replicated_max_n = n - 1;
+  opt.block_size       = nb;
+  PetscCall(CvxGramCreate(&world, k, Z, &opt, &gram));
+  PetscCall(CheckSystem(gram, CVX_GRAM_SCALAPACK, PETSC_COMM_WORLD, n, K, nst, st, xworld));
+  PetscCall(CvxGramDestroy(&gram));
 
   PetscCall(PetscFree(all));
   PetscCall(PetscFree4(Z, K, xself, xworld));
+  PetscCall(CvxGramFinalizePackage());
   MPI_Allreduce(MPI_IN_PLACE, &failures, 1, MPI_INT, MPI_SUM, PETSC_COMM_WORLD);
   PetscCall(PetscFinalize());
   return failures ? 1 : 0;
