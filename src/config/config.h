@@ -132,12 +132,24 @@ PetscErrorCode CvxConfigLoad(MPI_Comm comm, const char *path, int n_overrides, c
  * The output parses back to the same config. Not collective. */
 PetscErrorCode CvxConfigWrite(const CvxConfig *cfg, FILE *f, int indent);
 
-/* Prints every key with type, default and description (for --keys). */
+/* Prints every key with type, default and description (for --keys): one
+ * line per key, "section.key  type  default  description (allowed values)".
+ * Not collective. */
 PetscErrorCode CvxConfigPrintKeys(FILE *f);
 
-/* Name of an enum value as it appears in YAML (for summaries). */
+/* Prints the key reference as Markdown tables, one per section (the block
+ * between the markers in config/README.md). Not collective. */
+PetscErrorCode CvxConfigPrintMarkdown(FILE *f);
+
+/* Name of an enum value as it appears in YAML (for summaries); "unknown"
+ * for a value outside the enum. */
 const char *CvxDataSourceName(CvxDataSource s);
 const char *CvxArrangementMethodName(CvxArrangementMethod m);
 const char *CvxOptimizerName(CvxOptimizer o);
+const char *CvxSyntheticRuleName(CvxSyntheticRule r);
+const char *CvxSplittingName(CvxSplitting s);
+const char *CvxLinearSolverName(CvxLinearSolver s);
+const char *CvxScheduleName(CvxSchedule s);
+const char *CvxLogLevelName(CvxLogLevel l);
 
 #endif
