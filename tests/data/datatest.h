@@ -1,0 +1,153 @@
+/* Helpers shared by the tests of the data module: failure counting, a
+ * temporary folder, writing test files (plain and gzip), and checks on the
+ * input errors raised by CvxDatasetLoad. Each test prints only on failure. */
+#ifndef CVXNN_TESTS_DATA_DATATEST_H
+#define CVXNN_TESTS_DATA_DATATEST_H
+
+#include "core/error.h"
+#include "data/data.h"
+
+#include <dirent.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+static int failures;
+
+#define CHECK(cond, ...)                                     \
+  do {                                                       \
+    if (!(cond)) {                                           \
+      fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);   \
+      fprintf(stderr, __VA_ARGS__);                          \
+      fprintf(stderr, "\n");                                 \
+      failures++;                                            \
+    }                                                        \
+  } while (0)
+
+/* Stops the test when a call that must succeed fails. */
+#define REQUIRE_OK(call)                                                                                \
+  do {                                                                                                  \
+    PetscErrorCode req_ierr_ = (call);                                                                  \
+    if (req_ierr_) {                                                                                    \
+      fprintf(stderr, "FAIL %s:%d: %s returned %d: %s\n", __FILE__, __LINE__, #call, (int)req_ierr_,    \
+              CvxErrorLastMessage());                                                                   \
+      exit(1);                                                                                          \
+    }                                                                                                   \
+  } while (0)
+
+/* Creates a fresh temporary folder; its name is written to dir. */
+static inline void TestTempDir(char *dir, size_t len)
+{
+  const char *base = getenv("TMPDIR");
+  snprintf(dir, len, "%s/cvxnn-data-XXXXXX", base && base[0] ? base : "/tmp");
+  if (!mkdtemp(dir)) {
+    perror("mkdtemp");
+    exit(1);
+  }
+}
+
+/* Removes the folder dir and everything in it. */
+static inline void TestRemoveTree(const char *dir)
+{
+  DIR           *d = opendir(dir);
+  struct dirent *e;
+  char           path[4096];
+  struct stat    sb;
+
+  if (!d) return;
+  while ((e = readdir(d))) {
+    if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+    snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+    if (lstat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) TestRemoveTree(path);
+    else remove(path);
+  }
+  closedir(d);
+  rmdir(dir);
+}
+
+/* path = dir/name. */
+static inline void TestPath(char *path, size_t len, const char *dir, const char *name)
+{
+  snprintf(path, len, "%s/%s", dir, name);
+}
+
+/* Writes len bytes to dir/name (gzip-compressed when gz). */
+static inline void TestWriteBytes(const char *dir, const char *name, const void *data, size_t len, int gz)
+{
+  char path[4096];
+  TestPath(path, sizeof(path), dir, name);
+  if (gz) {
+    gzFile f = gzopen(path, "wb");
+    if (!f || (len > 0 && gzwrite(f, data, (unsigned)len) != (int)len) || gzclose(f) != Z_OK) {
+      fprintf(stderr, "cannot write %s\n", path);
+      exit(1);
+    }
+  } else {
+    FILE *f = fopen(path, "wb");
+    if (!f || fwrite(data, 1, len, f) != len || fclose(f) != 0) {
+      fprintf(stderr, "cannot write %s\n", path);
+      exit(1);
+    }
+  }
+}
+
+/* Writes the text to dir/name. */
+static inline void TestWriteText(const char *dir, const char *name, const char *text)
+{
+  TestWriteBytes(dir, name, text, strlen(text), 0);
+}
+
+/* Checks that code is an input error whose message holds every one of the
+ * NULL-terminated substrings. Reports the failing line of the caller. */
+static inline void TestExpectErrorAt(const char *file, int line, PetscErrorCode code, ...)
+{
+  va_list     ap;
+  const char *want;
+  const char *msg = CvxErrorLastMessage();
+
+  if (!code || !CvxErrorIsInput(code)) {
+    fprintf(stderr, "FAIL %s:%d: want an input error, got code %d (%s)\n", file, line, (int)code, msg);
+    failures++;
+    return;
+  }
+  va_start(ap, code);
+  while ((want = va_arg(ap, const char *))) {
+    if (!strstr(msg, want)) {
+      fprintf(stderr, "FAIL %s:%d: message '%s' lacks '%s'\n", file, line, msg, want);
+      failures++;
+    }
+  }
+  va_end(ap);
+}
+#define EXPECT_ERROR(code, ...) TestExpectErrorAt(__FILE__, __LINE__, (code), __VA_ARGS__, (const char *)NULL)
+
+/* FNV-1a hash of len bytes, continuing from h. */
+static inline uint64_t TestHash(uint64_t h, const void *data, size_t len)
+{
+  const unsigned char *p = (const unsigned char *)data;
+  for (size_t k = 0; k < len; k++) {
+    h ^= p[k];
+    h *= 0x100000001b3ull;
+  }
+  return h;
+}
+
+/* Hash of the sizes and raw bytes of every array of ds. */
+static inline uint64_t TestDatasetHash(const CvxDataset *ds)
+{
+  uint64_t h     = 0xcbf29ce484222325ull;
+  int64_t  s[4] = {ds->n, ds->d, ds->n_test, ds->classification};
+  h             = TestHash(h, s, sizeof(s));
+  h             = TestHash(h, ds->X, sizeof(double) * (size_t)ds->n * (size_t)ds->d);
+  h             = TestHash(h, ds->y, sizeof(double) * (size_t)ds->n);
+  h             = TestHash(h, ds->Xtest, sizeof(double) * (size_t)ds->n_test * (size_t)ds->d);
+  h             = TestHash(h, ds->ytest, sizeof(double) * (size_t)ds->n_test);
+  return h;
+}
+
+#endif
