@@ -56,13 +56,13 @@ static inline void TestRemoveTree(const char *dir)
 {
   DIR           *d = opendir(dir);
   struct dirent *e;
-  char           path[4096];
+  char           path[8192];
   struct stat    sb;
 
   if (!d) return;
   while ((e = readdir(d))) {
     if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
-    snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+    if (snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) >= (int)sizeof(path)) continue;
     if (lstat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) TestRemoveTree(path);
     else remove(path);
   }
@@ -73,13 +73,16 @@ static inline void TestRemoveTree(const char *dir)
 /* path = dir/name. */
 static inline void TestPath(char *path, size_t len, const char *dir, const char *name)
 {
-  snprintf(path, len, "%s/%s", dir, name);
+  if (snprintf(path, len, "%s/%s", dir, name) >= (int)len) {
+    fprintf(stderr, "path %s/%s too long\n", dir, name);
+    exit(1);
+  }
 }
 
 /* Writes len bytes to dir/name (gzip-compressed when gz). */
 static inline void TestWriteBytes(const char *dir, const char *name, const void *data, size_t len, int gz)
 {
-  char path[4096];
+  char path[8192];
   TestPath(path, sizeof(path), dir, name);
   if (gz) {
     gzFile f = gzopen(path, "wb");
@@ -110,6 +113,7 @@ static inline void TestExpectErrorAt(const char *file, int line, PetscErrorCode 
   const char *want;
   const char *msg = CvxErrorLastMessage();
 
+  if (getenv("CVX_TEST_SHOW_ERRORS")) fprintf(stderr, "%s:%d: %s\n", file, line, msg);
   if (!code || !CvxErrorIsInput(code)) {
     fprintf(stderr, "FAIL %s:%d: want an input error, got code %d (%s)\n", file, line, (int)code, msg);
     failures++;
