@@ -1,0 +1,71 @@
+/* Internal interface of the arrangements module (not for other modules). */
+#ifndef CVXNN_ARRANGEMENTS_ARRANGEMENTS_IMPL_H
+#define CVXNN_ARRANGEMENTS_ARRANGEMENTS_IMPL_H
+
+#include "arrangements/arrangements.h"
+
+/* SplitMix64 finalizer: a bijective 64-bit mix. */
+uint64_t CvxArrMix64(uint64_t z);
+
+/* Hash of a pattern of `words` words; depends only on the bits, so every
+ * rank computes the same value. */
+uint64_t CvxPatternHash(const uint64_t *p, PetscInt words);
+
+/* Global index range [start, end) of rank q of size for P patterns: the
+ * first P % size ranks hold one more. */
+void CvxArrangementRange(PetscInt P, PetscMPIInt size, PetscMPIInt q, PetscInt *start, PetscInt *end);
+
+/* A set of distinct patterns with hashed insertion. With limit > 0 it keeps
+ * only the `limit` smallest patterns in canonical order seen so far (larger
+ * ones can never be among the first `limit` of any union containing this
+ * set), pruning whenever it holds 2 * limit. */
+typedef struct {
+  PetscInt  words;
+  int64_t   count, cap; /* patterns stored, room */
+  uint64_t *pat;        /* cap * words words */
+  int64_t  *slot;       /* open-addressing table of pattern indices, -1 = empty */
+  uint64_t  mask;       /* table size - 1 (a power of two) */
+  PetscInt  limit;      /* 0 = keep everything */
+  PetscBool pruned;     /* maxpat is valid */
+  uint64_t *maxpat;     /* after a prune: the largest pattern kept */
+} CvxPatternTable;
+
+/* Empty table for patterns of `words` words. Not collective. */
+PetscErrorCode CvxPatternTableCreate(PetscInt words, PetscInt limit, CvxPatternTable *t);
+
+/* Adds pattern p unless it is already present (or, with a limit, known to
+ * be too large to matter). Not collective. */
+PetscErrorCode CvxPatternTableInsert(CvxPatternTable *t, const uint64_t *p);
+
+/* Hands over the stored patterns (at most limit of them when limit > 0, in
+ * no particular order; *pat PetscMalloc'd, NULL when empty) and empties the
+ * table. Not collective. */
+PetscErrorCode CvxPatternTableTake(CvxPatternTable *t, int64_t *m, uint64_t **pat);
+
+/* Frees the table. Not collective. */
+PetscErrorCode CvxPatternTableDestroy(CvxPatternTable *t);
+
+/* Sorts the m patterns of *pat in canonical order and removes duplicates;
+ * *pat is replaced by a new array and *m by the distinct count. Not
+ * collective. */
+PetscErrorCode CvxPatternSortUnique(PetscInt words, int64_t *m, uint64_t **pat);
+
+/* The global phase shared by every method: takes ownership of this rank's m
+ * patterns (pat, PetscMalloc'd, may hold duplicates), deduplicates across
+ * ranks (hash-partitioned exchange), sorts in canonical order across ranks
+ * (sample sort), applies the cap and splits evenly into set. Collective. */
+PetscErrorCode CvxArrangementSetAssemble(MPI_Comm comm, PetscInt n, int64_t m, uint64_t *pat, PetscInt limit,
+                                         PetscBool exact, CvxArrangementSet *set);
+
+/* Sample method, local part: this rank's share of the directions, locally
+ * deduplicated (*pat PetscMalloc'd). Collective (only to learn the rank). */
+PetscErrorCode CvxArrangementSampleLocal(MPI_Comm comm, PetscInt n, PetscInt d, const double *X, uint64_t seed,
+                                         int64_t samples, PetscInt limit, int64_t *m, uint64_t **pat);
+
+/* Exact method, local part: this rank's share of the vertex rays, locally
+ * deduplicated. Raises CVX_ERR_INPUT on every rank when rank(X) > 3.
+ * Collective. */
+PetscErrorCode CvxArrangementExactLocal(MPI_Comm comm, PetscInt n, PetscInt d, const double *X, PetscInt limit,
+                                        int64_t *m, uint64_t **pat);
+
+#endif
