@@ -16,11 +16,17 @@
  *               n = 4000); the local blocks of K and Q, 2 * n^2 / ranks,
  *               plus the pdsyevd workspace (about 2 n^2 / ranks + O(n))
  *               during setup; afterwards n^2 / ranks (Q) + O(n).
- *   cg:         the local packed patterns (Pl * n / 8 bytes), a copy of Z
- *               (n k), and two unpacked chunks of n x c and k x c doubles
- *               with c = min(Pl, GRAM_CHUNK_BYTES / (8 n)): O(n c), never
- *               n^2. Each product with K costs 4 n k Pl flops per rank and
- *               one sum of an n-vector over the ranks.
+ *   cg:         the local packed patterns (Pl * n / 8 bytes), three n x k
+ *               matrices (Z, diag(x) Z, an accumulator) and an unpacked 0/1
+ *               chunk of n x c doubles with k x c beside it, where
+ *               c = min(Pl, GRAM_CHUNK_BYTES / (8 n)): O(n (c + k)), never
+ *               n^2. Each product with K costs 4 n k Pl flops per rank in
+ *               GEMMs and one sum of an n-vector over the ranks.
+ *
+ * Patterns are unpacked in chunks of at most GRAM_CHUNK_BYTES; the option
+ * -gram_chunk_columns N caps a chunk at N patterns (tests use it to run the
+ * multi-chunk loops at small sizes). The cg path reads its KSP options with
+ * the prefix gram_ (e.g. -gram_ksp_monitor).
  *
  * Every rank ends a Solve with bit-identical x: the dense paths replicate
  * results whose entries each have a single owner (the sum with zeros is
@@ -94,7 +100,9 @@ struct _p_CvxGram {
   PetscInt  Pl, words; /* local pattern count, words per pattern */
   PetscInt  chunk;     /* patterns per unpacked chunk */
   double   *Z;         /* n x k (copy) */
-  double   *M, *W;     /* chunk buffers: n x chunk, k x chunk */
+  PetscBool cached;    /* D holds all local patterns, unpacked once */
+  double   *D, *W;     /* chunk buffers: n x chunk (0/1), k x chunk */
+  double   *Zx, *U;    /* n x k: diag(x) Z and the accumulated D W^T */
   double   *diagK;     /* diagonal of K */
   double   *ysum;      /* length n, local partial products */
   double    sigma, tau; /* the operator sigma I + tau K of the KSP */
@@ -126,10 +134,23 @@ static const char *GramPathName(CvxGramPath path)
   return "unknown";
 }
 
-/* Columns of an unpacked chunk of `rows` rows: at most `total`, at least 1. */
-static PetscInt GramChunkColumns(PetscInt rows, PetscInt total)
+/* Cap on the columns of an unpacked chunk from the options database
+ * (-gram_chunk_columns N; 0 or absent: the byte budget alone decides). */
+static PetscErrorCode GramChunkCap(PetscInt *cap)
+{
+  PetscFunctionBeginUser;
+  *cap = 0;
+  PetscCall(PetscOptionsGetInt(NULL, NULL, "-gram_chunk_columns", cap, NULL));
+  if (*cap < 0) *cap = 0;
+  PetscFunctionReturn(0);
+}
+
+/* Columns of an unpacked chunk of `rows` rows: at most `total` and `cap`
+ * (when cap > 0), at least 1. */
+static PetscInt GramChunkColumns(PetscInt rows, PetscInt total, PetscInt cap)
 {
   size_t cols = GRAM_CHUNK_BYTES / (sizeof(double) * (size_t)(rows > 0 ? rows : 1));
+  if (cap > 0 && (size_t)cap < cols) cols = (size_t)cap;
   if (cols < 1) cols = 1;
   if ((size_t)total < cols) cols = (size_t)(total > 0 ? total : 1);
   return (PetscInt)cols;
@@ -214,7 +235,9 @@ static PetscErrorCode GramLocalCountsReplicated(const CvxArrangementSet *set, do
 
   PetscFunctionBeginUser;
   if (Pl == 0) PetscFunctionReturn(0);
-  PetscInt cols = GramChunkColumns(n, Pl);
+  PetscInt cap;
+  PetscCall(GramChunkCap(&cap));
+  PetscInt cols = GramChunkColumns(n, Pl, cap);
   PetscCall(PetscMalloc1((size_t)n * (size_t)cols, &D));
   for (PetscInt j0 = 0; j0 < Pl; j0 += cols) {
     PetscInt nc = PetscMin(cols, Pl - j0);
@@ -350,7 +373,9 @@ static PetscErrorCode GramCreateScalapack(CvxGram g, const CvxArrangementSet *se
   /* Local blocks of C = Dmat Dmat^T: rows and columns of the 0/1 panels. */
   PetscCall(GramAllgatherPatterns(g, set, &all));
   if (loc > 0 && set->P > 0) {
-    PetscInt chunk = GramChunkColumns(g->mloc + g->nloc, set->P);
+    PetscInt cap;
+    PetscCall(GramChunkCap(&cap));
+    PetscInt chunk = GramChunkColumns(g->mloc + g->nloc, set->P, cap);
     PetscCall(PetscMalloc2((size_t)g->mloc * chunk, &Dr, (size_t)g->nloc * chunk, &Dc));
     for (PetscInt j0 = 0; j0 < set->P; j0 += chunk) {
       PetscInt        nc = PetscMin(chunk, set->P - j0);
@@ -440,33 +465,32 @@ static PetscErrorCode GramSumIdentical(CvxGram g, const double *in, double *out)
   PetscFunctionReturn(0);
 }
 
-/* y = K x through the patterns: for each chunk of local patterns,
- * M = Dmat o x, W = Z^T M, V = Z W (into M), y += rowsum(Dmat o V); then the
- * sum over ranks. Collective. */
+/* y = K x through the patterns. With w_j = Z^T (d_j o x) and
+ * K x = sum_j d_j o (Z w_j), row i of K x is z_i . (sum_j d_ij w_j), so per
+ * chunk of local patterns (D, n x c, 0/1):
+ *     W = (diag(x) Z)^T D      (k x c),     U += D W^T      (n x k),
+ * and y_i = z_i . U_i, then the sum over ranks: 4 n k c flops per chunk in
+ * two GEMMs. The chunk is unpacked once at setup when all local patterns fit
+ * in one, else at every product. Collective. */
 static PetscErrorCode GramCGApplyK(CvxGram g, const double *x, double *y)
 {
-  PetscInt n = g->n, k = g->k, words = g->words;
+  PetscInt n = g->n, k = g->k;
 
   PetscFunctionBeginUser;
-  PetscCall(PetscArrayzero(g->ysum, n));
+  for (PetscInt c = 0; c < k; c++)
+    for (PetscInt i = 0; i < n; i++) g->Zx[i + c * n] = x[i] * g->Z[i + c * n];
+  PetscCall(PetscArrayzero(g->U, (size_t)n * (size_t)k));
   for (PetscInt j0 = 0; j0 < g->Pl; j0 += g->chunk) {
     PetscInt nc = PetscMin(g->chunk, g->Pl - j0);
-    for (PetscInt j = 0; j < nc; j++) {
-      const uint64_t *p   = g->bits + (size_t)(j0 + j) * (size_t)words;
-      double         *col = g->M + (size_t)j * (size_t)n;
-      for (PetscInt i = 0; i < n; i++) col[i] = ((p[i / 64] >> (i % 64)) & 1u) ? x[i] : 0.0;
-    }
-    cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)k, (int)nc, (int)n, 1.0, g->Z, (int)n, g->M, (int)n,
+    if (!g->cached) GramUnpack(g->bits + (size_t)j0 * (size_t)g->words, g->words, nc, n, NULL, g->D);
+    cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)k, (int)nc, (int)n, 1.0, g->Zx, (int)n, g->D, (int)n,
                 0.0, g->W, (int)k);
-    cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)nc, (int)k, 1.0, g->Z, (int)n, g->W, (int)k,
-                0.0, g->M, (int)n);
-    for (PetscInt j = 0; j < nc; j++) {
-      const uint64_t *p   = g->bits + (size_t)(j0 + j) * (size_t)words;
-      const double   *col = g->M + (size_t)j * (size_t)n;
-      for (PetscInt i = 0; i < n; i++)
-        if ((p[i / 64] >> (i % 64)) & 1u) g->ysum[i] += col[i];
-    }
+    cblas_dgemm(CblasColMajor, CblasNoTrans, CblasTrans, (int)n, (int)k, (int)nc, 1.0, g->D, (int)n, g->W, (int)k,
+                1.0, g->U, (int)n);
   }
+  for (PetscInt i = 0; i < n; i++) g->ysum[i] = 0;
+  for (PetscInt c = 0; c < k; c++)
+    for (PetscInt i = 0; i < n; i++) g->ysum[i] += g->Z[i + c * n] * g->U[i + c * n];
   PetscCall(GramSumIdentical(g, g->ysum, y));
   PetscFunctionReturn(0);
 }
@@ -511,12 +535,16 @@ static PetscErrorCode GramCreateCG(CvxGram g, const CvxArrangementSet *set, cons
   PetscFunctionBeginUser;
   g->Pl    = set->rend - set->rstart;
   g->words = set->words;
-  g->chunk = GramChunkColumns(n, g->Pl);
+  PetscCall(GramChunkCap(&g->chunk));
+  g->chunk = GramChunkColumns(n, g->Pl, g->chunk);
   PetscCall(PetscMalloc1((size_t)g->Pl * (size_t)g->words + 1, &g->bits));
   if (g->Pl > 0) PetscCall(PetscArraycpy(g->bits, set->bits, (size_t)g->Pl * (size_t)g->words));
   PetscCall(PetscMalloc1((size_t)n * (size_t)k, &g->Z));
   PetscCall(PetscArraycpy(g->Z, Z, (size_t)n * (size_t)k));
-  PetscCall(PetscMalloc2((size_t)n * (size_t)g->chunk, &g->M, (size_t)k * (size_t)g->chunk, &g->W));
+  PetscCall(PetscMalloc2((size_t)n * (size_t)g->chunk, &g->D, (size_t)k * (size_t)g->chunk, &g->W));
+  PetscCall(PetscMalloc2((size_t)n * (size_t)k, &g->Zx, (size_t)n * (size_t)k, &g->U));
+  g->cached = g->Pl <= g->chunk ? PETSC_TRUE : PETSC_FALSE;
+  if (g->cached) GramUnpack(g->bits, g->words, g->Pl, n, NULL, g->D);
   PetscCall(PetscMalloc2(n, &g->diagK, n, &g->ysum));
 
   /* diag K_ii = ||z_i||^2 C_ii; the counts C_ii sum exactly. */
@@ -707,7 +735,8 @@ PetscErrorCode CvxGramDestroy(CvxGram *gram)
   }
   PetscCall(PetscFree(g->bits));
   PetscCall(PetscFree(g->Z));
-  PetscCall(PetscFree2(g->M, g->W));
+  PetscCall(PetscFree2(g->D, g->W));
+  PetscCall(PetscFree2(g->Zx, g->U));
   PetscCall(PetscFree2(g->diagK, g->ysum));
   PetscCall(KSPDestroy(&g->ksp));
   PetscCall(MatDestroy(&g->A));
