@@ -1,13 +1,259 @@
 #include "app/app.h"
 
+#include "app/cli.h"
+#include "config/config.h"
 #include "core/error.h"
+#include "core/timer.h"
+#include "data/data.h"
+#include "io/output.h"
 
+#include <cblas.h>
+#include <petscviewer.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define CVX_VERSION "0.1.0"
+
+/* Everything one run carries from stage to stage. */
+typedef struct {
+  const CvxCommandLine *cl;
+  CvxConfig             cfg;
+  MPI_Comm              world;
+  PetscMPIInt           rank, size;
+  char                  dir[CVX_OUT_PATH_MAX]; /* run folder (rank 0) */
+  CvxDataset            data;
+  double                t_start;
+  double                t_load;
+  char                  started[64];
+} CvxRun;
+
+/* Keeps OpenBLAS to one thread per rank when several ranks share a node,
+ * unless the user set OPENBLAS_NUM_THREADS. Collective on world. */
+static PetscErrorCode BlasThreadsSet(MPI_Comm world)
+{
+  MPI_Comm    node;
+  PetscMPIInt node_size;
+
+  PetscFunctionBeginUser;
+  PetscCallMPI(MPI_Comm_split_type(world, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node));
+  PetscCallMPI(MPI_Comm_size(node, &node_size));
+  PetscCallMPI(MPI_Comm_free(&node));
+  if (node_size > 1 && !getenv("OPENBLAS_NUM_THREADS")) openblas_set_num_threads(1);
+  PetscFunctionReturn(0);
+}
+
+/* Rank 0 checks that the run folder may be written (no side effects). */
+static PetscErrorCode OutputDirCheckOnRoot(void *ctx)
+{
+  CvxRun *run = (CvxRun *)ctx;
+
+  PetscFunctionBeginUser;
+  PetscCall(
+    CvxOutputDirCreate(run->cfg.output.dir, run->cfg.run.name, run->cfg.output.overwrite, PETSC_FALSE, run->dir));
+  PetscFunctionReturn(0);
+}
+
+/* Rank 0 creates the run folder. */
+static PetscErrorCode OutputDirCreateOnRoot(void *ctx)
+{
+  CvxRun *run = (CvxRun *)ctx;
+
+  PetscFunctionBeginUser;
+  PetscCall(
+    CvxOutputDirCreate(run->cfg.output.dir, run->cfg.run.name, run->cfg.output.overwrite, PETSC_TRUE, run->dir));
+  PetscFunctionReturn(0);
+}
+
+/* Writes config.yaml (the resolved config, runnable as it is). Rank 0. */
+static PetscErrorCode ConfigFileWrite(const CvxRun *run)
+{
+  CvxOutFile f;
+
+  PetscFunctionBeginUser;
+  PetscCall(CvxOutFileOpen(run->dir, "config.yaml", &f));
+  fprintf(f.fp, "# Resolved configuration of run '%s' (defaults, file and overrides applied).\n", run->cfg.run.name);
+  PetscCall(CvxConfigWrite(&run->cfg, f.fp, 0));
+  PetscCall(CvxOutFileCommit(&f));
+  PetscFunctionReturn(0);
+}
+
+/* Writes summary.yaml, the machine-readable record of the run. Rank 0. */
+static PetscErrorCode SummaryWrite(const CvxRun *run)
+{
+  CvxOutFile f;
+  CvxYaml    y;
+
+  PetscFunctionBeginUser;
+  PetscCall(CvxOutFileOpen(run->dir, "summary.yaml", &f));
+  CvxYamlInit(&y, f.fp);
+  fprintf(f.fp, "# cvxnn-dist run summary\n");
+  CvxYamlBeginMap(&y, "run");
+  CvxYamlString(&y, "name", run->cfg.run.name);
+  CvxYamlString(&y, "version", CVX_VERSION);
+  CvxYamlString(&y, "started", run->started);
+  CvxYamlInt(&y, "ranks", run->size);
+  CvxYamlEndMap(&y);
+
+  CvxYamlBeginMap(&y, "data");
+  CvxYamlString(&y, "description", run->data.description);
+  CvxYamlInt(&y, "n_train", run->data.n);
+  CvxYamlInt(&y, "n_test", run->data.n_test);
+  CvxYamlInt(&y, "d", run->data.d);
+  CvxYamlInt(&y, "features", run->data.d_raw);
+  CvxYamlBool(&y, "bias", run->data.has_bias);
+  CvxYamlBool(&y, "classification", run->data.classification);
+  CvxYamlEndMap(&y);
+
+  CvxYamlBeginMap(&y, "timings");
+  CvxYamlDouble(&y, "load", run->t_load);
+  CvxYamlDouble(&y, "total", CvxWallTime() - run->t_start);
+  CvxYamlEndMap(&y);
+
+  fprintf(f.fp, "config:\n");
+  PetscCall(CvxConfigWrite(&run->cfg, f.fp, 2));
+  PetscCall(CvxOutFileCommit(&f));
+  PetscFunctionReturn(0);
+}
+
+/* Rank 0 writes every file of the run, the summary last: a folder with a
+ * summary.yaml is a finished run. */
+static PetscErrorCode OutputWriteOnRoot(void *ctx)
+{
+  CvxRun *run = (CvxRun *)ctx;
+
+  PetscFunctionBeginUser;
+  PetscCall(ConfigFileWrite(run));
+  PetscCall(SummaryWrite(run));
+  if (run->cfg.logging.level != CVX_LOG_QUIET) fprintf(stderr, "cvxnn-dist: results in %s\n", run->dir);
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode RunExecute(CvxRun *run)
+{
+  const CvxCommandLine *cl = run->cl;
+  PetscLogStage         stage_load, stage_output;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscLogStageRegister("Load", &stage_load));
+  PetscCall(PetscLogStageRegister("Output", &stage_output));
+
+  PetscCall(PetscLogStagePush(stage_load));
+  PetscCall(CvxConfigLoad(run->world, cl->config_path, cl->n_sets, cl->sets, &run->cfg));
+  if (run->cfg.logging.log_view) PetscCall(PetscLogDefaultBegin());
+  if (!cl->dry_run) PetscCall(CvxRootRun(run->world, OutputDirCheckOnRoot, run));
+  PetscCall(CvxDatasetLoad(run->world, &run->cfg, &run->data));
+  if (!cl->dry_run) PetscCall(CvxRootRun(run->world, OutputDirCreateOnRoot, run));
+  run->t_load = CvxWallTime() - run->t_start;
+  PetscCall(PetscLogStagePop());
+
+  if (run->rank == 0 && run->cfg.logging.level != CVX_LOG_QUIET) {
+    fprintf(stderr, "cvxnn-dist: run '%s' on %d rank%s\n", run->cfg.run.name, run->size, run->size > 1 ? "s" : "");
+    fprintf(stderr, "cvxnn-dist: data %s: n = %d, d = %d, n_test = %d (%.2f s)\n", run->data.description,
+            (int)run->data.n, (int)run->data.d, (int)run->data.n_test, run->t_load);
+  }
+  if (cl->dry_run) {
+    if (run->rank == 0) printf("config and data are valid: n = %d, d = %d, n_test = %d\n", (int)run->data.n,
+                               (int)run->data.d, (int)run->data.n_test);
+    PetscFunctionReturn(0);
+  }
+
+  PetscCall(PetscLogStagePush(stage_output));
+  PetscCall(CvxRootRun(run->world, OutputWriteOnRoot, run));
+  PetscCall(PetscLogStagePop());
+
+  if (run->cfg.logging.log_view) {
+    PetscViewer viewer;
+    char        path[CVX_OUT_PATH_MAX + 16];
+    if (run->rank == 0) snprintf(path, sizeof(path), "%s/log_view.txt", run->dir);
+    PetscCallMPI(MPI_Bcast(path, (int)sizeof(path), MPI_CHAR, 0, run->world));
+    PetscCall(PetscViewerASCIIOpen(run->world, path, &viewer));
+    PetscCall(PetscLogView(viewer));
+    PetscCall(PetscViewerDestroy(&viewer));
+  }
+  PetscFunctionReturn(0);
+}
 
 int CvxAppMain(int argc, char **argv)
 {
-  PetscErrorCode ierr = PetscInitialize(&argc, &argv, NULL, NULL);
-  if (ierr) return CVX_EXIT_RUNTIME;
-  ierr = PetscFinalize();
-  return ierr ? CVX_EXIT_RUNTIME : 0;
+  CvxCommandLine cl;
+  CvxRun         run;
+  char           err[1024];
+  char         **petsc_argv;
+  int            rank, size, status = 0;
+
+  if (MPI_Init(&argc, &argv) != MPI_SUCCESS) {
+    fprintf(stderr, "cvxnn-dist: error: MPI_Init failed\n");
+    return CVX_EXIT_RUNTIME;
+  }
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  MPI_Comm_size(MPI_COMM_WORLD, &size);
+
+  petsc_argv = (char **)calloc((size_t)argc + 1, sizeof(char *));
+  if (!petsc_argv) {
+    fprintf(stderr, "cvxnn-dist: error: out of memory\n");
+    MPI_Abort(MPI_COMM_WORLD, CVX_EXIT_RUNTIME);
+  }
+  if (CvxCommandLineParse(argc, argv, petsc_argv, &cl, err, sizeof(err))) {
+    if (rank == 0) fprintf(stderr, "cvxnn-dist: error: %s\n", err);
+    free(petsc_argv);
+    MPI_Finalize();
+    return CVX_EXIT_INPUT;
+  }
+  if (cl.help || cl.version) {
+    if (rank == 0) {
+      if (cl.help) CvxCommandLinePrintHelp("cvxnn-dist");
+      else printf("cvxnn-dist %s\n", CVX_VERSION);
+    }
+    free(petsc_argv);
+    MPI_Finalize();
+    return 0;
+  }
+
+  PetscErrorCode ierr = PetscInitialize(&cl.petsc_argc, &cl.petsc_argv, NULL, NULL);
+  if (!ierr) ierr = CvxErrorHandlerPush();
+  if (!ierr) ierr = BlasThreadsSet(MPI_COMM_WORLD);
+  if (ierr) {
+    if (rank == 0) fprintf(stderr, "cvxnn-dist: error: PETSc initialization failed\n");
+    MPI_Abort(MPI_COMM_WORLD, CVX_EXIT_RUNTIME);
+  }
+
+  memset(&run, 0, sizeof(run));
+  run.cl      = &cl;
+  run.world   = PETSC_COMM_WORLD;
+  run.rank    = rank;
+  run.size    = size;
+  run.t_start = CvxWallTime();
+  {
+    time_t    now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(run.started, sizeof(run.started), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  }
+
+  if (cl.keys) {
+    if (rank == 0) ierr = CvxConfigPrintKeys(stdout);
+  } else if (cl.job) {
+    if (rank == 0) fprintf(stderr, "cvxnn-dist: error: sweeps (--job) are not available in this version\n");
+    ierr = CVX_ERR_INPUT;
+  } else {
+    ierr = RunExecute(&run);
+  }
+
+  if (ierr) {
+    if (CvxErrorIsInput(ierr)) {
+      if (rank == 0) fprintf(stderr, "cvxnn-dist: error: %s\n", CvxErrorLastMessage());
+      status = CVX_EXIT_INPUT;
+    } else {
+      status = CVX_EXIT_RUNTIME;
+      /* Other ranks may be waiting in a collective: do not leave them. */
+      if (size > 1) MPI_Abort(MPI_COMM_WORLD, CVX_EXIT_RUNTIME);
+    }
+  }
+  CvxDatasetDestroy(&run.data);
+  PetscFinalize();
+  free(petsc_argv);
+  MPI_Finalize();
+  return status;
 }

@@ -31,7 +31,8 @@ static PetscErrorCode MakeDirs(const char *path)
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode CvxOutputDirCreate(const char *parent, const char *name, PetscBool overwrite, char *dir)
+PetscErrorCode CvxOutputDirCreate(const char *parent, const char *name, PetscBool overwrite, PetscBool create,
+                                  char *dir)
 {
   char summary[CVX_OUT_PATH_MAX + 16];
 
@@ -47,7 +48,7 @@ PetscErrorCode CvxOutputDirCreate(const char *parent, const char *name, PetscBoo
             "the results folder '%s' already holds a finished run (summary.yaml); choose another run.name or "
             "output.dir, or set output.overwrite: true to replace its files",
             dir);
-  PetscCall(MakeDirs(dir));
+  if (create) PetscCall(MakeDirs(dir));
   PetscFunctionReturn(0);
 }
 

@@ -19,11 +19,14 @@ typedef struct {
   char  tmp[CVX_OUT_PATH_MAX];    /* temporary name while being written */
 } CvxOutFile;
 
-/* Creates the run folder parent/name (and missing parents). When the folder
+/* Names the run folder parent/name in dir (size CVX_OUT_PATH_MAX) and, when
+ * create is true, creates it and its missing parents. When the folder
  * already holds a finished run (a summary.yaml) and overwrite is false, it is
- * an input error: nothing already written is touched. The folder path is
- * returned in dir (size CVX_OUT_PATH_MAX). Not collective (call on rank 0). */
-PetscErrorCode CvxOutputDirCreate(const char *parent, const char *name, PetscBool overwrite, char *dir);
+ * an input error: nothing already written is touched. Calling it first with
+ * create false checks early without leaving an empty folder behind. Not
+ * collective (call on rank 0). */
+PetscErrorCode CvxOutputDirCreate(const char *parent, const char *name, PetscBool overwrite, PetscBool create,
+                                  char *dir);
 
 /* Opens dir/name for writing under a temporary name. Not collective. */
 PetscErrorCode CvxOutFileOpen(const char *dir, const char *name, CvxOutFile *f);
