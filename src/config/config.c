@@ -344,9 +344,10 @@ static void BufPrintf(Buf *b, const char *fmt, ...)
   if (b->len >= b->cap) b->len = b->cap - 1;
 }
 
-/* Shortest "%.Ng" that reads back to v exactly, written so that YAML readers
- * take it for a float (a '.' before any exponent: 100.0, 1.0e-06). */
-static void FormatDouble(double v, char *out, size_t n)
+/* Shortest "%.Ng" that reads back to v exactly. With yaml_float, written so
+ * that YAML readers take it for a float (a '.' before any exponent: 100.0,
+ * 1.0e-06); without, as short as possible (for bounds in messages). */
+static void FormatDoubleAs(double v, PetscBool yaml_float, char *out, size_t n)
 {
   char s[40], *e;
   if (!isfinite(v)) {
@@ -357,7 +358,7 @@ static void FormatDouble(double v, char *out, size_t n)
     snprintf(s, sizeof(s), "%.*g", prec, v);
     if (strtod(s, NULL) == v) break;
   }
-  if (!strchr(s, '.')) {
+  if (yaml_float && !strchr(s, '.')) {
     e = strchr(s, 'e');
     if (e) {
       char tail[40];
@@ -369,6 +370,11 @@ static void FormatDouble(double v, char *out, size_t n)
     }
   }
   snprintf(out, n, "%s", s);
+}
+
+static void FormatDouble(double v, char *out, size_t n)
+{
+  FormatDoubleAs(v, PETSC_TRUE, out, n);
 }
 
 /* Appends s as a double-quoted YAML scalar. */
@@ -451,8 +457,8 @@ static void BufRange(Buf *b, const Key *k, PetscBool markdown)
     if (k->type == KEY_LIST) BufPrintf(b, " each, at most %" PetscInt_FMT " values", KeyCapacity(k));
   } break;
   case KEY_DOUBLE:
-    FormatDouble(k->dmin, lo, sizeof(lo));
-    FormatDouble(k->dmax, hi, sizeof(hi));
+    FormatDoubleAs(k->dmin, PETSC_FALSE, lo, sizeof(lo));
+    FormatDoubleAs(k->dmax, PETSC_FALSE, hi, sizeof(hi));
     if ((k->dflags & (RANGE_GE | RANGE_GT)) && (k->dflags & (RANGE_LE | RANGE_LT)))
       BufPrintf(b, "%s%s, %s%s", (k->dflags & RANGE_GE) ? "[" : "(", lo, hi, (k->dflags & RANGE_LE) ? "]" : ")");
     else if (k->dflags & (RANGE_GE | RANGE_GT)) BufPrintf(b, "%s %s", (k->dflags & RANGE_GE) ? ">=" : ">", lo);
@@ -630,7 +636,8 @@ static PetscErrorCode ParseFail(const ParseState *st, yaml_mark_t mark, const Ke
     BufPrintf(&w, "%s:%zu:%zu", st->filename, mark.line + 1, mark.column + 1);
     if (k) BufPrintf(&w, ": %s.%s", k->section, k->name);
   } else {
-    BufPrintf(&w, "--set %s", st->assignment);
+    BufPrintf(&w, "--set ");
+    for (const char *c = st->assignment; *c; c++) BufPrintf(&w, "%c", (unsigned char)*c < 0x20 ? '?' : *c);
   }
   SETERRQ(PETSC_COMM_SELF, CVX_ERR_INPUT, "%s: %s", where, msg);
 }
@@ -660,7 +667,8 @@ static PetscErrorCode SyntaxFail(ParseState *st)
   if (p->context)
     snprintf(ctx, sizeof(ctx), " (%s started at line %zu, column %zu)", p->context, p->context_mark.line + 1,
              p->context_mark.column + 1);
-  PetscCall(ParseFail(st, m, st->cur_key, "malformed YAML: %s%s", p->problem ? p->problem : "syntax error", st->filename ? ctx : ""));
+  PetscCall(ParseFail(st, m, st->cur_key, "malformed YAML: %s%s%s", p->problem ? p->problem : "syntax error", st->filename ? ctx : "",
+                      m.index < st->len && st->text[m.index] == '\t' ? "; tabs cannot indent YAML, use spaces" : ""));
   PetscFunctionReturn(0);
 }
 
@@ -779,8 +787,8 @@ static void BufMustBe(Buf *b, const Key *k)
   char      lo[40], hi[40];
   if (k->type == KEY_DOUBLE) {
     two = (k->dflags & (RANGE_GE | RANGE_GT)) && (k->dflags & (RANGE_LE | RANGE_LT)) ? PETSC_TRUE : PETSC_FALSE;
-    FormatDouble(k->dmin, lo, sizeof(lo));
-    FormatDouble(k->dmax, hi, sizeof(hi));
+    FormatDoubleAs(k->dmin, PETSC_FALSE, lo, sizeof(lo));
+    FormatDoubleAs(k->dmax, PETSC_FALSE, hi, sizeof(hi));
     if (two) BufPrintf(b, "must be in %s%s, %s%s", (k->dflags & RANGE_GE) ? "[" : "(", lo, hi, (k->dflags & RANGE_LE) ? "]" : ")");
     else if (k->dflags & (RANGE_GE | RANGE_GT)) BufPrintf(b, "must be %s %s", (k->dflags & RANGE_GE) ? ">=" : ">", lo);
     else if (k->dflags & (RANGE_LE | RANGE_LT)) BufPrintf(b, "must be %s %s", (k->dflags & RANGE_LE) ? "<=" : "<", hi);
@@ -863,6 +871,8 @@ static PetscErrorCode ParseIntegerValue(const ParseState *st, const Key *k, cons
   if (sc->style != YAML_PLAIN_SCALAR_STYLE) PetscCall(ParseFail(st, sc->mark, k, "expected an integer, got the quoted string '%s'", shown));
   r = ScanInteger(sc->value, v);
   if (r == 1) PetscCall(ParseFail(st, sc->mark, k, "expected an integer, got '%s'", shown));
+  if ((r == 2 && sc->value[0] != '-') || (r == 0 && *v > k->imax && k->imax >= (k->type == KEY_INT64 ? I64_MAX : PI_MAX)))
+    PetscCall(ParseFail(st, sc->mark, k, "%s is too large: at most %" PetscInt64_FMT " is allowed", shown, k->imax));
   if (r == 2 || *v < k->imin || *v > k->imax) {
     char must[96];
     Buf  m;
@@ -1039,6 +1049,7 @@ static PetscErrorCode ReadSection(ParseState *st, int s, CvxConfig *cfg)
                           st->key_mark[i].column + 1));
     st->seen_key[i] = PETSC_TRUE;
     st->key_mark[i] = mark;
+    st->cur_key     = &keys[i];
     PetscCall(NextEvent(st));
     PetscCall(ReadValue(st, &keys[i], cfg));
   }
@@ -1115,6 +1126,7 @@ static PetscErrorCode ReadOverrideValue(ParseState *st, const Key *k, CvxConfig 
     PetscCall(SetScalar(st, k, &sc, cfg));
     PetscFunctionReturn(0);
   }
+  st->cur_key = k;
   PetscCall(NextEvent(st)); /* after DOCUMENT_START */
   PetscCall(ReadValue(st, k, cfg));
   PetscCall(NextEvent(st)); /* DOCUMENT_END */
