@@ -1351,9 +1351,9 @@ PetscErrorCode CvxConfigPrintKeys(FILE *f)
     BufValue(&v, def, k);
     BufInit(&r, range, sizeof(range));
     BufRange(&r, k, PETSC_FALSE);
-    if (k->type == KEY_ENUM) fprintf(f, "%-31s %-8s %-10s %s (one of %s)\n", full, key_type_names[k->type], val, k->desc, range);
+    if (k->type == KEY_ENUM) fprintf(f, "%-31s %-8s %-10s %s; one of %s\n", full, key_type_names[k->type], val, k->desc, range);
     else if (k->type == KEY_BOOL) fprintf(f, "%-31s %-8s %-10s %s\n", full, key_type_names[k->type], val, k->desc);
-    else fprintf(f, "%-31s %-8s %-10s %s (%s)\n", full, key_type_names[k->type], val, k->desc, range);
+    else fprintf(f, "%-31s %-8s %-10s %s; %s\n", full, key_type_names[k->type], val, k->desc, range);
   }
   PetscCall(PetscFree(def));
   PetscCheck(!ferror(f), PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "writing the key list failed");
