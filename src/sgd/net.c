@@ -272,18 +272,47 @@ PetscErrorCode CvxSgdWorkEvaluate(CvxSgdWork *w, PetscInt n, const double *X, co
       lsum += r[i] * r[i];
     }
     if (!grad_data) continue;
-    /* grad_a = relu(H)^T r; then H <- (r a^T) o mask; grad_U = P^T H. */
+    /* grad_a = relu(H)^T r, four columns at a time (independent sums, each
+     * in row order). */
+    {
+      PetscInt j = 0;
+      for (; j + 4 <= m; j += 4) {
+        const double *H0 = H + (size_t)j * nb, *H1 = H0 + nb, *H2 = H1 + nb, *H3 = H2 + nb;
+        double        s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+        for (PetscInt i = 0; i < nb; i++) {
+          const double ri = r[i];
+          s0 += H0[i] * ri;
+          s1 += H1[i] * ri;
+          s2 += H2[i] * ri;
+          s3 += H3[i] * ri;
+        }
+        ga[j] += s0;
+        ga[j + 1] += s1;
+        ga[j + 2] += s2;
+        ga[j + 3] += s3;
+      }
+      for (; j < m; j++) {
+        const double *Hj = H + (size_t)j * nb;
+        double        s  = 0.0;
+        for (PetscInt i = 0; i < nb; i++) s += Hj[i] * r[i];
+        ga[j] += s;
+      }
+    }
+    /* H <- mask o (r 1^T): the a_j factor is applied to grad_U's columns at
+     * the end (grad_U = (P^T (mask o r 1^T)) diag(a)). */
     for (PetscInt j = 0; j < m; j++) {
-      double      *Hj = H + (size_t)j * nb;
-      const double aj = a[j];
-      double       s  = 0.0;
-      for (PetscInt i = 0; i < nb; i++) s += Hj[i] * r[i];
-      ga[j] += s;
-      for (PetscInt i = 0; i < nb; i++) Hj[i] = Hj[i] > 0.0 ? r[i] * aj : 0.0;
+      double *restrict       Hj = H + (size_t)j * nb;
+      const double *restrict rr = r;
+      for (PetscInt i = 0; i < nb; i++) Hj[i] = Hj[i] > 0.0 ? rr[i] : 0.0;
     }
     cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)d, (int)m, (int)nb, 1.0, P, (int)ldp, H, (int)nb,
                 i0 == 0 ? 0.0 : 1.0, grad_data, (int)d);
   }
+  if (grad_data)
+    for (PetscInt j = 0; j < m; j++) {
+      double *gu = grad_data + (size_t)j * d;
+      for (PetscInt k = 0; k < d; k++) gu[k] *= a[j];
+    }
   *loss = 0.5 * lsum;
   if (correct) *correct = ncorrect;
   PetscFunctionReturn(0);
