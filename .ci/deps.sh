@@ -6,7 +6,7 @@ set -eu
 PACKAGES="build-essential pkg-config meson ninja-build
   libopenmpi-dev openmpi-bin libscalapack-openmpi-dev petsc-dev
   libyaml-dev libopenblas-dev zlib1g-dev
-  python3 python3-numpy python3-matplotlib python3-cvxopt
+  python3 python3-numpy python3-matplotlib python3-yaml python3-cvxopt
   dataset-fashion-mnist slurm-wlm munge"
 
 missing=""
