@@ -105,6 +105,24 @@ static inline void TestWriteText(const char *dir, const char *name, const char *
   TestWriteBytes(dir, name, text, strlen(text), 0);
 }
 
+/* Writes folder/name: an IDX header (magic, count, and rows, cols for
+ * images) followed by len bytes of data. */
+static inline void TestWriteIdx(const char *folder, const char *name, uint32_t magic, uint32_t count,
+                                uint32_t rows, uint32_t cols, const unsigned char *data, size_t len, int gz)
+{
+  const int      images = (magic & 0xff) == 3;
+  const size_t   hdr    = images ? 16 : 8;
+  unsigned char *buf    = (unsigned char *)malloc(hdr + len);
+  uint32_t       w[4]   = {magic, count, rows, cols};
+
+  if (!buf) exit(1);
+  for (size_t k = 0; k < hdr / 4; k++)
+    for (int b = 0; b < 4; b++) buf[4 * k + (size_t)b] = (unsigned char)(w[k] >> (24 - 8 * b));
+  if (len) memcpy(buf + hdr, data, len);
+  TestWriteBytes(folder, name, buf, hdr + len, gz);
+  free(buf);
+}
+
 /* Checks that code is an input error whose message holds every one of the
  * NULL-terminated substrings. Reports the failing line of the caller. */
 static inline void TestExpectErrorAt(const char *file, int line, PetscErrorCode code, ...)

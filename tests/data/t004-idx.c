@@ -20,24 +20,6 @@ static unsigned char Pixel(int s, int i, int j, int variant)
   return (unsigned char)((s * 50 + i * 11 + j * 17 + variant * 3) % 256);
 }
 
-/* Writes folder/name: an IDX header (magic, count, and rows, cols for
- * images) followed by len bytes of data. */
-static void WriteIdx(const char *folder, const char *name, uint32_t magic, uint32_t count, uint32_t rows,
-                     uint32_t cols, const unsigned char *data, size_t len, int gz)
-{
-  const int      images = (magic & 0xff) == 3;
-  const size_t   hdr    = images ? 16 : 8;
-  unsigned char *buf    = (unsigned char *)malloc(hdr + len);
-  uint32_t       w[4]   = {magic, count, rows, cols};
-
-  if (!buf) exit(1);
-  for (size_t k = 0; k < hdr / 4; k++)
-    for (int b = 0; b < 4; b++) buf[4 * k + (size_t)b] = (unsigned char)(w[k] >> (24 - 8 * b));
-  if (len) memcpy(buf + hdr, data, len);
-  TestWriteBytes(folder, name, buf, hdr + len, gz);
-  free(buf);
-}
-
 typedef struct {
   int      gz[4];        /* train images, train labels, test images, test labels */
   uint32_t magic[4];     /* 0 = the right one */
@@ -71,7 +53,7 @@ static void WriteFolder(const char *folder_name, const IdxSpec *spec)
       for (int j = 0; j < ROWS * COLS; j++) pix[i * ROWS * COLS + j] = Pixel(s, i, j, spec->variant);
     }
     snprintf(name, sizeof(name), "%s%s", names[f], spec->gz[f] ? ".gz" : "");
-    WriteIdx(folder, name, spec->magic[f] ? spec->magic[f] : images ? 0x803u : 0x801u,
+    TestWriteIdx(folder, name, spec->magic[f] ? spec->magic[f] : images ? 0x803u : 0x801u,
              spec->claim[f] ? spec->claim[f] : (uint32_t)n, rows, COLS, images ? pix : lab,
              (size_t)keep * (images ? ROWS * COLS : 1), spec->gz[f]);
   }
