@@ -41,6 +41,7 @@
 
 #include "core/error.h"
 #include "core/lapack.h"
+#include "core/timer.h"
 
 #include <petscksp.h>
 
@@ -177,21 +178,41 @@ static void GramUnpack(const uint64_t *bits, PetscInt words, PetscInt ncols, Pet
 }
 
 /* Checks the set, Z and the options and resolves the path. Input errors are
- * raised with CVX_ERR_INPUT; every argument is identical on every rank except
- * the set's local range, so the checks agree across ranks. */
+ * raised with CVX_ERR_INPUT on every rank: the options and Z are identical
+ * on every rank, and the local ranges are checked together (they must tile
+ * [0, P) in rank order, as the arrangement module splits them). Collective. */
 static PetscErrorCode GramCheckArguments(MPI_Comm comm, const CvxArrangementSet *set, PetscInt k, const double *Z,
                                          const CvxGramOptions *opt, CvxGramPath *path)
 {
+  PetscMPIInt size, rank;
+  PetscInt64  mine[3], *ranges;
+  int         bad = -1;
+
   PetscFunctionBeginUser;
   PetscCheck(set->n >= 1, comm, CVX_ERR_INPUT, "gram.c: pattern set has n = %d samples, need n >= 1", (int)set->n);
   PetscCheck(set->words == (set->n + 63) / 64, comm, CVX_ERR_INPUT,
              "gram.c: pattern set has %d words per pattern, expected (n + 63) / 64 = %d", (int)set->words,
              (int)((set->n + 63) / 64));
-  PetscCheck(set->P >= 0 && set->rstart >= 0 && set->rstart <= set->rend && set->rend <= set->P, PETSC_COMM_SELF,
-             CVX_ERR_INPUT, "gram.c: bad local pattern range [%d, %d) of P = %d", (int)set->rstart, (int)set->rend,
-             (int)set->P);
-  PetscCheck(set->rend == set->rstart || set->bits, PETSC_COMM_SELF, CVX_ERR_INPUT,
-             "gram.c: pattern set has local patterns but no bits");
+  PetscCheck(set->P >= 0, comm, CVX_ERR_INPUT, "gram.c: pattern set has P = %d", (int)set->P);
+  PetscCallMPI(MPI_Comm_size(comm, &size));
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  mine[0] = set->rstart;
+  mine[1] = set->rend;
+  mine[2] = (set->rend > set->rstart && !set->bits) ? 1 : 0;
+  PetscCall(PetscMalloc1(3 * (size_t)size, &ranges));
+  PetscCallMPI(MPI_Allgather(mine, 3, MPIU_INT64, ranges, 3, MPIU_INT64, comm));
+  for (PetscMPIInt r = 0; r < size && bad < 0; r++) {
+    PetscInt64 lo = ranges[3 * r], hi = ranges[3 * r + 1], prev = r ? ranges[3 * r - 2] : 0;
+    if (lo != prev || hi < lo || hi > set->P || ranges[3 * r + 2] || (r == size - 1 && hi != set->P)) bad = r;
+  }
+  if (bad >= 0) {
+    PetscInt64 lo = ranges[3 * bad], hi = ranges[3 * bad + 1];
+    PetscCall(PetscFree(ranges));
+    SETERRQ(comm, CVX_ERR_INPUT,
+            "gram.c: rank %d holds patterns [%lld, %lld) of P = %d%s: the ranks' ranges must tile [0, P) in order",
+            (int)bad, (long long)lo, (long long)hi, (int)set->P, hi > lo ? " (or has no bits)" : "");
+  }
+  PetscCall(PetscFree(ranges));
   PetscCheck(k >= 1, comm, CVX_ERR_INPUT, "gram.c: Z has k = %d columns, need k >= 1", (int)k);
   PetscCheck(Z, comm, CVX_ERR_INPUT, "gram.c: Z is NULL");
   PetscCheck((size_t)set->n * (size_t)k <= ((size_t)1 << 40), comm, CVX_ERR_INPUT,
@@ -213,9 +234,14 @@ static PetscErrorCode GramCheckArguments(MPI_Comm comm, const CvxArrangementSet 
     PetscCheck(set->n <= GRAM_REPLICATED_LIMIT, comm, CVX_ERR_INPUT,
                "gram.c: the replicated path handles n <= %d, got n = %d (use scalapack or cg)",
                GRAM_REPLICATED_LIMIT, (int)set->n);
-  if (*path == CVX_GRAM_SCALAPACK)
+  if (*path == CVX_GRAM_SCALAPACK) {
     PetscCheck(opt->block_size >= 1, comm, CVX_ERR_INPUT, "gram.c: scalapack block_size = %d must be >= 1",
                (int)opt->block_size);
+    PetscCheck((PetscInt64)set->P * set->words <= PETSC_MPI_INT_MAX, comm, CVX_ERR_INPUT,
+               "gram.c: the scalapack path gathers all P * words = %lld pattern words, more than an MPI count "
+               "allows (use cg)",
+               (long long)((PetscInt64)set->P * set->words));
+  }
   if (*path == CVX_GRAM_CG) {
     PetscCheck(opt->cg_rtol > 0 && opt->cg_rtol < 1, comm, CVX_ERR_INPUT,
                "gram.c: cg_rtol = %g must lie in (0, 1)", opt->cg_rtol);
@@ -257,10 +283,13 @@ static PetscErrorCode GramCreateReplicated(CvxGram g, const CvxArrangementSet *s
   size_t   nsq = (size_t)n * (size_t)n;
 
   PetscFunctionBeginUser;
+  double   t0 = CvxWallTime(), t1, t2;
   PetscCall(PetscCalloc1(nsq, &A));
   PetscCall(GramLocalCountsReplicated(set, A));
+  t1 = CvxWallTime();
   /* Counts are integers below 2^53: the sum is exact on every rank. */
   PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, A, (int)nsq, MPI_DOUBLE, MPI_SUM, g->comm));
+  t2 = CvxWallTime();
 
   dsyevd_("V", "L", &nn, A, &nn, g->lambda, &wq, &lwork, &iq, &liwork, &info, 1, 1);
   CvxCheckInfo(PETSC_COMM_SELF, "dsyevd (workspace query)", info);
@@ -277,6 +306,8 @@ static PetscErrorCode GramCreateReplicated(CvxGram g, const CvxArrangementSet *s
 
   dsyevd_("V", "L", &nn, A, &nn, g->lambda, work, &lwork, iwork, &liwork, &info, 1, 1);
   CvxCheckInfo(PETSC_COMM_SELF, "dsyevd", info);
+  PetscCall(PetscInfo(NULL, "replicated n = %d: local counts %.3f s, allreduce %.3f s, K and dsyevd %.3f s\n", nn,
+                      t1 - t0, t2 - t1, CvxWallTime() - t2));
   PetscCall(PetscFree(work));
   PetscCall(PetscFree(iwork));
   g->Q = A;
@@ -311,10 +342,6 @@ static PetscErrorCode GramAllgatherPatterns(CvxGram g, const CvxArrangementSet *
   PetscInt64 total = 0;
 
   PetscFunctionBeginUser;
-  PetscCheck((PetscInt64)set->P * set->words <= PETSC_MPI_INT_MAX, g->comm, CVX_ERR_INPUT,
-             "gram.c: scalapack path gathers all P * words = %lld pattern words, more than an MPI count allows "
-             "(use cg)",
-             (long long)((PetscInt64)set->P * set->words));
   PetscCall(PetscMalloc2(g->size, &counts, g->size, &displs));
   local = (int)((set->rend - set->rstart) * set->words);
   PetscCallMPI(MPI_Allgather(&local, 1, MPI_INT, counts, 1, MPI_INT, g->comm));
@@ -322,7 +349,7 @@ static PetscErrorCode GramAllgatherPatterns(CvxGram g, const CvxArrangementSet *
     displs[r] = (int)total;
     total += counts[r];
   }
-  PetscCheck(total == (PetscInt64)set->P * set->words, g->comm, CVX_ERR_INPUT,
+  PetscCheck(total == (PetscInt64)set->P * set->words, g->comm, PETSC_ERR_PLIB,
              "gram.c: the ranks' pattern ranges hold %lld words, P * words = %lld", (long long)total,
              (long long)((PetscInt64)set->P * set->words));
   PetscCall(PetscMalloc1((size_t)total + 1, all));
@@ -371,7 +398,9 @@ static PetscErrorCode GramCreateScalapack(CvxGram g, const CvxArrangementSet *se
   PetscCall(PetscCalloc1(loc + 1, &g->Qloc));
 
   /* Local blocks of C = Dmat Dmat^T: rows and columns of the 0/1 panels. */
+  double t0 = CvxWallTime(), t1, t2;
   PetscCall(GramAllgatherPatterns(g, set, &all));
+  t1 = CvxWallTime();
   if (loc > 0 && set->P > 0) {
     PetscInt cap;
     PetscCall(GramChunkCap(&cap));
@@ -382,8 +411,15 @@ static PetscErrorCode GramCreateScalapack(CvxGram g, const CvxArrangementSet *se
       const uint64_t *b  = all + (size_t)j0 * (size_t)set->words;
       GramUnpack(b, set->words, nc, g->mloc, g->rows, Dr);
       GramUnpack(b, set->words, nc, g->nloc, g->cols, Dc);
-      cblas_dgemm(CblasColMajor, CblasNoTrans, CblasTrans, g->mloc, g->nloc, (int)nc, 1.0, Dr, g->mloc, Dc, g->nloc,
-                  1.0, Cl, lld);
+      /* pdsyevd reads the lower triangle only: per local block column, the
+       * local rows from the diagonal block down (rows ascend globally). */
+      for (int c0 = 0, r0 = 0; c0 < g->nloc; c0 += g->nb) {
+        int w = PetscMin(g->nb, g->nloc - c0);
+        while (r0 < g->mloc && g->rows[r0] < g->cols[c0]) r0++;
+        if (r0 == g->mloc) break;
+        cblas_dgemm(CblasColMajor, CblasNoTrans, CblasTrans, g->mloc - r0, w, (int)nc, 1.0, Dr + r0, g->mloc,
+                    Dc + c0, g->nloc, 1.0, Cl + r0 + (size_t)c0 * lld, lld);
+      }
     }
     PetscCall(PetscFree2(Dr, Dc));
   }
@@ -402,6 +438,7 @@ static PetscErrorCode GramCreateScalapack(CvxGram g, const CvxArrangementSet *se
     PetscCall(PetscFree2(Zr, Zc));
   }
 
+  t2 = CvxWallTime();
   pdsyevd_("V", "L", &n, Cl, &ione, &ione, g->descQ, g->lambda, g->Qloc, &ione, &ione, g->descQ, &wq, &lwork, &iq,
            &liwork, &info, 1, 1);
   CvxCheckInfo(PETSC_COMM_SELF, "pdsyevd (workspace query)", info);
@@ -413,6 +450,8 @@ static PetscErrorCode GramCreateScalapack(CvxGram g, const CvxArrangementSet *se
   pdsyevd_("V", "L", &n, Cl, &ione, &ione, g->descQ, g->lambda, g->Qloc, &ione, &ione, g->descQ, work, &lwork, iwork,
            &liwork, &info, 1, 1);
   CvxCheckInfo(PETSC_COMM_SELF, "pdsyevd", info);
+  PetscCall(PetscInfo(NULL, "scalapack n = %d on %d x %d, block %d: allgather %.3f s, local K %.3f s, pdsyevd %.3f s\n",
+                      n, g->nprow, g->npcol, g->nb, t1 - t0, t2 - t1, CvxWallTime() - t2));
   PetscCall(PetscFree2(work, iwork));
   PetscCall(PetscFree(Cl));
   /* Every rank holds all eigenvalues; take rank 0's so they are identical. */

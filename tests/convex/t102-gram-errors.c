@@ -1,6 +1,7 @@
 /* CvxGram rejects bad input collectively with CVX_ERR_INPUT: sigma <= 0 or
  * not finite, tau < 0, an unknown path, options that the chosen path cannot
- * use, k < 1, n too large for the replicated path. A CG solve that cannot
+ * use, k < 1, n too large for the replicated path, pattern ranges that do
+ * not tile [0, P) (even when only one rank is at fault). A CG solve that cannot
  * reach its tolerance raises PETSC_ERR_NOT_CONVERGED on every rank, and the
  * system still works afterwards. Prints only on failure. */
 #include "convex/gram.h"
@@ -103,6 +104,16 @@ int main(int argc, char **argv)
   big.words = 1;
   opt.path  = CVX_GRAM_CG;
   ExpectCreateError(&big, k, Z, &opt, "words inconsistent with n");
+
+  /* Ranges that do not tile [0, P), or bits missing on one rank only: the
+   * error still reaches every rank. */
+  big   = set;
+  big.P = P + 1;
+  ExpectCreateError(&big, k, Z, &opt, "ranges short of P");
+  big = set;
+  if (rank == 0) big.bits = NULL;
+  opt.path = CVX_GRAM_SCALAPACK;
+  ExpectCreateError(&big, k, Z, &opt, "no bits on rank 0");
 
   /* sigma and tau on every path. */
   const CvxGramPath paths[] = {CVX_GRAM_REPLICATED, CVX_GRAM_SCALAPACK, CVX_GRAM_CG};
