@@ -23,7 +23,10 @@ typedef struct {
   PetscInt  words;
   int64_t   count, cap; /* patterns stored, room */
   uint64_t *pat;        /* cap * words words */
-  int64_t  *slot;       /* open-addressing table of pattern indices, -1 = empty */
+  struct {
+    uint64_t hash;
+    int64_t  idx;        /* pattern index, -1 = empty */
+  } *slot;              /* open-addressing table (linear probing) */
   uint64_t  mask;       /* table size - 1 (a power of two) */
   PetscInt  limit;      /* 0 = keep everything */
   PetscBool pruned;     /* maxpat is valid */
@@ -36,6 +39,10 @@ PetscErrorCode CvxPatternTableCreate(PetscInt words, PetscInt limit, CvxPatternT
 /* Adds pattern p unless it is already present (or, with a limit, known to
  * be too large to matter). Not collective. */
 PetscErrorCode CvxPatternTableInsert(CvxPatternTable *t, const uint64_t *p);
+
+/* Inserts the m patterns p[0 .. m * words) (prefetching their slots first);
+ * hashes is scratch space for m values. Not collective. */
+PetscErrorCode CvxPatternTableInsertMany(CvxPatternTable *t, PetscInt m, const uint64_t *p, uint64_t *hashes);
 
 /* Hands over the stored patterns (at most limit of them when limit > 0, in
  * no particular order; *pat PetscMalloc'd, NULL when empty) and empties the

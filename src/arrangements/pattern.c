@@ -111,24 +111,36 @@ PetscErrorCode CvxPatternTableCreate(PetscInt words, PetscInt limit, CvxPatternT
   t->mask  = 4096 - 1;
   PetscCall(PetscMalloc1((size_t)t->cap * words, &t->pat));
   PetscCall(PetscMalloc1(t->mask + 1, &t->slot));
-  for (uint64_t s = 0; s <= t->mask; s++) t->slot[s] = -1;
+  for (uint64_t s = 0; s <= t->mask; s++) t->slot[s].idx = -1;
   PetscCall(PetscMalloc1((size_t)words, &t->maxpat));
   PetscFunctionReturn(0);
 }
 
-/* Rebuilds the slot table (size tsize, a power of two) from the stored patterns. */
-static PetscErrorCode TableRehash(CvxPatternTable *t, uint64_t tsize)
+/* Rebuilds the slot table (size tsize, a power of two) from the stored
+ * patterns; rehash = recompute the hashes (after a prune reordered them). */
+static PetscErrorCode TableRehash(CvxPatternTable *t, uint64_t tsize, PetscBool rehash)
 {
+  uint64_t *hashes;
+
   PetscFunctionBeginUser;
+  PetscCall(PetscMalloc1((size_t)t->count + 1, &hashes));
+  if (rehash) {
+    for (int64_t i = 0; i < t->count; i++) hashes[i] = CvxPatternHash(t->pat + (size_t)i * t->words, t->words);
+  } else {
+    for (uint64_t s = 0; s <= t->mask; s++)
+      if (t->slot[s].idx >= 0) hashes[t->slot[s].idx] = t->slot[s].hash;
+  }
   PetscCall(PetscFree(t->slot));
   PetscCall(PetscMalloc1(tsize, &t->slot));
   t->mask = tsize - 1;
-  for (uint64_t s = 0; s < tsize; s++) t->slot[s] = -1;
+  for (uint64_t s = 0; s < tsize; s++) t->slot[s].idx = -1;
   for (int64_t i = 0; i < t->count; i++) {
-    uint64_t s = CvxPatternHash(t->pat + (size_t)i * t->words, t->words) & t->mask;
-    while (t->slot[s] >= 0) s = (s + 1) & t->mask;
-    t->slot[s] = i;
+    uint64_t s = hashes[i] & t->mask;
+    while (t->slot[s].idx >= 0) s = (s + 1) & t->mask;
+    t->slot[s].hash = hashes[i];
+    t->slot[s].idx  = i;
   }
+  PetscCall(PetscFree(hashes));
   PetscFunctionReturn(0);
 }
 
@@ -149,19 +161,25 @@ static PetscErrorCode TablePrune(CvxPatternTable *t)
     memcpy(t->maxpat, t->pat + (size_t)(m - 1) * t->words, (size_t)t->words * sizeof(uint64_t));
     t->pruned = PETSC_TRUE;
   }
-  PetscCall(TableRehash(t, t->mask + 1));
+  PetscCall(TableRehash(t, t->mask + 1, PETSC_TRUE));
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode CvxPatternTableInsert(CvxPatternTable *t, const uint64_t *p)
+/* Insert with the hash h of p already computed. */
+static PetscErrorCode TableInsertHashed(CvxPatternTable *t, const uint64_t *p, uint64_t h)
 {
   const PetscInt words = t->words;
 
   PetscFunctionBeginUser;
   if (t->pruned && CvxPatternCompare(p, t->maxpat, words) > 0) PetscFunctionReturn(0);
-  uint64_t s = CvxPatternHash(p, words) & t->mask;
-  while (t->slot[s] >= 0) {
-    if (!memcmp(t->pat + (size_t)t->slot[s] * words, p, (size_t)words * sizeof(uint64_t))) PetscFunctionReturn(0);
+  uint64_t s = h & t->mask;
+  while (t->slot[s].idx >= 0) {
+    if (t->slot[s].hash == h) {
+      const uint64_t *q = t->pat + (size_t)t->slot[s].idx * words;
+      PetscInt        w = 0;
+      while (w < words && q[w] == p[w]) w++;
+      if (w == words) PetscFunctionReturn(0);
+    }
     s = (s + 1) & t->mask;
   }
   if (t->count == t->cap) {
@@ -174,9 +192,34 @@ PetscErrorCode CvxPatternTableInsert(CvxPatternTable *t, const uint64_t *p)
     t->cap = cap;
   }
   memcpy(t->pat + (size_t)t->count * words, p, (size_t)words * sizeof(uint64_t));
-  t->slot[s] = t->count++;
-  if ((uint64_t)t->count * 2 > t->mask + 1) PetscCall(TableRehash(t, 2 * (t->mask + 1)));
+  t->slot[s].hash = h;
+  t->slot[s].idx  = t->count++;
+  if ((uint64_t)t->count * 2 > t->mask + 1) PetscCall(TableRehash(t, 2 * (t->mask + 1), PETSC_FALSE));
   if (t->limit > 0 && t->count >= 2 * (int64_t)t->limit) PetscCall(TablePrune(t));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode CvxPatternTableInsert(CvxPatternTable *t, const uint64_t *p)
+{
+  PetscFunctionBeginUser;
+  PetscCall(TableInsertHashed(t, p, CvxPatternHash(p, t->words)));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode CvxPatternTableInsertMany(CvxPatternTable *t, PetscInt m, const uint64_t *p, uint64_t *hashes)
+{
+  const PetscInt words = t->words;
+
+  PetscFunctionBeginUser;
+  for (PetscInt j = 0; j < m; j++) {
+    hashes[j] = CvxPatternHash(p + (size_t)j * words, words);
+#if defined(__GNUC__)
+    __builtin_prefetch(&t->slot[hashes[j] & t->mask]);
+#endif
+  }
+  /* the table may grow (and its mask change) during the loop: probing
+   * always uses the current mask, the prefetch was only a hint */
+  for (PetscInt j = 0; j < m; j++) PetscCall(TableInsertHashed(t, p + (size_t)j * words, hashes[j]));
   PetscFunctionReturn(0);
 }
 

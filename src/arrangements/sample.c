@@ -10,23 +10,43 @@
 #include "core/rng.h"
 
 #include <cblas.h>
+#include <string.h>
 
-/* Directions per block: about 4 MB of X G, between 1 and 1024 columns. */
+/* Directions per block: X G takes about 256 KB (so it stays in cache while
+ * it is packed), between 1 and 1024 columns. */
 static PetscInt BlockSize(PetscInt n)
 {
-  PetscInt b = (PetscInt)((512 * 1024) / n);
+  PetscInt b = (PetscInt)((32 * 1024) / n);
   return PetscMax(1, PetscMin(1024, b));
 }
 
-/* Packs bit i = 1[c[i] >= 0] of the column c (length n) into p. */
-static void PackColumn(const double *c, PetscInt n, PetscInt words, uint64_t *p)
+/* Packs bit i = 1[c[i] >= 0] of the column c (length n) into p. The sign
+ * bit decides, except that an exact zero counts as >= 0: -0.0 (sign bit
+ * set) arises only when every product of the row is zero, i.e. from a zero
+ * row of X, and those rows are set from the mask `zero`. */
+static void PackColumn(const double *c, PetscInt n, PetscInt words, const uint64_t *zero, uint64_t *p)
 {
   for (PetscInt w = 0; w < words; w++) {
     const double *cw  = c + 64 * w;
     PetscInt      lim = PetscMin(64, n - 64 * w);
-    uint64_t      acc = 0;
-    for (PetscInt b = 0; b < lim; b++) acc |= (uint64_t)(cw[b] >= 0.0) << b;
-    p[w] = acc;
+    uint64_t      neg = 0;
+    if (lim == 64) {
+      for (int b = 0; b < 64; b += 8) { /* eight independent sign bits at a time */
+        uint64_t u[8];
+        memcpy(u, cw + b, sizeof(u));
+        uint64_t byte = (u[0] >> 63) | ((u[1] >> 63) << 1) | ((u[2] >> 63) << 2) | ((u[3] >> 63) << 3) |
+                        ((u[4] >> 63) << 4) | ((u[5] >> 63) << 5) | ((u[6] >> 63) << 6) | ((u[7] >> 63) << 7);
+        neg |= byte << b;
+      }
+      p[w] = ~neg | zero[w];
+    } else {
+      for (PetscInt b = 0; b < lim; b++) {
+        uint64_t u;
+        memcpy(&u, cw + b, sizeof(u));
+        neg |= (u >> 63) << b;
+      }
+      p[w] = (~neg & ((1ull << lim) - 1)) | zero[w];
+    }
   }
 }
 
@@ -38,7 +58,7 @@ PetscErrorCode CvxArrangementSampleLocal(MPI_Comm comm, PetscInt n, PetscInt d, 
   const int64_t   nblocks = (samples + B - 1) / B;
   int64_t         b0, b1;
   double         *G, *C;
-  uint64_t       *p;
+  uint64_t       *p, *zero, *hashes;
   CvxPatternTable table;
   CvxRng          rng;
 
@@ -47,7 +67,14 @@ PetscErrorCode CvxArrangementSampleLocal(MPI_Comm comm, PetscInt n, PetscInt d, 
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
   b0 = (nblocks / size) * rank + PetscMin((int64_t)rank, nblocks % size);
   b1 = b0 + nblocks / size + (rank < nblocks % size ? 1 : 0);
-  PetscCall(PetscMalloc3((size_t)d * B, &G, (size_t)n * B, &C, (size_t)words, &p));
+  PetscCall(PetscMalloc4((size_t)d * B, &G, (size_t)n * B, &C, (size_t)words * B, &p, (size_t)B, &hashes));
+  PetscCall(PetscCalloc1((size_t)words, &zero));
+  for (PetscInt i = 0; i < n; i++) {
+    PetscBool z = PETSC_TRUE;
+    for (PetscInt c = 0; c < d && z; c++)
+      if (X[i + (size_t)c * n] != 0.0) z = PETSC_FALSE;
+    if (z) zero[i >> 6] |= 1ull << (i & 63);
+  }
   PetscCall(CvxPatternTableCreate(words, limit, &table));
   for (int64_t blk = b0; blk < b1; blk++) {
     const int64_t k0 = blk * B;
@@ -57,12 +84,11 @@ PetscErrorCode CvxArrangementSampleLocal(MPI_Comm comm, PetscInt n, PetscInt d, 
       CvxRngNormals(&rng, d, G + (size_t)j * d);
     }
     cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)n, kb, (int)d, 1.0, X, (int)n, G, (int)d, 0.0, C, (int)n);
-    for (int j = 0; j < kb; j++) {
-      PackColumn(C + (size_t)j * n, n, words, p);
-      PetscCall(CvxPatternTableInsert(&table, p));
-    }
+    for (int j = 0; j < kb; j++) PackColumn(C + (size_t)j * n, n, words, zero, p + (size_t)j * words);
+    PetscCall(CvxPatternTableInsertMany(&table, kb, p, hashes));
   }
-  PetscCall(PetscFree3(G, C, p));
+  PetscCall(PetscFree4(G, C, p, hashes));
+  PetscCall(PetscFree(zero));
   PetscCall(CvxPatternTableTake(&table, m, pat));
   PetscFunctionReturn(0);
 }
