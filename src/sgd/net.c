@@ -198,14 +198,18 @@ PetscErrorCode CvxSgdWorkCreate(PetscInt d, PetscInt m, PetscInt cap, CvxSgdWork
   w->d   = d;
   w->m   = m;
   w->cap = cap;
-  PetscCall(PetscMalloc4((size_t)cap * m, &w->H, (size_t)cap * d, &w->panel, cap, &w->yb, cap, &w->r));
+  w->panel_rows = 0;
+  w->panel      = NULL;
+  w->yb         = NULL;
+  PetscCall(PetscMalloc2((size_t)cap * m, &w->H, cap, &w->r));
   PetscFunctionReturn(0);
 }
 
 PetscErrorCode CvxSgdWorkDestroy(CvxSgdWork *w)
 {
   PetscFunctionBeginUser;
-  PetscCall(PetscFree4(w->H, w->panel, w->yb, w->r));
+  PetscCall(PetscFree2(w->H, w->r));
+  PetscCall(PetscFree2(w->panel, w->yb));
   PetscCall(PetscMemzero(w, sizeof(*w)));
   PetscFunctionReturn(0);
 }
@@ -231,6 +235,11 @@ PetscErrorCode CvxSgdWorkEvaluate(CvxSgdWork *w, PetscInt n, const double *X, co
   PetscCheck(b >= 1 && b <= n && blk <= w->cap, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
              "sgd: batch of %d rows of %d with a workspace of %d rows", (int)b, (int)n, (int)w->cap);
   if (ga) PetscCall(PetscArrayzero(ga, m));
+  if (rows && w->panel_rows < blk) { /* gathered rows need a panel: allocated on first use */
+    PetscCall(PetscFree2(w->panel, w->yb));
+    PetscCall(PetscMalloc2((size_t)blk * d, &w->panel, blk, &w->yb));
+    w->panel_rows = blk;
+  }
   for (PetscInt i0 = 0; i0 < b; i0 += blk) {
     const PetscInt nb = PetscMin(blk, b - i0);
     const double  *P, *yb;

@@ -13,10 +13,11 @@
  * (d, m), never on the rank count. */
 typedef struct {
   PetscInt d, m, cap;
-  double  *H;     /* cap x m: X U, then relu, then the masked r a^T */
-  double  *panel; /* cap x d: gathered rows of a minibatch */
-  double  *yb;    /* cap: their labels */
+  double  *H;     /* cap x m: X U, then relu, then mask o (r 1^T) */
   double  *r;     /* cap: residuals */
+  PetscInt panel_rows; /* rows allocated in panel (0 until rows are gathered) */
+  double  *panel; /* panel_rows x d: gathered rows of a minibatch */
+  double  *yb;    /* panel_rows: their labels */
 } CvxSgdWork;
 
 /* Rows per block for a width-m network on d columns, capped at n. */

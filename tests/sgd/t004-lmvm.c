@@ -4,17 +4,19 @@
  * trace starts at the initial point, never increases, and its last row is
  * the final iterate; one test row per iteration. Prints only on failure.
  *
- * The problem is chosen so that its minimizer is a smooth point: positive
- * data, a target close to linear and positive starting weights keep every
- * neuron active on every sample, where p1 is a smooth (bilinear, non-convex)
- * function. (From a random start on +-1 labels, minimizers of p1 usually sit
+ * The problem is chosen so that its minimizer is a smooth, isolated point:
+ * one feature in two clusters, [-2, -1] and [1, 2], a target close to
+ * relu(x) + relu(-x)/2, and two neurons starting with their kinks in the gap
+ * between the clusters, one active on each. Every hyperplane in the gap gives
+ * the same activation pattern, so p1 is smooth around the path and the
+ * minimizer. (From a random start on +-1 labels, minimizers of p1 usually sit
  * on relu kinks, where the gradient does not vanish and LMVM ends with a line
  * search failure: the status is then 'stopped'.) */
 #include "sgdtest.h"
 
 #include <petscsys.h>
 
-enum { N = 25, DF = 2, D = DF + 1, M = 6, NT = 10, P = (D + 1) * M };
+enum { N = 20, D = 2, M = 2, NT = 8, P = (D + 1) * M };
 
 typedef struct {
   int    ntrace, ntest;
@@ -62,24 +64,28 @@ int main(int argc, char **argv)
     for (int i = 0; i < N + NT; i++) {
       double *Z = i < N ? X : Xt, *z = i < N ? y : yt;
       int     n = i < N ? N : NT, r = i < N ? i : i - N;
-      Z[r]         = 0.5 + CvxRngUniform(&rng);
-      Z[r + n]     = 0.5 + CvxRngUniform(&rng);
-      Z[r + 2 * n] = 1.0;
-      z[r]         = 0.7 * Z[r] + 0.4 * Z[r + n] + 0.2 + 0.05 * sin(5 * Z[r]);
+      double  x = (1.0 + CvxRngUniform(&rng)) * (i % 2 ? 1.0 : -1.0);
+      Z[r]      = x;
+      Z[r + n]  = 1.0;
+      z[r]      = (x > 0 ? x : -0.5 * x) + 0.05 * sin(7 * x);
     }
   }
   if (CvxSgdOptionsSetDefaults(&opts)) return 1;
   opts.widths[0]    = M;
   opts.method       = CVX_SGD_METHOD_LMVM;
-  opts.epochs       = 3000;
-  opts.gatol        = 1e-6;
+  opts.epochs       = 500;
+  opts.gatol        = 1e-8;
   opts.beta         = 1e-3;
   opts.record_every = 7;
   opts.seed         = 3;
 
   if (CvxSgdTrainerCreate(&prob, &opts, M, 1, &tr)) return 1;
   if (CvxSgdTrainerGetParameters(tr, &theta, NULL)) return 1;
-  for (int k = 0; k < P; k++) theta[k] = 0.1 + fabs(theta[k]);
+  {
+    /* u_1 = (1, 0.2), u_2 = (-1, 0.3): kinks at x = -0.2 and x = 0.3; a = (0.5, 0.4). */
+    const double start[P] = {1.0, 0.2, -1.0, 0.3, 0.5, 0.4};
+    memcpy(theta, start, sizeof(start));
+  }
   if (CvxSgdTrainerRun(tr, &sinks, &res)) return 1;
   if (CvxSgdBatchGradient(N, D, X, y, M, theta, opts.beta, N, NULL, &f, grad)) return 1;
   for (int k = 0; k < P; k++) gnorm += grad[k] * grad[k];
@@ -89,6 +95,7 @@ int main(int argc, char **argv)
         CvxSgdStatusName(res.status), (int)res.tao_reason, (long long)res.iterations);
   CHECK(gnorm <= opts.gatol, "final gradient norm %g above gatol %g", gnorm, opts.gatol);
   CHECK(res.iterations > 5 && res.iterations < opts.epochs, "%lld iterations", (long long)res.iterations);
+  CHECK(KinkMargin(N, D, M, X, theta) > 0.5, "the minimizer found is %g from a kink", KinkMargin(N, D, M, X, theta));
   CHECK(f == res.objective, "final objective %.17g, gradient routine says %.17g", res.objective, f);
   CHECK(res.objective >= 0 && res.objective <= rows.first, "final objective %g outside [0, initial %g]", res.objective,
         rows.first);
