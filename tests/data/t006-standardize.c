@@ -1,7 +1,7 @@
 /* Standardization: every training feature has mean 0 and (population)
  * standard deviation 1; the test set is transformed with the training
  * statistics; a constant feature is only centred; the bias column is added
- * after and stays all ones. */
+ * after and stays all ones; statistics that overflow raise an error. */
 #include "datatest.h"
 
 #include <math.h>
@@ -88,6 +88,23 @@ static void TestConstantColumn(void)
   REQUIRE_OK(CvxDatasetDestroy(&ds));
 }
 
+/* Statistics that overflow must not pass a non-finite value on. */
+static void TestOverflow(void)
+{
+  CvxConfig  cfg;
+  CvxDataset ds;
+
+  TestWriteText(dir, "big.csv", "1e308,1\n1.5e308,0\n");
+  TestConfig(&cfg, CVX_DATA_CSV);
+  cfg.data.n_train = 0;
+  TestPath(cfg.data.path, sizeof(cfg.data.path), dir, "big.csv");
+  REQUIRE_OK(CvxDatasetLoad(PETSC_COMM_WORLD, &cfg, &ds)); /* finite without standardization */
+  REQUIRE_OK(CvxDatasetDestroy(&ds));
+  cfg.data.standardize = PETSC_TRUE;
+  EXPECT_ERROR(CvxDatasetLoad(PETSC_COMM_WORLD, &cfg, &ds), "big.csv", "is not finite after preprocessing");
+  CHECK(ds.X == NULL, "failed load left arrays behind");
+}
+
 int main(int argc, char **argv)
 {
   if (PetscInitialize(&argc, &argv, NULL, NULL)) return 1;
@@ -95,6 +112,7 @@ int main(int argc, char **argv)
   TestTempDir(dir, sizeof(dir));
   TestSynthetic();
   TestConstantColumn();
+  TestOverflow();
   TestRemoveTree(dir);
   if (PetscFinalize()) return 1;
   return failures ? 1 : 0;
