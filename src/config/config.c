@@ -377,11 +377,28 @@ static void FormatDouble(double v, char *out, size_t n)
   FormatDoubleAs(v, PETSC_TRUE, out, n);
 }
 
-/* Appends s as a double-quoted YAML scalar. */
+/* Appends s as a double-quoted YAML scalar. Control characters and the
+ * Unicode line breaks YAML would fold (U+0085, U+2028, U+2029) are escaped, as
+ * is a byte-order mark; other UTF-8 is written as it is. */
 static void BufQuoted(Buf *b, const char *s)
 {
   BufPrintf(b, "\"");
   for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+    if (c[0] == 0xc2 && c[1] == 0x85) {
+      BufPrintf(b, "\\N");
+      c += 1;
+      continue;
+    }
+    if (c[0] == 0xe2 && c[1] == 0x80 && (c[2] == 0xa8 || c[2] == 0xa9)) {
+      BufPrintf(b, c[2] == 0xa8 ? "\\L" : "\\P");
+      c += 2;
+      continue;
+    }
+    if (c[0] == 0xef && c[1] == 0xbb && c[2] == 0xbf) {
+      BufPrintf(b, "\\uFEFF");
+      c += 2;
+      continue;
+    }
     switch (*c) {
     case '"':
       BufPrintf(b, "\\\"");

@@ -35,7 +35,8 @@ int main(int argc, char **argv)
   /* Hard strings: quotes, backslashes, control characters, YAML syntax, UTF-8, words YAML reads as other types. */
   static const char *const names[] = {"a \"quoted\" name", "back\\slash", "new\nline\ttab\rcr\x01\x1f\x7f", "key: value # not a comment",
                                       "- [x, {y}] & *z !t | > % @ `", " leading and trailing ", "null", "true", "123", "1e5", "~",
-                                      "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", "'single'", "---", "..."};
+                                      "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", "'single'", "---", "...",
+                                      "nel\xc2\x85 ls\xe2\x80\xa8 ps\xe2\x80\xa9 bom\xef\xbb\xbf nbsp\xc2\xa0"};
   for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
     c = def;
     memset(c.data.path, 0, sizeof(c.data.path));
