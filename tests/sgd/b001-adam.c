@@ -26,26 +26,30 @@ static double CpuTime(void)
   return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-/* Best-of-3 dgemm rate (flop/s) for C (M x N) = A (M x K) B (K x N). */
-static double DgemmRate(int M, int N, int K)
+/* Best-of-3 dgemm rates (flop/s, by wall and by CPU time) for
+ * C (M x N) = A (M x K) B (K x N). */
+static void DgemmRate(int M, int N, int K, double *wall_rate, double *cpu_rate)
 {
   double *A = malloc(sizeof(double) * M * K), *B = malloc(sizeof(double) * K * N), *C = malloc(sizeof(double) * M * N);
-  double  best = 1e30;
+  double  best = 1e30, cbest = 1e30;
   for (long i = 0; i < (long)M * K; i++) A[i] = 1.0 / (1 + i % 7);
   for (long i = 0; i < (long)K * N; i++) B[i] = 1.0 / (1 + i % 5);
   for (int rep = 0; rep < 4; rep++) {
-    double t = CvxWallTime();
+    double t = CvxWallTime(), c = CpuTime();
     cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, M, N, K, 1.0, A, M, B, K, 0.0, C, M);
     t = CvxWallTime() - t;
+    c = CpuTime() - c;
     if (rep > 0 && t < best) best = t;
+    if (rep > 0 && c < cbest) cbest = c;
   }
   free(A);
   free(B);
   free(C);
-  return 2.0 * M * N * K / best;
+  *wall_rate = 2.0 * M * N * K / best;
+  *cpu_rate  = 2.0 * M * N * K / cbest;
 }
 
-static PetscErrorCode Case(int n, int dfeat, int m, int iterations, double rate)
+static PetscErrorCode Case(int n, int dfeat, int m, int iterations, double rate, double crate)
 {
   const int     d = dfeat + 1;
   double       *X, *y;
@@ -78,9 +82,9 @@ static PetscErrorCode Case(int n, int dfeat, int m, int iterations, double rate)
 
   const double f4 = 4.0 * n * d * m, f6 = 6.0 * n * d * m;
   printf("adam full batch n=%d d=%d m=%d, %d iterations: %.3e s/iteration wall (%.2f us), %.3e s cpu (%.2f us)\n"
-         "    floor 4ndm/rate %.3e s: wall x%.2f; 6ndm/rate %.3e s: wall x%.2f; GEMM work at %.2f Gflop/s wall\n",
-         n, d, m, iterations, t, t * 1e6, c, c * 1e6, f4 / rate, t / (f4 / rate), f6 / rate, t / (f6 / rate),
-         f4 / t * 1e-9);
+         "    floor 4ndm/rate %.3e s: wall x%.2f, cpu x%.2f; 6ndm/rate %.3e s: wall x%.2f, cpu x%.2f\n",
+         n, d, m, iterations, t, t * 1e6, c, c * 1e6, f4 / rate, t / (f4 / rate), c / (f4 / crate), f6 / rate,
+         t / (f6 / rate), c / (f6 / crate));
   PetscFunctionReturn(0);
 }
 
@@ -91,13 +95,15 @@ int main(int argc, char **argv)
   if (PetscInitialize(&argc, &argv, NULL, NULL)) return 1;
   if (argc > 1) scale = atof(argv[1]);
   if (!(scale > 0)) scale = 1.0;
-  const double rate = DgemmRate(1000, 1000, 1000);
-  printf("dgemm rate (1000^3, best of 3): %.2f Gflop/s\n", rate * 1e-9);
-  printf("dgemm rate (12000x785 by 785x100): %.2f Gflop/s\n", DgemmRate(12000, 100, 785) * 1e-9);
+  double rate, crate, r2, c2;
+  DgemmRate(1000, 1000, 1000, &rate, &crate);
+  DgemmRate(12000, 100, 785, &r2, &c2);
+  printf("dgemm rate (1000^3, best of 3): %.2f Gflop/s wall, %.2f Gflop/s cpu\n", rate * 1e-9, crate * 1e-9);
+  printf("dgemm rate (12000x785 by 785x100): %.2f Gflop/s wall, %.2f Gflop/s cpu\n", r2 * 1e-9, c2 * 1e-9);
   /* d counts the bias column: d = 2 is one feature plus bias; d = 785 is
    * 784 pixels plus bias. */
-  if (Case(20, 1, 100, (int)(20000 * scale), rate)) return 1;
-  if (Case(12000, 784, 100, (int)(10 * scale) > 0 ? (int)(10 * scale) : 1, rate)) return 1;
+  if (Case(20, 1, 100, (int)(20000 * scale), rate, crate)) return 1;
+  if (Case(12000, 784, 100, (int)(10 * scale) > 0 ? (int)(10 * scale) : 1, rate, crate)) return 1;
   if (PetscFinalize()) return 1;
   return 0;
 }
