@@ -15,8 +15,8 @@
 
 #define CIFAR_PIXELS 3072
 #define CIFAR_RECORD (CIFAR_PIXELS + 1)
-#define CIFAR_FILES  6 /* five training batches, then the test batch */
-#define CIFAR_CHUNK  64 /* records per read in the label pass */
+#define CIFAR_FILES 6  /* five training batches, then the test batch */
+#define CIFAR_CHUNK 64 /* records per read in the label pass */
 
 typedef struct {
   char           path[CIFAR_FILES][CVX_PATH_MAX];
@@ -49,8 +49,10 @@ static PetscErrorCode CifarOpen(const char *folder, int k, CifarState *st)
   int         len;
 
   PetscFunctionBeginUser;
-  if (k < 5) len = snprintf(st->path[k], CVX_PATH_MAX, "%s/data_batch_%d.bin", folder, k + 1);
-  else len = snprintf(st->path[k], CVX_PATH_MAX, "%s/test_batch.bin", folder);
+  if (k < 5)
+    len = snprintf(st->path[k], CVX_PATH_MAX, "%s/data_batch_%d.bin", folder, k + 1);
+  else
+    len = snprintf(st->path[k], CVX_PATH_MAX, "%s/test_batch.bin", folder);
   PetscCheck(len > 0 && len < CVX_PATH_MAX, PETSC_COMM_SELF, CVX_ERR_INPUT, "data.path '%s' is too long", folder);
   st->f[k] = fopen(st->path[k], "rb");
   PetscCheck(st->f[k], PETSC_COMM_SELF, CVX_ERR_FILE, "cannot open CIFAR-10 file '%s': %s", st->path[k],
@@ -80,8 +82,8 @@ static PetscErrorCode CifarReadLabels(CifarState *st, int k, unsigned char *labe
                r + got + 1);
     for (size_t q = 0; q < want; q++) {
       unsigned char label = st->buf[q * CIFAR_RECORD];
-      PetscCheck(label <= 9, PETSC_COMM_SELF, CVX_ERR_DATA, "%s: record %zu has label %d (expected 0..9)",
-                 st->path[k], r + q + 1, (int)label);
+      PetscCheck(label <= 9, PETSC_COMM_SELF, CVX_ERR_DATA, "%s: record %zu has label %d (expected 0..9)", st->path[k],
+                 r + q + 1, (int)label);
       labels[r + q] = label;
     }
   }
@@ -90,8 +92,8 @@ static PetscErrorCode CifarReadLabels(CifarState *st, int k, unsigned char *labe
 
 /* Reads the pixels of the selected records of files [first, last) into the
  * n x 3072 column-major X and their labels into y. */
-static PetscErrorCode CifarReadPixels(CifarState *st, int first, int last, const signed char *keep, size_t n,
-                                      double *X, double *y)
+static PetscErrorCode CifarReadPixels(CifarState *st, int first, int last, const signed char *keep, size_t n, double *X,
+                                      double *y)
 {
   size_t rec = 0, i = 0;
 
@@ -103,7 +105,8 @@ static PetscErrorCode CifarReadPixels(CifarState *st, int first, int last, const
                  "%s: cannot seek to record %zu: %s", st->path[k], r + 1, strerror(errno));
       PetscCheck(fread(st->buf, 1, CIFAR_PIXELS, st->f[k]) == CIFAR_PIXELS, PETSC_COMM_SELF, CVX_ERR_DATA,
                  "%s: unexpected end of file in record %zu", st->path[k], r + 1);
-      for (size_t j = 0; j < CIFAR_PIXELS; j++) X[i + j * n] = (double)st->buf[j];
+      for (size_t j = 0; j < CIFAR_PIXELS; j++)
+        X[i + j * n] = (double)st->buf[j];
       y[i] = (double)keep[rec];
       i++;
     }
@@ -114,12 +117,13 @@ static PetscErrorCode CifarReadPixels(CifarState *st, int first, int last, const
 /* The body of CvxDatasetReadCifar10; st is released by the caller. */
 static PetscErrorCode CifarLoad(const CvxConfig *cfg, CifarState *st, CvxDataset *ds)
 {
-  const char *folder = cfg->data.path;
+  const char *folder   = cfg->data.path;
   size_t      count[2] = {0, 0}, n_keep[2], off = 0;
   char        train_what[CVX_PATH_MAX + 64];
 
   PetscFunctionBeginUser;
-  PetscCheck(folder[0] != '\0', PETSC_COMM_SELF, CVX_ERR_INPUT, "data.path is empty: cifar10 needs the folder of the binary batches");
+  PetscCheck(folder[0] != '\0', PETSC_COMM_SELF, CVX_ERR_INPUT,
+             "data.path is empty: cifar10 needs the folder of the binary batches");
   PetscCall(CvxDataCheckClassKeys(cfg, 9));
   for (int k = 0; k < CIFAR_FILES; k++) {
     PetscCall(CifarOpen(folder, k, st));
@@ -139,9 +143,8 @@ static PetscErrorCode CifarLoad(const CvxConfig *cfg, CifarState *st, CvxDataset
   PetscCall(PetscSNPrintf(train_what, sizeof(train_what), "%s/data_batch_1.bin..data_batch_5.bin", folder));
   PetscCall(CvxDataSelectClasses(st->labels[0], count[0], cfg->data.classes, cfg->data.per_class, cfg->data.n_train,
                                  train_what, "data.per_class", "data.n_train", st->keep[0], &n_keep[0]));
-  PetscCall(CvxDataSelectClasses(st->labels[1], count[1], cfg->data.classes, cfg->data.test_per_class,
-                                 cfg->data.n_test, st->path[5], "data.test_per_class", "data.n_test", st->keep[1],
-                                 &n_keep[1]));
+  PetscCall(CvxDataSelectClasses(st->labels[1], count[1], cfg->data.classes, cfg->data.test_per_class, cfg->data.n_test,
+                                 st->path[5], "data.test_per_class", "data.n_test", st->keep[1], &n_keep[1]));
 
   PetscCall(CvxDatasetAllocate(ds, n_keep[0], CIFAR_PIXELS, n_keep[1], folder));
   PetscCall(CifarReadPixels(st, 0, 5, st->keep[0], n_keep[0], ds->X, ds->y));

@@ -59,8 +59,8 @@ static PetscErrorCode CsvReadLine(CsvFile *cf, PetscBool *got)
   }
   for (;;) {
     if (cf->cap - len < 2) {
-      PetscCheck(cf->cap < CSV_MAX_LINE, PETSC_COMM_SELF, CVX_ERR_DATA, "%s:%zu: line longer than %zu bytes",
-                 cf->path, cf->lineno + 1, CSV_MAX_LINE);
+      PetscCheck(cf->cap < CSV_MAX_LINE, PETSC_COMM_SELF, CVX_ERR_DATA, "%s:%zu: line longer than %zu bytes", cf->path,
+                 cf->lineno + 1, CSV_MAX_LINE);
       PetscCall(PetscRealloc(2 * cf->cap, &cf->line));
       cf->cap *= 2;
     }
@@ -72,7 +72,8 @@ static PetscErrorCode CsvReadLine(CsvFile *cf, PetscBool *got)
              strerror(errno));
   if (len == 0) PetscFunctionReturn(0);
   cf->lineno++;
-  while (len > 0 && (cf->line[len - 1] == '\n' || cf->line[len - 1] == '\r')) cf->line[--len] = '\0';
+  while (len > 0 && (cf->line[len - 1] == '\n' || cf->line[len - 1] == '\r'))
+    cf->line[--len] = '\0';
   *got = PETSC_TRUE;
   PetscFunctionReturn(0);
 }
@@ -105,9 +106,11 @@ static PetscErrorCode CsvParseRow(const CsvFile *cf, char *s, CsvShape *shape)
 
     if (!end) end = s + strlen(s);
     *end = '\0';
-    while (IsBlank(*s)) s++;
+    while (IsBlank(*s))
+      s++;
     last = end;
-    while (last > s && IsBlank(last[-1])) *--last = '\0';
+    while (last > s && IsBlank(last[-1]))
+      *--last = '\0';
     errno = 0;
     v     = strtod(s, &stop);
     PetscCheck(stop != s && stop == last, PETSC_COMM_SELF, CVX_ERR_DATA, "%s:%zu: field %zu '%.64s' is not a number",
@@ -137,8 +140,10 @@ static PetscErrorCode CsvAppendRow(CsvFile *cf, const CsvShape *shape)
   }
   dst = cf->features + cf->rows * nfeat;
   for (size_t k = 0, j = 0; k < shape->ncol; k++) {
-    if (k == shape->label) cf->labels[cf->rows] = shape->values[k];
-    else dst[j++] = shape->values[k];
+    if (k == shape->label)
+      cf->labels[cf->rows] = shape->values[k];
+    else
+      dst[j++] = shape->values[k];
   }
   cf->rows++;
   PetscFunctionReturn(0);
@@ -160,9 +165,11 @@ static PetscErrorCode CsvReadFile(CsvFile *cf, const CvxConfig *cfg, size_t cap,
 
     PetscCall(CsvReadLine(cf, &got));
     if (!got) break;
-    for (s = cf->line; IsBlank(*s); s++) {}
+    for (s = cf->line; IsBlank(*s); s++) {
+    }
     if (*s == '\0' || *s == '#') continue;
-    for (const char *c = s; *c; c++) nf += *c == ',';
+    for (const char *c = s; *c; c++)
+      nf += *c == ',';
     if (shape->ncol == 0) PetscCall(CsvSetShape(cf, cfg, nf, shape));
     PetscCheck(nf == shape->ncol, PETSC_COMM_SELF, CVX_ERR_DATA, "%s:%zu: expected %zu fields, found %zu", cf->path,
                cf->lineno, shape->ncol, nf);
@@ -188,7 +195,8 @@ static void CsvTranspose(const CsvFile *cf, size_t nfeat, double *X, double *y)
 
   for (size_t i = 0; i < n; i++) {
     const double *row = cf->features + i * nfeat;
-    for (size_t j = 0; j < nfeat; j++) X[i + j * n] = row[j];
+    for (size_t j = 0; j < nfeat; j++)
+      X[i + j * n] = row[j];
     y[i] = cf->labels[i];
   }
 }
@@ -209,8 +217,10 @@ static void CsvClassifyLabels(CvxDataset *ds)
   }
   ds->classification = pm || zo ? PETSC_TRUE : PETSC_FALSE;
   if (pm || !zo) return;
-  for (PetscInt i = 0; i < ds->n; i++) ds->y[i] = ds->y[i] == 0.0 ? -1.0 : 1.0;
-  for (PetscInt i = 0; i < ds->n_test; i++) ds->ytest[i] = ds->ytest[i] == 0.0 ? -1.0 : 1.0;
+  for (PetscInt i = 0; i < ds->n; i++)
+    ds->y[i] = ds->y[i] == 0.0 ? -1.0 : 1.0;
+  for (PetscInt i = 0; i < ds->n_test; i++)
+    ds->ytest[i] = ds->ytest[i] == 0.0 ? -1.0 : 1.0;
 }
 
 /* The body of CvxDatasetReadCsv; tr, te and shape are released by the caller. */
@@ -236,10 +246,10 @@ static PetscErrorCode CsvLoad(const CvxConfig *cfg, CsvFile *tr, CsvFile *te, Cs
   CsvTranspose(tr, nfeat, ds->X, ds->y);
   if (has_test) CsvTranspose(te, nfeat, ds->Xtest, ds->ytest);
   CsvClassifyLabels(ds);
-  PetscCall(PetscSNPrintf(ds->description, sizeof(ds->description), "csv %s%s%s%s, label column %zu, %s: %d train, %d test samples",
-                          cfg->data.path, has_test ? " (test " : "", has_test ? cfg->data.test_path : "",
-                          has_test ? ")" : "", shape->label, ds->classification ? "classification" : "regression",
-                          (int)ds->n, (int)ds->n_test));
+  PetscCall(PetscSNPrintf(
+      ds->description, sizeof(ds->description), "csv %s%s%s%s, label column %zu, %s: %d train, %d test samples",
+      cfg->data.path, has_test ? " (test " : "", has_test ? cfg->data.test_path : "", has_test ? ")" : "", shape->label,
+      ds->classification ? "classification" : "regression", (int)ds->n, (int)ds->n_test));
   PetscFunctionReturn(0);
 }
 

@@ -72,7 +72,7 @@ PetscErrorCode CvxDataSelectClasses(const unsigned char *labels, size_t count, c
 
   PetscFunctionBeginUser;
   for (size_t i = 0; i < count; i++) {
-    int k = labels[i] == classes[0] ? 0 : labels[i] == classes[1] ? 1 : -1;
+    int k   = labels[i] == classes[0] ? 0 : labels[i] == classes[1] ? 1 : -1;
     keep[i] = 0;
     if (k < 0) continue;
     avail[k]++;
@@ -83,8 +83,7 @@ PetscErrorCode CvxDataSelectClasses(const unsigned char *labels, size_t count, c
     kept++;
   }
   for (int k = 0; k < 2; k++) {
-    PetscCheck(avail[k] > 0, PETSC_COMM_SELF, CVX_ERR_INPUT, "%s holds no records of class %d", what,
-               (int)classes[k]);
+    PetscCheck(avail[k] > 0, PETSC_COMM_SELF, CVX_ERR_INPUT, "%s holds no records of class %d", what, (int)classes[k]);
     PetscCheck(per_class == 0 || avail[k] >= (size_t)per_class, PETSC_COMM_SELF, CVX_ERR_INPUT,
                "%s: %s = %d but class %d has only %zu records", what, per_key, (int)per_class, (int)classes[k],
                avail[k]);
@@ -106,9 +105,9 @@ typedef struct {
  * load). Errors are raised on PETSC_COMM_SELF. */
 static PetscErrorCode LoadOnRoot(void *ptr)
 {
-  LoadContext     *ctx = (LoadContext *)ptr;
-  const CvxConfig *cfg = ctx->cfg;
-  CvxDataset      *ds  = &ctx->ds;
+  LoadContext     *ctx    = (LoadContext *)ptr;
+  const CvxConfig *cfg    = ctx->cfg;
+  CvxDataset      *ds     = &ctx->ds;
   PetscBool        pixels = PETSC_FALSE;
   const char      *what   = cfg->data.path;
   size_t           len;
@@ -137,9 +136,10 @@ static PetscErrorCode LoadOnRoot(void *ptr)
   PetscCall(CvxDatasetCheckFinite(ds, what));
   len = strlen(ds->description);
   if (ds->has_bias)
-    PetscCall(PetscSNPrintf(ds->description + len, sizeof(ds->description) - len, ", %d + bias columns",
-                            (int)ds->d_raw));
-  else PetscCall(PetscSNPrintf(ds->description + len, sizeof(ds->description) - len, ", %d columns", (int)ds->d));
+    PetscCall(
+        PetscSNPrintf(ds->description + len, sizeof(ds->description) - len, ", %d + bias columns", (int)ds->d_raw));
+  else
+    PetscCall(PetscSNPrintf(ds->description + len, sizeof(ds->description) - len, ", %d columns", (int)ds->d));
   PetscFunctionReturn(0);
 }
 

@@ -18,19 +18,19 @@
 #include <sys/stat.h>
 #include <zlib.h>
 
-#define IDX_MAGIC_IMAGES 0x00000803u /* unsigned bytes, 3 dimensions */
-#define IDX_MAGIC_LABELS 0x00000801u /* unsigned bytes, 1 dimension */
-#define IDX_MAX_PIXELS   ((size_t)1 << 24) /* largest accepted rows x cols */
-#define IDX_CHUNK        ((size_t)1 << 20) /* bytes per read and first allocation */
+#define IDX_MAGIC_IMAGES 0x00000803u     /* unsigned bytes, 3 dimensions */
+#define IDX_MAGIC_LABELS 0x00000801u     /* unsigned bytes, 1 dimension */
+#define IDX_MAX_PIXELS ((size_t)1 << 24) /* largest accepted rows x cols */
+#define IDX_CHUNK ((size_t)1 << 20)      /* bytes per read and first allocation */
 
 typedef struct {
   char      path[CVX_PATH_MAX];
   gzFile    gz;
-  PetscBool direct;    /* the file is not compressed */
-  size_t    file_size; /* bytes on disk (plain files) */
-  size_t    count;     /* items the header claims */
+  PetscBool direct;     /* the file is not compressed */
+  size_t    file_size;  /* bytes on disk (plain files) */
+  size_t    count;      /* items the header claims */
   size_t    rows, cols; /* image files */
-  size_t    header;    /* header bytes */
+  size_t    header;     /* header bytes */
 } IdxFile;
 
 typedef struct {
@@ -62,9 +62,9 @@ static PetscErrorCode IdxRead(IdxFile *f, void *buf, size_t len, size_t *got)
   PetscFunctionBeginUser;
   *got = 0;
   while (*got < len) {
-    size_t   want = len - *got < IDX_CHUNK ? len - *got : IDX_CHUNK;
-    int      r    = gzread(f->gz, (unsigned char *)buf + *got, (unsigned)want);
-    int      zerr = Z_OK;
+    size_t      want = len - *got < IDX_CHUNK ? len - *got : IDX_CHUNK;
+    int         r    = gzread(f->gz, (unsigned char *)buf + *got, (unsigned)want);
+    int         zerr = Z_OK;
     const char *msg;
 
     if (r < 0) {
@@ -91,12 +91,12 @@ static PetscErrorCode IdxOpen(const char *folder, const char *name, IdxFile *f)
 
   PetscFunctionBeginUser;
   len = snprintf(f->path, sizeof(f->path), "%s/%s", folder, name);
-  PetscCheck(len > 0 && (size_t)len + 3 < sizeof(f->path), PETSC_COMM_SELF, CVX_ERR_INPUT,
-             "data.path '%s' is too long", folder);
+  PetscCheck(len > 0 && (size_t)len + 3 < sizeof(f->path), PETSC_COMM_SELF, CVX_ERR_INPUT, "data.path '%s' is too long",
+             folder);
   if (stat(f->path, &sb) != 0) {
     strcat(f->path, ".gz");
-    PetscCheck(stat(f->path, &sb) == 0, PETSC_COMM_SELF, CVX_ERR_FILE, "cannot find IDX file %s/%s or %s/%s.gz",
-               folder, name, folder, name);
+    PetscCheck(stat(f->path, &sb) == 0, PETSC_COMM_SELF, CVX_ERR_FILE, "cannot find IDX file %s/%s or %s/%s.gz", folder,
+               name, folder, name);
   }
   PetscCheck(S_ISREG(sb.st_mode), PETSC_COMM_SELF, CVX_ERR_FILE, "'%s' is not a regular file", f->path);
   f->file_size = (size_t)sb.st_size;
@@ -125,8 +125,8 @@ static PetscErrorCode IdxReadHeader(IdxFile *f, int dims)
   f->header = 4 + 4 * (size_t)dims;
   PetscCall(IdxRead(f, h, f->header, &got));
   f->direct = gzdirect(f->gz) ? PETSC_TRUE : PETSC_FALSE;
-  PetscCheck(got == f->header, PETSC_COMM_SELF, CVX_ERR_DATA,
-             "%s: file of %zu bytes%s is too short for an IDX header", f->path, got, IdxUnit(f));
+  PetscCheck(got == f->header, PETSC_COMM_SELF, CVX_ERR_DATA, "%s: file of %zu bytes%s is too short for an IDX header",
+             f->path, got, IdxUnit(f));
   magic = BigEndian32(h);
   PetscCheck(magic == magic_want, PETSC_COMM_SELF, CVX_ERR_DATA,
              "%s: bad magic number 0x%08zx, expected 0x%08zx (IDX %s of unsigned bytes)", f->path, magic, magic_want,
@@ -136,10 +136,11 @@ static PetscErrorCode IdxReadHeader(IdxFile *f, int dims)
     f->rows = BigEndian32(h + 8);
     f->cols = BigEndian32(h + 12);
     PetscCheck(f->rows >= 1 && f->cols >= 1 && f->rows <= IDX_MAX_PIXELS && f->cols <= IDX_MAX_PIXELS &&
-                 f->rows * f->cols <= IDX_MAX_PIXELS,
+                   f->rows * f->cols <= IDX_MAX_PIXELS,
                PETSC_COMM_SELF, CVX_ERR_DATA, "%s: implausible image size %zux%zu in the header", f->path, f->rows,
                f->cols);
-  } else f->rows = f->cols = 1;
+  } else
+    f->rows = f->cols = 1;
   PetscFunctionReturn(0);
 }
 
@@ -189,8 +190,8 @@ static PetscErrorCode IdxReadLabels(IdxFile *f, unsigned char **out)
     PetscCall(IdxRead(f, *out + have, want, &got));
     have += got;
     PetscCheck(got == want, PETSC_COMM_SELF, CVX_ERR_DATA,
-               "%s: header claims %zu labels but the file holds only %zu bytes%s", f->path, f->count,
-               f->header + have, IdxUnit(f));
+               "%s: header claims %zu labels but the file holds only %zu bytes%s", f->path, f->count, f->header + have,
+               IdxUnit(f));
   }
   PetscFunctionReturn(0);
 }
@@ -201,7 +202,7 @@ static PetscErrorCode IdxReadLabels(IdxFile *f, unsigned char **out)
 static PetscErrorCode IdxReadImages(IdxFile *f, const signed char *keep, size_t n_keep, unsigned char *buf,
                                     unsigned char **out)
 {
-  const size_t d = f->rows * f->cols;
+  const size_t d    = f->rows * f->cols;
   size_t       kept = 0, cap = 0, got;
 
   PetscFunctionBeginUser;
@@ -230,7 +231,8 @@ static void IdxTranspose(const unsigned char *pixels, const signed char *keep, s
 {
   for (size_t i = 0; i < n; i++) {
     const unsigned char *img = pixels + i * d;
-    for (size_t j = 0; j < d; j++) X[i + j * n] = (double)img[j];
+    for (size_t j = 0; j < d; j++)
+      X[i + j * n] = (double)img[j];
   }
   for (size_t r = 0, i = 0; r < count; r++)
     if (keep[r]) y[i++] = (double)keep[r];
@@ -243,7 +245,8 @@ static PetscErrorCode IdxLoad(const CvxConfig *cfg, IdxState *st, CvxDataset *ds
   size_t      n_keep[2], d;
 
   PetscFunctionBeginUser;
-  PetscCheck(folder[0] != '\0', PETSC_COMM_SELF, CVX_ERR_INPUT, "data.path is empty: idx needs the folder of the IDX files");
+  PetscCheck(folder[0] != '\0', PETSC_COMM_SELF, CVX_ERR_INPUT,
+             "data.path is empty: idx needs the folder of the IDX files");
   PetscCall(CvxDataCheckClassKeys(cfg, 255));
   PetscCall(IdxOpenSet(folder, "train", &st->images[0], &st->labels[0]));
   PetscCall(IdxOpenSet(folder, "t10k", &st->images[1], &st->labels[1]));
@@ -264,7 +267,8 @@ static PetscErrorCode IdxLoad(const CvxConfig *cfg, IdxState *st, CvxDataset *ds
                                  st->keep[1], &n_keep[1]));
 
   PetscCall(PetscMalloc1(d, &st->buf));
-  for (int s = 0; s < 2; s++) PetscCall(IdxReadImages(&st->images[s], st->keep[s], n_keep[s], st->buf, &st->pixels[s]));
+  for (int s = 0; s < 2; s++)
+    PetscCall(IdxReadImages(&st->images[s], st->keep[s], n_keep[s], st->buf, &st->pixels[s]));
 
   PetscCall(CvxDatasetAllocate(ds, n_keep[0], d, n_keep[1], folder));
   IdxTranspose(st->pixels[0], st->keep[0], st->labels[0].count, n_keep[0], d, ds->X, ds->y);

@@ -8,7 +8,8 @@
 /* Divides every entry of a by 255. */
 static void ScalePixels(double *a, size_t count)
 {
-  for (size_t k = 0; k < count; k++) a[k] /= 255.0;
+  for (size_t k = 0; k < count; k++)
+    a[k] /= 255.0;
 }
 
 /* Standardizes each column of the training matrix with its mean and
@@ -33,12 +34,15 @@ static void Standardize(CvxDataset *ds)
       sd   = 1.0;
     } else {
       mean = sum / (double)n;
-      for (size_t i = 0; i < n; i++) ss += (x[i] - mean) * (x[i] - mean);
+      for (size_t i = 0; i < n; i++)
+        ss += (x[i] - mean) * (x[i] - mean);
       sd = sqrt(ss / (double)n);
       if (!(sd > 0.0)) sd = 1.0;
     }
-    for (size_t i = 0; i < n; i++) x[i] = (x[i] - mean) / sd;
-    for (size_t i = 0; i < nt; i++) xt[i] = (xt[i] - mean) / sd;
+    for (size_t i = 0; i < n; i++)
+      x[i] = (x[i] - mean) / sd;
+    for (size_t i = 0; i < nt; i++)
+      xt[i] = (xt[i] - mean) / sd;
   }
 }
 
@@ -49,7 +53,8 @@ static PetscErrorCode AppendOnes(double **a, size_t n, size_t d)
   /* Column-major: the new column goes at the end of the array. The size
    * n * (d + 1) was checked by CvxDatasetAllocate. */
   PetscCall(PetscRealloc(n * (d + 1) * sizeof(double), a));
-  for (size_t i = 0; i < n; i++) (*a)[d * n + i] = 1.0;
+  for (size_t i = 0; i < n; i++)
+    (*a)[d * n + i] = 1.0;
   PetscFunctionReturn(0);
 }
 

@@ -64,7 +64,7 @@ PetscErrorCode CvxDatasetReadSynthetic(const CvxConfig *cfg, CvxDataset *ds)
   PetscCheck(cfg->data.dim >= 1, PETSC_COMM_SELF, CVX_ERR_INPUT,
              "data.dim = %d: synthetic data needs at least one dimension", (int)cfg->data.dim);
   PetscCheck(cfg->data.rule == CVX_RULE_NORM || cfg->data.rule == CVX_RULE_SIGN ||
-               cfg->data.rule == CVX_RULE_REGRESSION,
+                 cfg->data.rule == CVX_RULE_REGRESSION,
              PETSC_COMM_SELF, CVX_ERR_INPUT, "data.rule = %d is not a known labelling rule", (int)cfg->data.rule);
   PetscCheck(cfg->data.rule != CVX_RULE_REGRESSION || (isfinite(cfg->data.noise) && cfg->data.noise >= 0.0),
              PETSC_COMM_SELF, CVX_ERR_INPUT, "data.noise = %g must be finite and non-negative", cfg->data.noise);

@@ -19,25 +19,25 @@
 
 static int failures;
 
-#define CHECK(cond, ...)                                     \
-  do {                                                       \
-    if (!(cond)) {                                           \
-      fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);   \
-      fprintf(stderr, __VA_ARGS__);                          \
-      fprintf(stderr, "\n");                                 \
-      failures++;                                            \
-    }                                                        \
+#define CHECK(cond, ...)                                                                                               \
+  do {                                                                                                                 \
+    if (!(cond)) {                                                                                                     \
+      fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                                                             \
+      fprintf(stderr, __VA_ARGS__);                                                                                    \
+      fprintf(stderr, "\n");                                                                                           \
+      failures++;                                                                                                      \
+    }                                                                                                                  \
   } while (0)
 
 /* Stops the test when a call that must succeed fails. */
-#define REQUIRE_OK(call)                                                                                \
-  do {                                                                                                  \
-    PetscErrorCode req_ierr_ = (call);                                                                  \
-    if (req_ierr_) {                                                                                    \
-      fprintf(stderr, "FAIL %s:%d: %s returned %d: %s\n", __FILE__, __LINE__, #call, (int)req_ierr_,    \
-              CvxErrorLastMessage());                                                                   \
-      exit(1);                                                                                          \
-    }                                                                                                   \
+#define REQUIRE_OK(call)                                                                                               \
+  do {                                                                                                                 \
+    PetscErrorCode req_ierr_ = (call);                                                                                 \
+    if (req_ierr_) {                                                                                                   \
+      fprintf(stderr, "FAIL %s:%d: %s returned %d: %s\n", __FILE__, __LINE__, #call, (int)req_ierr_,                   \
+              CvxErrorLastMessage());                                                                                  \
+      exit(1);                                                                                                         \
+    }                                                                                                                  \
   } while (0)
 
 /* Creates a fresh temporary folder; its name is written to dir. */
@@ -63,8 +63,10 @@ static inline void TestRemoveTree(const char *dir)
   while ((e = readdir(d))) {
     if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
     if (snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) >= (int)sizeof(path)) continue;
-    if (lstat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) TestRemoveTree(path);
-    else remove(path);
+    if (lstat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
+      TestRemoveTree(path);
+    else
+      remove(path);
   }
   closedir(d);
   rmdir(dir);
@@ -107,8 +109,8 @@ static inline void TestWriteText(const char *dir, const char *name, const char *
 
 /* Writes folder/name: an IDX header (magic, count, and rows, cols for
  * images) followed by len bytes of data. */
-static inline void TestWriteIdx(const char *folder, const char *name, uint32_t magic, uint32_t count,
-                                uint32_t rows, uint32_t cols, const unsigned char *data, size_t len, int gz)
+static inline void TestWriteIdx(const char *folder, const char *name, uint32_t magic, uint32_t count, uint32_t rows,
+                                uint32_t cols, const unsigned char *data, size_t len, int gz)
 {
   const int      images = (magic & 0xff) == 3;
   const size_t   hdr    = images ? 16 : 8;
@@ -117,7 +119,8 @@ static inline void TestWriteIdx(const char *folder, const char *name, uint32_t m
 
   if (!buf) exit(1);
   for (size_t k = 0; k < hdr / 4; k++)
-    for (int b = 0; b < 4; b++) buf[4 * k + (size_t)b] = (unsigned char)(w[k] >> (24 - 8 * b));
+    for (int b = 0; b < 4; b++)
+      buf[4 * k + (size_t)b] = (unsigned char)(w[k] >> (24 - 8 * b));
   if (len) memcpy(buf + hdr, data, len);
   TestWriteBytes(folder, name, buf, hdr + len, gz);
   free(buf);
@@ -162,7 +165,7 @@ static inline uint64_t TestHash(uint64_t h, const void *data, size_t len)
 /* Hash of the sizes and raw bytes of every array of ds. */
 static inline uint64_t TestDatasetHash(const CvxDataset *ds)
 {
-  uint64_t h     = 0xcbf29ce484222325ull;
+  uint64_t h    = 0xcbf29ce484222325ull;
   int64_t  s[4] = {ds->n, ds->d, ds->n_test, ds->classification};
   h             = TestHash(h, s, sizeof(s));
   h             = TestHash(h, ds->X, sizeof(double) * (size_t)ds->n * (size_t)ds->d);

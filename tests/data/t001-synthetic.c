@@ -58,16 +58,20 @@ static void TestRules(void)
       for (PetscInt i = 0; i < n; i++) {
         double norm, next, want;
         CheckSample(X, n, i, 2, 12345, set ? CVX_STREAM_DATA_TEST : CVX_STREAM_DATA_TRAIN, &norm, &next);
-        if (rules[r] == CVX_RULE_NORM) want = norm > 1.0 ? 1.0 : -1.0;
-        else if (rules[r] == CVX_RULE_SIGN) want = X[i] >= 0.0 ? 1.0 : -1.0;
-        else want = norm - 1.0 + 0.25 * next;
-        CHECK(fabs(y[i] - want) <= 1e-14 * (1.0 + fabs(want)), "rule %d set %d sample %d: y %g want %g", r, set,
-              (int)i, y[i], want);
+        if (rules[r] == CVX_RULE_NORM)
+          want = norm > 1.0 ? 1.0 : -1.0;
+        else if (rules[r] == CVX_RULE_SIGN)
+          want = X[i] >= 0.0 ? 1.0 : -1.0;
+        else
+          want = norm - 1.0 + 0.25 * next;
+        CHECK(fabs(y[i] - want) <= 1e-14 * (1.0 + fabs(want)), "rule %d set %d sample %d: y %g want %g", r, set, (int)i,
+              y[i], want);
         if (set == 0 && y[i] > 0) plus++;
       }
     }
     /* P(||x|| > 1) = exp(-1/2) for x ~ N(0, I_2); P(x_1 >= 0) = 1/2. */
-    if (rules[r] == CVX_RULE_NORM) CHECK(fabs(plus / 2000.0 - exp(-0.5)) < 0.04, "norm rule: %d of 2000 positive", (int)plus);
+    if (rules[r] == CVX_RULE_NORM)
+      CHECK(fabs(plus / 2000.0 - exp(-0.5)) < 0.04, "norm rule: %d of 2000 positive", (int)plus);
     if (rules[r] == CVX_RULE_SIGN) CHECK(fabs(plus / 2000.0 - 0.5) < 0.04, "sign rule: %d of 2000 positive", (int)plus);
     CHECK(strstr(ds.description, "synthetic") != NULL, "description '%s'", ds.description);
     REQUIRE_OK(CvxDatasetDestroy(&ds));
@@ -97,8 +101,10 @@ static void TestPrefixAndBias(void)
   for (PetscInt i = 0; i < 4; i++)
     for (PetscInt j = 0; j < 4; j++)
       CHECK(small.Xtest[i + j * 4] == large.Xtest[i + j * 9], "test sample %d col %d differs", (int)i, (int)j);
-  for (PetscInt i = 0; i < 50; i++) CHECK(large.X[i + 3 * 50] == 1.0, "bias entry %d = %g", (int)i, large.X[i + 150]);
-  for (PetscInt i = 0; i < 9; i++) CHECK(large.Xtest[i + 3 * 9] == 1.0, "test bias entry %d", (int)i);
+  for (PetscInt i = 0; i < 50; i++)
+    CHECK(large.X[i + 3 * 50] == 1.0, "bias entry %d = %g", (int)i, large.X[i + 150]);
+  for (PetscInt i = 0; i < 9; i++)
+    CHECK(large.Xtest[i + 3 * 9] == 1.0, "test bias entry %d", (int)i);
   /* Training and test streams differ. */
   CHECK(small.X[0] != small.Xtest[0], "training and test sets share their first sample");
   REQUIRE_OK(CvxDatasetDestroy(&small));

@@ -42,8 +42,9 @@ static void TestLayouts(void)
   CvxDataset ds;
 
   /* Header, comments, blank lines, spaces around fields, no final newline. */
-  TestWriteText(dir, "a.csv", "# leading comment\nx1, x2 ,x3,label\n\n1, 2, 3, 1\n  # indented comment\n"
-                              "4,5,6,-1\n   \n7 ,8,\t9 ,1");
+  TestWriteText(dir, "a.csv",
+                "# leading comment\nx1, x2 ,x3,label\n\n1, 2, 3, 1\n  # indented comment\n"
+                "4,5,6,-1\n   \n7 ,8,\t9 ,1");
   TestConfig(&cfg, "a.csv", NULL);
   cfg.data.header = PETSC_TRUE;
   cfg.data.n_test = 20; /* ignored without a test file */
@@ -67,8 +68,8 @@ static void TestLayouts(void)
     const double X[] = {10, 20, 1, 30, 40, 1, 50, 60, 1}, y[] = {1, -1, -1};
     CheckMatrix(__LINE__, ds.X, ds.y, ds.n, ds.d, 3, 3, X, y);
   }
-  CHECK(ds.classification && ds.has_bias && ds.d_raw == 2, "b.csv: classification %d bias %d",
-        (int)ds.classification, (int)ds.has_bias);
+  CHECK(ds.classification && ds.has_bias && ds.d_raw == 2, "b.csv: classification %d bias %d", (int)ds.classification,
+        (int)ds.has_bias);
   REQUIRE_OK(CvxDatasetDestroy(&ds));
 
   /* Label in the middle, real-valued labels: regression. */

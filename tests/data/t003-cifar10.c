@@ -6,9 +6,9 @@
  * available. */
 #include "datatest.h"
 
-#define REC      3073
-#define TRAIN    30 /* records per training batch */
-#define TEST     20 /* records in the test batch */
+#define REC 3073
+#define TRAIN 30 /* records per training batch */
+#define TEST 20  /* records in the test batch */
 
 static char top[4096];
 
@@ -40,13 +40,16 @@ static void WriteCifar(const char *name, int modulus, int skip, int short_file, 
 
     for (int r = 0; r < nrec; r++) {
       buf[(size_t)r * REC] = (unsigned char)Label(k, r, modulus);
-      for (int j = 0; j < 3072; j++) buf[(size_t)r * REC + 1 + j] = Pixel(k, r, j);
+      for (int j = 0; j < 3072; j++)
+        buf[(size_t)r * REC + 1 + j] = Pixel(k, r, j);
     }
     if (k == bad_label_file) buf[2 * REC] = 10; /* record 3 */
     if (k == short_file) len -= 5;
     if (k == skip) continue;
-    if (k < 5) snprintf(file, sizeof(file), "data_batch_%d.bin", k + 1);
-    else snprintf(file, sizeof(file), "test_batch.bin");
+    if (k < 5)
+      snprintf(file, sizeof(file), "data_batch_%d.bin", k + 1);
+    else
+      snprintf(file, sizeof(file), "test_batch.bin");
     TestWriteBytes(folder, file, buf, len, 0);
   }
   free(buf);
@@ -67,8 +70,8 @@ static void TestConfig(CvxConfig *cfg, const char *name, int c0, int c1)
 /* Checks that the n samples of X, y are, in order, the records of files
  * [first, last) with label c0 or c1, at most per_class of each, at most cap
  * in all (0 = no limit), with pixels divided by scale. */
-static void CheckSelection(int line, const double *X, const double *y, PetscInt n, int first, int last, int c0,
-                           int c1, int per_class, int cap, double scale)
+static void CheckSelection(int line, const double *X, const double *y, PetscInt n, int first, int last, int c0, int c1,
+                           int per_class, int cap, double scale)
 {
   int i = 0, taken[2] = {0, 0};
 
@@ -84,8 +87,8 @@ static void CheckSelection(int line, const double *X, const double *y, PetscInt 
       }
       CHECK(y[i] == (c ? 1.0 : -1.0), "line %d: sample %d label %g, want class %d", line, i, y[i], lab);
       for (int j = 0; j < 3072; j += 97)
-        CHECK(X[i + (size_t)j * n] == Pixel(k, r, j) / scale, "line %d: sample %d pixel %d = %g, want %g", line, i,
-              j, X[i + (size_t)j * n], Pixel(k, r, j) / scale);
+        CHECK(X[i + (size_t)j * n] == Pixel(k, r, j) / scale, "line %d: sample %d pixel %d = %g, want %g", line, i, j,
+              X[i + (size_t)j * n], Pixel(k, r, j) / scale);
       CHECK(X[i + (size_t)3071 * n] == Pixel(k, r, 3071) / scale, "line %d: sample %d last pixel", line, i);
       i++;
     }
@@ -105,8 +108,8 @@ static void TestGood(void)
         (int)ds.n, (int)ds.n_test, (int)ds.d);
   CheckSelection(__LINE__, ds.X, ds.y, ds.n, 0, 5, 3, 7, 0, 0, 255.0);
   CheckSelection(__LINE__, ds.Xtest, ds.ytest, ds.n_test, 5, 6, 3, 7, 0, 0, 255.0);
-  CHECK(strstr(ds.description, "cifar10") && strstr(ds.description, "150 train / 20 test records"),
-        "description '%s'", ds.description);
+  CHECK(strstr(ds.description, "cifar10") && strstr(ds.description, "150 train / 20 test records"), "description '%s'",
+        ds.description);
   REQUIRE_OK(CvxDatasetDestroy(&ds));
 
   /* Per-class selection, then caps; raw pixels; bias column. */
@@ -120,7 +123,8 @@ static void TestGood(void)
         (int)ds.n_test, (int)ds.d);
   CheckSelection(__LINE__, ds.X, ds.y, ds.n, 0, 5, 3, 7, 4, 5, 1.0);
   CheckSelection(__LINE__, ds.Xtest, ds.ytest, ds.n_test, 5, 6, 3, 7, 1, 0, 1.0);
-  for (PetscInt i = 0; i < ds.n; i++) CHECK(ds.X[i + 3072 * ds.n] == 1.0, "bias of sample %d", (int)i);
+  for (PetscInt i = 0; i < ds.n; i++)
+    CHECK(ds.X[i + 3072 * ds.n] == 1.0, "bias of sample %d", (int)i);
   REQUIRE_OK(CvxDatasetDestroy(&ds));
 
   /* Per class alone: 4 + 4 in file order. */
@@ -184,8 +188,7 @@ static void TestErrors(void)
   EXPECT_ERROR(CvxDatasetLoad(PETSC_COMM_WORLD, &cfg, &ds), "good/test_batch.bin", "data.test_per_class = 3");
   cfg.data.test_per_class = 2;
   cfg.data.n_test         = 5;
-  EXPECT_ERROR(CvxDatasetLoad(PETSC_COMM_WORLD, &cfg, &ds), "good/test_batch.bin", "data.n_test = 5",
-               "only 4 records");
+  EXPECT_ERROR(CvxDatasetLoad(PETSC_COMM_WORLD, &cfg, &ds), "good/test_batch.bin", "data.n_test = 5", "only 4 records");
 
   TestConfig(&cfg, "good", 3, 3);
   EXPECT_ERROR(CvxDatasetLoad(PETSC_COMM_WORLD, &cfg, &ds), "data.classes");

@@ -9,8 +9,8 @@
 
 #define ROWS 3
 #define COLS 4
-#define NTR  25 /* training images */
-#define NTE  10 /* test images */
+#define NTR 25 /* training images */
+#define NTE 10 /* test images */
 
 static char top[4096];
 
@@ -21,14 +21,14 @@ static unsigned char Pixel(int s, int i, int j, int variant)
 }
 
 typedef struct {
-  int      gz[4];        /* train images, train labels, test images, test labels */
-  uint32_t magic[4];     /* 0 = the right one */
-  uint32_t claim[4];     /* header count, 0 = the true count */
-  int      drop[4];      /* images (or labels) left out of the data */
-  uint32_t rows;         /* 0 = ROWS */
-  int      skip;         /* file index not written, -1 for none */
-  int      variant;      /* added to the pixels */
-  int      label_mod;    /* labels are i % label_mod */
+  int      gz[4];     /* train images, train labels, test images, test labels */
+  uint32_t magic[4];  /* 0 = the right one */
+  uint32_t claim[4];  /* header count, 0 = the true count */
+  int      drop[4];   /* images (or labels) left out of the data */
+  uint32_t rows;      /* 0 = ROWS */
+  int      skip;      /* file index not written, -1 for none */
+  int      variant;   /* added to the pixels */
+  int      label_mod; /* labels are i % label_mod */
 } IdxSpec;
 
 static const char *const names[4] = {"train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte",
@@ -50,12 +50,16 @@ static void WriteFolder(const char *folder_name, const IdxSpec *spec)
     if (f == spec->skip) continue;
     for (int i = 0; i < n; i++) {
       lab[i] = (unsigned char)(i % spec->label_mod);
-      for (int j = 0; j < ROWS * COLS; j++) pix[i * ROWS * COLS + j] = Pixel(s, i, j, spec->variant);
+      for (int j = 0; j < ROWS * COLS; j++)
+        pix[i * ROWS * COLS + j] = Pixel(s, i, j, spec->variant);
     }
     snprintf(name, sizeof(name), "%s%s", names[f], spec->gz[f] ? ".gz" : "");
-    TestWriteIdx(folder, name, spec->magic[f] ? spec->magic[f] : images ? 0x803u : 0x801u,
-             spec->claim[f] ? spec->claim[f] : (uint32_t)n, rows, COLS, images ? pix : lab,
-             (size_t)keep * (images ? ROWS * COLS : 1), spec->gz[f]);
+    TestWriteIdx(folder, name,
+                 spec->magic[f] ? spec->magic[f]
+                 : images       ? 0x803u
+                                : 0x801u,
+                 spec->claim[f] ? spec->claim[f] : (uint32_t)n, rows, COLS, images ? pix : lab,
+                 (size_t)keep * (images ? ROWS * COLS : 1), spec->gz[f]);
   }
 }
 
@@ -80,8 +84,8 @@ static void TestConfig(CvxConfig *cfg, const char *folder, int c0, int c1)
 
 /* Checks that X, y hold, in order, the images of set s with label c0 or c1
  * (labels i % 5), at most per_class of each and cap in all (0 = no limit). */
-static void CheckSelection(int line, const double *X, const double *y, PetscInt n, int s, int c0, int c1,
-                           int per_class, int cap, int variant)
+static void CheckSelection(int line, const double *X, const double *y, PetscInt n, int s, int c0, int c1, int per_class,
+                           int cap, int variant)
 {
   int i = 0, taken[2] = {0, 0};
 
@@ -96,8 +100,8 @@ static void CheckSelection(int line, const double *X, const double *y, PetscInt 
     }
     CHECK(y[i] == (c ? 1.0 : -1.0), "line %d: sample %d label %g", line, i, y[i]);
     for (int j = 0; j < ROWS * COLS; j++)
-      CHECK(X[i + (size_t)j * n] == Pixel(s, r, j, variant) / 255.0, "line %d: sample %d pixel %d = %g, want %g",
-            line, i, j, X[i + (size_t)j * n], Pixel(s, r, j, variant) / 255.0);
+      CHECK(X[i + (size_t)j * n] == Pixel(s, r, j, variant) / 255.0, "line %d: sample %d pixel %d = %g, want %g", line,
+            i, j, X[i + (size_t)j * n], Pixel(s, r, j, variant) / 255.0);
     i++;
   }
   CHECK(i == n, "line %d: %d samples, want %d", line, (int)n, i);
@@ -112,7 +116,8 @@ static void TestGood(void)
   for (int mode = 0; mode < 3; mode++) { /* all plain, all .gz, mixed */
     char folder[32];
     DefaultSpec(&spec);
-    for (int f = 0; f < 4; f++) spec.gz[f] = mode == 1 || (mode == 2 && f % 3 == 0);
+    for (int f = 0; f < 4; f++)
+      spec.gz[f] = mode == 1 || (mode == 2 && f % 3 == 0);
     snprintf(folder, sizeof(folder), "good%d", mode);
     WriteFolder(folder, &spec);
     TestConfig(&cfg, folder, 1, 4);
@@ -138,7 +143,8 @@ static void TestGood(void)
   /* Both plain and .gz present: the plain file is read. */
   DefaultSpec(&spec);
   spec.variant = 1;
-  for (int f = 0; f < 4; f++) spec.gz[f] = 1;
+  for (int f = 0; f < 4; f++)
+    spec.gz[f] = 1;
   WriteFolder("good0", &spec);
   TestConfig(&cfg, "good0", 1, 4);
   REQUIRE_OK(CvxDatasetLoad(PETSC_COMM_WORLD, &cfg, &ds));
@@ -150,7 +156,7 @@ static void TestGood(void)
  * an allocation sized by a lying header fails (and fails the test). */
 static void LimitAddressSpace(void)
 {
-  FILE         *f = fopen("/proc/self/statm", "r");
+  FILE         *f     = fopen("/proc/self/statm", "r");
   unsigned long pages = 0;
   struct rlimit rl;
   rlim_t        want;
@@ -199,7 +205,8 @@ static void TestErrors(void)
   spec.rows = 5000000;
   WriteFolder("dims", &spec);
   TestConfig(&cfg, "dims", 1, 4);
-  EXPECT_ERROR(CvxDatasetLoad(PETSC_COMM_WORLD, &cfg, &ds), "dims/train-images-idx3-ubyte:", "implausible image size 5000000x4");
+  EXPECT_ERROR(CvxDatasetLoad(PETSC_COMM_WORLD, &cfg, &ds),
+               "dims/train-images-idx3-ubyte:", "implausible image size 5000000x4");
 
   DefaultSpec(&spec);
   spec.skip = 3;
@@ -213,8 +220,8 @@ static void TestErrors(void)
   WriteFolder("stub", &spec);
   TestWriteBytes(top, "stub/train-images-idx3-ubyte.gz", "\x00\x00\x08\x03\x00", 5, 1);
   TestConfig(&cfg, "stub", 1, 4);
-  EXPECT_ERROR(CvxDatasetLoad(PETSC_COMM_WORLD, &cfg, &ds), "stub/train-images-idx3-ubyte.gz:",
-               "too short for an IDX header");
+  EXPECT_ERROR(CvxDatasetLoad(PETSC_COMM_WORLD, &cfg, &ds),
+               "stub/train-images-idx3-ubyte.gz:", "too short for an IDX header");
 
   DefaultSpec(&spec);
   spec.label_mod = 4; /* labels 0..3: class 4 absent */
@@ -236,8 +243,9 @@ static void TestErrors(void)
   spec.claim[0] = spec.claim[1] = 1000000000u;
   WriteFolder("claim", &spec);
   TestConfig(&cfg, "claim", 1, 4);
-  EXPECT_ERROR(CvxDatasetLoad(PETSC_COMM_WORLD, &cfg, &ds),
-               "claim/train-images-idx3-ubyte: header claims 1000000000 images of 3x4 but the file holds only 316 bytes");
+  EXPECT_ERROR(
+      CvxDatasetLoad(PETSC_COMM_WORLD, &cfg, &ds),
+      "claim/train-images-idx3-ubyte: header claims 1000000000 images of 3x4 but the file holds only 316 bytes");
 
   DefaultSpec(&spec);
   spec.claim[2] = spec.claim[3] = 4000000000u;

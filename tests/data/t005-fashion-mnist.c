@@ -6,7 +6,7 @@
 #include "datatest.h"
 
 #define FOLDER "/usr/share/datasets/fashion-mnist"
-#define PIX    784
+#define PIX 784
 
 /* The config fields this test needs, on top of zeros. */
 static void TestConfig(CvxConfig *cfg)
@@ -46,7 +46,8 @@ static void CheckSet(const char *prefix, const double *X, const double *y, Petsc
   PetscInt             count[2] = {0, 0}, i = 0;
   double               lo = 1.0, hi = 0.0;
 
-  for (PetscInt k = 0; k < n; k++) count[y[k] > 0]++;
+  for (PetscInt k = 0; k < n; k++)
+    count[y[k] > 0]++;
   CHECK(count[0] == want_each && count[1] == want_each, "%s: %d and %d samples of classes 0 and 1, want %d each",
         prefix, (int)count[0], (int)count[1], (int)want_each);
   for (size_t k = 0; k < (size_t)n * PIX; k++) {
@@ -54,7 +55,8 @@ static void CheckSet(const char *prefix, const double *X, const double *y, Petsc
     hi = X[k] > hi ? X[k] : hi;
   }
   CHECK(lo == 0.0 && hi == 1.0, "%s: pixel range [%g, %g], want [0, 1]", prefix, lo, hi);
-  for (PetscInt k = 0; k < n; k++) CHECK(X[k + (size_t)PIX * n] == 1.0, "%s: bias of sample %d", prefix, (int)k);
+  for (PetscInt k = 0; k < n; k++)
+    CHECK(X[k + (size_t)PIX * n] == 1.0, "%s: bias of sample %d", prefix, (int)k);
 
   ReadFirst(prefix, FIRST, labels, images);
   for (int r = 0; r < FIRST; r++) {
@@ -84,8 +86,7 @@ int main(int argc, char **argv)
   if (CvxErrorHandlerPush()) return 1;
   TestConfig(&cfg);
   REQUIRE_OK(CvxDatasetLoad(PETSC_COMM_WORLD, &cfg, &ds));
-  CHECK(strstr(ds.description, "60000 train / 10000 test images of 28x28") != NULL, "description '%s'",
-        ds.description);
+  CHECK(strstr(ds.description, "60000 train / 10000 test images of 28x28") != NULL, "description '%s'", ds.description);
   CHECK(ds.n == 12000 && ds.n_test == 2000 && ds.d == PIX + 1 && ds.d_raw == PIX && ds.has_bias && ds.classification,
         "sizes n %d n_test %d d %d d_raw %d", (int)ds.n, (int)ds.n_test, (int)ds.d, (int)ds.d_raw);
   if (ds.n == 12000 && ds.n_test == 2000 && ds.d == PIX + 1) {

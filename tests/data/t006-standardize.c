@@ -38,10 +38,14 @@ static void TestSynthetic(void)
     const double *x = raw.X + j * 400, *s = std.X + j * 400;
     double        mean = 0.0, var = 0.0, smean = 0.0, svar = 0.0;
 
-    for (int i = 0; i < 400; i++) mean += x[i] / 400.0;
-    for (int i = 0; i < 400; i++) var += (x[i] - mean) * (x[i] - mean) / 400.0;
-    for (int i = 0; i < 400; i++) smean += s[i] / 400.0;
-    for (int i = 0; i < 400; i++) svar += (s[i] - smean) * (s[i] - smean) / 400.0;
+    for (int i = 0; i < 400; i++)
+      mean += x[i] / 400.0;
+    for (int i = 0; i < 400; i++)
+      var += (x[i] - mean) * (x[i] - mean) / 400.0;
+    for (int i = 0; i < 400; i++)
+      smean += s[i] / 400.0;
+    for (int i = 0; i < 400; i++)
+      svar += (s[i] - smean) * (s[i] - smean) / 400.0;
     CHECK(fabs(smean) < 1e-14, "feature %d: standardized mean %g", (int)j, smean);
     CHECK(fabs(svar - 1.0) < 1e-12, "feature %d: standardized variance %.17g", (int)j, svar);
     CHECK(fabs(mean) > 1e-4, "feature %d: raw mean %g already zero, the test proves nothing", (int)j, mean);
@@ -51,8 +55,10 @@ static void TestSynthetic(void)
             i, (int)j, std.Xtest[i + j * 100], want);
     }
   }
-  for (int i = 0; i < 400; i++) CHECK(std.X[i + 5 * 400] == 1.0, "bias of training sample %d", i);
-  for (int i = 0; i < 100; i++) CHECK(std.Xtest[i + 5 * 100] == 1.0, "bias of test sample %d", i);
+  for (int i = 0; i < 400; i++)
+    CHECK(std.X[i + 5 * 400] == 1.0, "bias of training sample %d", i);
+  for (int i = 0; i < 100; i++)
+    CHECK(std.Xtest[i + 5 * 100] == 1.0, "bias of test sample %d", i);
   CHECK(memcmp(raw.y, std.y, 400 * sizeof(double)) == 0, "standardization changed the labels");
   REQUIRE_OK(CvxDatasetDestroy(&raw));
   REQUIRE_OK(CvxDatasetDestroy(&std));
@@ -75,9 +81,9 @@ static void TestConstantColumn(void)
   TestPath(cfg.data.test_path, sizeof(cfg.data.test_path), dir, "test.csv");
   REQUIRE_OK(CvxDatasetLoad(PETSC_COMM_WORLD, &cfg, &ds));
   CHECK(ds.n == 3 && ds.n_test == 2 && ds.d == 2, "sizes %d %d %d", (int)ds.n, (int)ds.n_test, (int)ds.d);
-  for (int i = 0; i < 3; i++) CHECK(ds.X[i] == 0.0, "constant column, sample %d: %g, want 0", i, ds.X[i]);
-  CHECK(ds.Xtest[0] == 2.0 && ds.Xtest[1] == 0.0, "constant column on test: %g %g, want 2 0", ds.Xtest[0],
-        ds.Xtest[1]);
+  for (int i = 0; i < 3; i++)
+    CHECK(ds.X[i] == 0.0, "constant column, sample %d: %g, want 0", i, ds.X[i]);
+  CHECK(ds.Xtest[0] == 2.0 && ds.Xtest[1] == 0.0, "constant column on test: %g %g, want 2 0", ds.Xtest[0], ds.Xtest[1]);
   {
     const double train[3] = {1, 2, 4}, test[2] = {3, 1};
     for (int i = 0; i < 3; i++)

@@ -53,10 +53,13 @@ static void WriteInputs(void)
   for (int k = 0; k < 6; k++) {
     for (int r = 0; r < 40; r++) {
       rec[r * 3073] = (unsigned char)((k * 40 + r) % 10);
-      for (int j = 0; j < 3072; j++) rec[r * 3073 + 1 + j] = (unsigned char)((k * 29 + r * 7 + j * 3) % 256);
+      for (int j = 0; j < 3072; j++)
+        rec[r * 3073 + 1 + j] = (unsigned char)((k * 29 + r * 7 + j * 3) % 256);
     }
-    if (k < 5) snprintf(name, sizeof(name), "data_batch_%d.bin", k + 1);
-    else snprintf(name, sizeof(name), "test_batch.bin");
+    if (k < 5)
+      snprintf(name, sizeof(name), "data_batch_%d.bin", k + 1);
+    else
+      snprintf(name, sizeof(name), "test_batch.bin");
     TestWriteBytes(folder, name, rec, 40 * 3073, 0);
   }
   /* idx: 40 training and 40 test images of 8x8, gzip-compressed. */
@@ -64,7 +67,8 @@ static void WriteInputs(void)
   if (mkdir(folder, 0700) != 0) exit(1);
   for (int i = 0; i < 40; i++) {
     lab[i] = (unsigned char)(i % 7);
-    for (int j = 0; j < 64; j++) pix[i * 64 + j] = (unsigned char)((i * 13 + j * 5) % 256);
+    for (int j = 0; j < 64; j++)
+      pix[i * 64 + j] = (unsigned char)((i * 13 + j * 5) % 256);
   }
   TestWriteIdx(folder, "train-images-idx3-ubyte.gz", 0x803, 40, 8, 8, pix, sizeof(pix), 1);
   TestWriteIdx(folder, "train-labels-idx1-ubyte.gz", 0x801, 40, 0, 0, lab, sizeof(lab), 1);
@@ -83,11 +87,11 @@ static void CheckSource(const char *what, const CvxConfig *cfg)
   REQUIRE_OK(CvxDatasetLoad(PETSC_COMM_WORLD, cfg, &ds));
   REQUIRE_OK(CvxDatasetLoad(PETSC_COMM_SELF, cfg, &ref));
   CHECK(ds.n > 0 && ds.n == ref.n && ds.d == ref.d && ds.n_test == ref.n_test && ds.d_raw == ref.d_raw &&
-          ds.has_bias == ref.has_bias && ds.classification == ref.classification,
-        "[%d] %s: sizes %d %d %d vs %d %d %d", rank, what, (int)ds.n, (int)ds.d, (int)ds.n_test, (int)ref.n,
-        (int)ref.d, (int)ref.n_test);
-  CHECK(strcmp(ds.description, ref.description) == 0, "[%d] %s: description '%s' vs '%s'", rank, what,
-        ds.description, ref.description);
+            ds.has_bias == ref.has_bias && ds.classification == ref.classification,
+        "[%d] %s: sizes %d %d %d vs %d %d %d", rank, what, (int)ds.n, (int)ds.d, (int)ds.n_test, (int)ref.n, (int)ref.d,
+        (int)ref.n_test);
+  CHECK(strcmp(ds.description, ref.description) == 0, "[%d] %s: description '%s' vs '%s'", rank, what, ds.description,
+        ref.description);
   h  = TestDatasetHash(&ds);
   h0 = h;
   MPI_Bcast(&h0, 1, MPI_UINT64_T, 0, PETSC_COMM_WORLD);
