@@ -713,7 +713,12 @@ PetscErrorCode CvxGramCreate(const CvxArrangementSet *set, PetscInt k, const dou
 }
 
 /* x = (sigma I + tau K)^{-1} b on every rank; see gram.h. Collective on the
- * set's communicator. sigma > 0 and tau >= 0 (finite) or CVX_ERR_INPUT. */
+ * set's communicator. sigma > 0 and tau >= 0 (finite) or CVX_ERR_INPUT. The
+ * dense paths are exact up to rounding at any (sigma, tau) for 4 n^2 flops
+ * (spread over the ranks on the scalapack path). The cg path iterates from
+ * the previous solution to ||b - A x|| <= cg_rtol ||b||; when it cannot
+ * within cg_max_it iterations it raises PETSC_ERR_NOT_CONVERGED on every
+ * rank (the system stays usable). */
 PetscErrorCode CvxGramSolve(CvxGram gram, double sigma, double tau, const double *b, double *x)
 {
   PetscFunctionBeginUser;
