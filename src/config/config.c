@@ -505,6 +505,8 @@ PetscErrorCode CvxConfigSetDefaults(CvxConfig *cfg)
   memset(cfg, 0, sizeof(*cfg));
   for (int i = 0; i < NKEYS; i++) {
     const Key *k = &keys[i];
+    /* a row whose section is missing from sections[] would never be written */
+    PetscCheck(SectionIndex(k->section) >= 0, PETSC_COMM_SELF, PETSC_ERR_PLIB, "key %s.%s: section not in sections[]", k->section, k->name);
     switch (k->type) {
     case KEY_INT:
     case KEY_INT64:
