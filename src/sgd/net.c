@@ -11,7 +11,7 @@
 
 /* Rows per block aim at about 4M doubles for the n x m and n x d panels. */
 #define CVX_SGD_BLOCK_DOUBLES 4194304
-#define CVX_SGD_BLOCK_MIN     256
+#define CVX_SGD_BLOCK_MIN 256
 
 PetscErrorCode CvxSgdOptionsSetDefaults(CvxSgdOptions *opts)
 {
@@ -178,8 +178,10 @@ PetscErrorCode CvxSgdInitialize(uint64_t seed, PetscInt d, PetscInt m, PetscInt 
   PetscCheck(d >= 1 && m >= 1 && trial >= 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
              "sgd: cannot initialize d = %d, m = %d, trial = %d", (int)d, (int)m, (int)trial);
   CvxRngInit(&rng, seed, CVX_STREAM_SGD, ((uint64_t)m << 32) | (uint64_t)trial, CVX_SGD_SUBITEM_INIT);
-  for (size_t k = 0; k < (size_t)d * (size_t)m; k++) theta[k] = bu * (2.0 * CvxRngUniform(&rng) - 1.0);
-  for (PetscInt j = 0; j < m; j++) theta[(size_t)d * m + j] = ba * (2.0 * CvxRngUniform(&rng) - 1.0);
+  for (size_t k = 0; k < (size_t)d * (size_t)m; k++)
+    theta[k] = bu * (2.0 * CvxRngUniform(&rng) - 1.0);
+  for (PetscInt j = 0; j < m; j++)
+    theta[(size_t)d * m + j] = ba * (2.0 * CvxRngUniform(&rng) - 1.0);
   PetscFunctionReturn(0);
 }
 
@@ -195,9 +197,9 @@ PetscErrorCode CvxSgdWorkCreate(PetscInt d, PetscInt m, PetscInt cap, CvxSgdWork
   PetscFunctionBeginUser;
   PetscCheck(d >= 1 && m >= 1 && cap >= 1, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
              "sgd: workspace for d = %d, m = %d, %d rows", (int)d, (int)m, (int)cap);
-  w->d   = d;
-  w->m   = m;
-  w->cap = cap;
+  w->d          = d;
+  w->m          = m;
+  w->cap        = cap;
   w->panel_rows = 0;
   w->panel      = NULL;
   w->yb         = NULL;
@@ -217,7 +219,8 @@ PetscErrorCode CvxSgdWorkDestroy(CvxSgdWork *w)
 double CvxSgdSquaredNorm(PetscInt count, const double *theta)
 {
   double s = 0.0;
-  for (PetscInt k = 0; k < count; k++) s += theta[k] * theta[k];
+  for (PetscInt k = 0; k < count; k++)
+    s += theta[k] * theta[k];
   return s;
 }
 
@@ -228,7 +231,7 @@ PetscErrorCode CvxSgdWorkEvaluate(CvxSgdWork *w, PetscInt n, const double *X, co
   const PetscInt d = w->d, m = w->m, blk = CvxSgdBlockRows(b, d, m);
   const double  *U = theta, *a = theta + (size_t)d * m;
   double        *H = w->H, *r = w->r, *ga = grad_data ? grad_data + (size_t)d * m : NULL;
-  double         lsum = 0.0;
+  double         lsum     = 0.0;
   PetscInt       ncorrect = 0;
 
   PetscFunctionBeginUser;
@@ -249,9 +252,11 @@ PetscErrorCode CvxSgdWorkEvaluate(CvxSgdWork *w, PetscInt n, const double *X, co
       for (PetscInt j = 0; j < d; j++) {
         const double *col = X + (size_t)j * n;
         double       *dst = w->panel + (size_t)j * nb;
-        for (PetscInt i = 0; i < nb; i++) dst[i] = col[rows[i0 + i]];
+        for (PetscInt i = 0; i < nb; i++)
+          dst[i] = col[rows[i0 + i]];
       }
-      for (PetscInt i = 0; i < nb; i++) w->yb[i] = y[rows[i0 + i]];
+      for (PetscInt i = 0; i < nb; i++)
+        w->yb[i] = y[rows[i0 + i]];
       P   = w->panel;
       ldp = nb;
       yb  = w->yb;
@@ -303,16 +308,18 @@ PetscErrorCode CvxSgdWorkEvaluate(CvxSgdWork *w, PetscInt n, const double *X, co
       for (; j < m; j++) {
         const double *Hj = H + (size_t)j * nb;
         double        s  = 0.0;
-        for (PetscInt i = 0; i < nb; i++) s += Hj[i] * r[i];
+        for (PetscInt i = 0; i < nb; i++)
+          s += Hj[i] * r[i];
         ga[j] += s;
       }
     }
     /* H <- mask o (r 1^T): the a_j factor is applied to grad_U's columns at
      * the end (grad_U = (P^T (mask o r 1^T)) diag(a)). */
     for (PetscInt j = 0; j < m; j++) {
-      double *restrict       Hj = H + (size_t)j * nb;
+      double *restrict Hj       = H + (size_t)j * nb;
       const double *restrict rr = r;
-      for (PetscInt i = 0; i < nb; i++) Hj[i] = Hj[i] > 0.0 ? rr[i] : 0.0;
+      for (PetscInt i = 0; i < nb; i++)
+        Hj[i] = Hj[i] > 0.0 ? rr[i] : 0.0;
     }
     cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)d, (int)m, (int)nb, 1.0, P, (int)ldp, H, (int)nb,
                 i0 == 0 ? 0.0 : 1.0, grad_data, (int)d);
@@ -320,7 +327,8 @@ PetscErrorCode CvxSgdWorkEvaluate(CvxSgdWork *w, PetscInt n, const double *X, co
   if (grad_data)
     for (PetscInt j = 0; j < m; j++) {
       double *gu = grad_data + (size_t)j * d;
-      for (PetscInt k = 0; k < d; k++) gu[k] *= a[j];
+      for (PetscInt k = 0; k < d; k++)
+        gu[k] *= a[j];
     }
   *loss = 0.5 * lsum;
   if (correct) *correct = ncorrect;
@@ -360,7 +368,8 @@ PetscErrorCode CvxSgdBatchGradient(PetscInt n, PetscInt d, const double *X, cons
   PetscCall(CvxSgdWorkEvaluate(&w, n, X, y, b, rows, theta, &loss, NULL, grad));
   PetscCall(CvxSgdWorkDestroy(&w));
   scale = (double)n / (double)b;
-  for (PetscInt k = 0; k < p; k++) grad[k] = scale * grad[k] + beta * theta[k];
+  for (PetscInt k = 0; k < p; k++)
+    grad[k] = scale * grad[k] + beta * theta[k];
   if (estimate) *estimate = scale * loss + 0.5 * beta * CvxSgdSquaredNorm(p, theta);
   PetscFunctionReturn(0);
 }

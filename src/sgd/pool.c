@@ -14,11 +14,11 @@
 
 #include <math.h>
 
-#define CVX_SGD_RECORD 16   /* doubles per record */
-#define CVX_SGD_CHUNK  512  /* records per message */
-#define CVX_SGD_NBUF   4    /* send buffers in flight per rank */
+#define CVX_SGD_RECORD 16         /* doubles per record */
+#define CVX_SGD_CHUNK 512         /* records per message */
+#define CVX_SGD_NBUF 4            /* send buffers in flight per rank */
 #define CVX_SGD_FLUSH_SECONDS 0.5 /* longest a partial chunk waits */
-#define CVX_SGD_POLL_SECONDS  0.05 /* rank 0: polls at most this often while it trains */
+#define CVX_SGD_POLL_SECONDS 0.05 /* rank 0: polls at most this often while it trains */
 
 enum { KIND_TRACE = 1, KIND_TEST = 2, KIND_RESULT = 3, KIND_DONE = 4 };
 
@@ -36,7 +36,8 @@ struct _p_CvxSgdReceiver {
 
 static void PackTrace(const CvxSgdTraceRow *row, double *rec)
 {
-  for (int i = 0; i < CVX_SGD_RECORD; i++) rec[i] = 0.0;
+  for (int i = 0; i < CVX_SGD_RECORD; i++)
+    rec[i] = 0.0;
   rec[0] = KIND_TRACE;
   rec[1] = (double)row->width;
   rec[2] = (double)row->trial;
@@ -49,7 +50,8 @@ static void PackTrace(const CvxSgdTraceRow *row, double *rec)
 
 static void PackTest(const CvxSgdTestRow *row, double *rec)
 {
-  for (int i = 0; i < CVX_SGD_RECORD; i++) rec[i] = 0.0;
+  for (int i = 0; i < CVX_SGD_RECORD; i++)
+    rec[i] = 0.0;
   rec[0] = KIND_TEST;
   rec[1] = (double)row->width;
   rec[2] = (double)row->trial;
@@ -60,7 +62,8 @@ static void PackTest(const CvxSgdTestRow *row, double *rec)
 
 static void PackResult(const CvxSgdResult *res, double *rec)
 {
-  for (int i = 0; i < CVX_SGD_RECORD; i++) rec[i] = 0.0;
+  for (int i = 0; i < CVX_SGD_RECORD; i++)
+    rec[i] = 0.0;
   rec[0]  = KIND_RESULT;
   rec[1]  = (double)res->width;
   rec[2]  = (double)res->trial;
@@ -135,8 +138,7 @@ static PetscErrorCode ReceiverDispatch(CvxSgdReceiver recv, const double *rec, P
 
 /* ---- receiver ---------------------------------------------------------- */
 
-PetscErrorCode CvxSgdReceiverCreate(MPI_Comm link, PetscMPIInt n_senders, const CvxSgdSinks *sinks,
-                                    CvxSgdReceiver *out)
+PetscErrorCode CvxSgdReceiverCreate(MPI_Comm link, PetscMPIInt n_senders, const CvxSgdSinks *sinks, CvxSgdReceiver *out)
 {
   CvxSgdReceiver recv;
   PetscMPIInt    size;
@@ -231,7 +233,8 @@ static PetscErrorCode SenderAppend(Sender *s, const double *rec, PetscBool flush
   double *dst = s->buf[s->cur] + (size_t)s->fill * CVX_SGD_RECORD;
 
   PetscFunctionBeginUser;
-  for (int i = 0; i < CVX_SGD_RECORD; i++) dst[i] = rec[i];
+  for (int i = 0; i < CVX_SGD_RECORD; i++)
+    dst[i] = rec[i];
   s->fill++;
   if (flush || s->fill == CVX_SGD_CHUNK || CvxWallTime() - s->last_flush > CVX_SGD_FLUSH_SECONDS)
     PetscCall(SenderFlush(s));

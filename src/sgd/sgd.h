@@ -67,27 +67,27 @@ typedef struct {
   PetscInt       widths[CVX_SGD_MAX_WIDTHS]; /* hidden-layer widths m */
   PetscInt       trials;                     /* initializations per width */
   CvxSgdMethod   method;
-  double         lr;          /* learning rate (sgd, momentum, adam) */
-  double         momentum;    /* heavy-ball coefficient (momentum) */
+  double         lr;                /* learning rate (sgd, momentum, adam) */
+  double         momentum;          /* heavy-ball coefficient (momentum) */
   double         beta1, beta2, eps; /* adam */
-  PetscInt       epochs;      /* passes over the data; LMVM: maximum iterations */
-  PetscInt       batch_size;  /* rows per minibatch, 0 = full batch */
+  PetscInt       epochs;            /* passes over the data; LMVM: maximum iterations */
+  PetscInt       batch_size;        /* rows per minibatch, 0 = full batch */
   CvxSgdSchedule schedule;
-  double         decay;       /* exponential: factor per epoch; step: factor per step */
-  PetscInt       step_epochs; /* step: epochs between decays */
+  double         decay;        /* exponential: factor per epoch; step: factor per step */
+  PetscInt       step_epochs;  /* step: epochs between decays */
   PetscInt       record_every; /* iterations between trace rows */
-  PetscBool      shuffle;     /* fresh random minibatch order every epoch */
-  uint64_t       seed;        /* master seed of the job streams */
-  double         beta;        /* weight decay of p1 */
-  double         gatol;       /* LMVM: stop when ||grad p1|| <= gatol */
+  PetscBool      shuffle;      /* fresh random minibatch order every epoch */
+  uint64_t       seed;         /* master seed of the job streams */
+  double         beta;         /* weight decay of p1 */
+  double         gatol;        /* LMVM: stop when ||grad p1|| <= gatol */
 } CvxSgdOptions;
 
 /* The data a pool trains on (borrowed, column-major, identical on every rank). */
 typedef struct {
-  PetscInt      n, d;       /* training samples, columns (bias included) */
-  const double *X, *y;      /* n x d and n */
-  PetscInt      n_test;     /* 0 = no test set */
-  const double *Xtest, *ytest; /* n_test x d and n_test */
+  PetscInt      n, d;           /* training samples, columns (bias included) */
+  const double *X, *y;          /* n x d and n */
+  PetscInt      n_test;         /* 0 = no test set */
+  const double *Xtest, *ytest;  /* n_test x d and n_test */
   PetscBool     classification; /* labels are -1/+1: accuracies are reported */
 } CvxSgdProblem;
 
@@ -110,17 +110,17 @@ typedef struct {
 
 /* The outcome of one job. */
 typedef struct {
-  PetscInt     width, trial;
-  PetscInt64   iterations;     /* updates made */
-  double       epochs;         /* iterations / (minibatches per epoch) */
-  double       objective;      /* final p1 */
-  double       best_objective; /* smallest exact p1 the job evaluated: every trace
-                                  row, and every iterate of a full-batch method */
-  double       accuracy;       /* final training accuracy (NaN for regression) */
+  PetscInt   width, trial;
+  PetscInt64 iterations;                      /* updates made */
+  double     epochs;                          /* iterations / (minibatches per epoch) */
+  double     objective;                       /* final p1 */
+  double     best_objective;                  /* smallest exact p1 the job evaluated: every trace
+                                                 row, and every iterate of a full-batch method */
+  double       accuracy;                      /* final training accuracy (NaN for regression) */
   double       test_objective, test_accuracy; /* final, NaN without a test set */
-  double       time;           /* seconds */
+  double       time;                          /* seconds */
   CvxSgdStatus status;
-  PetscInt     tao_reason;     /* LMVM: TaoConvergedReason; 0 otherwise */
+  PetscInt     tao_reason; /* LMVM: TaoConvergedReason; 0 otherwise */
 } CvxSgdResult;
 
 /* Callbacks that receive rows; any may be NULL. */
@@ -187,8 +187,8 @@ PetscErrorCode CvxSgdBatchGradient(PetscInt n, PetscInt d, const double *X, cons
 
 /* Creates the trainer of job (width, trial) and initializes its network.
  * prob and its arrays must outlive the trainer. Not collective. */
-PetscErrorCode CvxSgdTrainerCreate(const CvxSgdProblem *prob, const CvxSgdOptions *opts, PetscInt width,
-                                   PetscInt trial, CvxSgdTrainer *tr);
+PetscErrorCode CvxSgdTrainerCreate(const CvxSgdProblem *prob, const CvxSgdOptions *opts, PetscInt width, PetscInt trial,
+                                   CvxSgdTrainer *tr);
 
 /* The trainer's parameter vector (read/write, (d + 1) m doubles). */
 PetscErrorCode CvxSgdTrainerGetParameters(CvxSgdTrainer tr, double **theta, PetscInt *count);

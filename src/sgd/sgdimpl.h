@@ -5,7 +5,7 @@
 #include "sgd/sgd.h"
 
 /* Stream subitems of a job. */
-#define CVX_SGD_SUBITEM_INIT  0
+#define CVX_SGD_SUBITEM_INIT 0
 #define CVX_SGD_SUBITEM_ORDER 1
 
 /* Forward/backward workspace: rows are processed in blocks of at most `cap`
@@ -13,11 +13,11 @@
  * (d, m), never on the rank count. */
 typedef struct {
   PetscInt d, m, cap;
-  double  *H;     /* cap x m: X U, then relu, then mask o (r 1^T) */
-  double  *r;     /* cap: residuals */
+  double  *H;          /* cap x m: X U, then relu, then mask o (r 1^T) */
+  double  *r;          /* cap: residuals */
   PetscInt panel_rows; /* rows allocated in panel (0 until rows are gathered) */
-  double  *panel; /* panel_rows x d: gathered rows of a minibatch */
-  double  *yb;    /* panel_rows: their labels */
+  double  *panel;      /* panel_rows x d: gathered rows of a minibatch */
+  double  *yb;         /* panel_rows: their labels */
 } CvxSgdWork;
 
 /* Rows per block for a width-m network on d columns, capped at n. */

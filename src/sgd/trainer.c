@@ -13,15 +13,15 @@ struct _p_CvxSgdTrainer {
   CvxSgdProblem prob;
   CvxSgdOptions opts;
   PetscInt      m, trial, p;
-  PetscInt      b, batches; /* rows per minibatch, minibatches per epoch */
-  PetscBool     shuffled;   /* the order is a fresh permutation every epoch */
+  PetscInt      b, batches;             /* rows per minibatch, minibatches per epoch */
+  PetscBool     shuffled;               /* the order is a fresh permutation every epoch */
   double       *theta, *grad, *s1, *s2; /* parameters, gradient, optimizer state */
-  PetscInt     *order;      /* this epoch's row order */
+  PetscInt     *order;                  /* this epoch's row order */
   CvxRng        order_rng;
   CvxSgdWork    work;
-  PetscInt64    iteration;  /* updates made */
-  PetscInt      epoch;      /* epochs completed */
-  PetscInt      batch;      /* next minibatch within the epoch */
+  PetscInt64    iteration;          /* updates made */
+  PetscInt      epoch;              /* epochs completed */
+  PetscInt      batch;              /* next minibatch within the epoch */
   PetscInt      last_start, last_b; /* rows of the most recent minibatch */
   PetscInt64    adam_t;
 };
@@ -35,8 +35,8 @@ typedef struct {
   double             last_objective, last_accuracy;
 } RunCtx;
 
-PetscErrorCode CvxSgdTrainerCreate(const CvxSgdProblem *prob, const CvxSgdOptions *opts, PetscInt width,
-                                   PetscInt trial, CvxSgdTrainer *out)
+PetscErrorCode CvxSgdTrainerCreate(const CvxSgdProblem *prob, const CvxSgdOptions *opts, PetscInt width, PetscInt trial,
+                                   CvxSgdTrainer *out)
 {
   CvxSgdTrainer tr;
   PetscInt      cap;
@@ -58,7 +58,8 @@ PetscErrorCode CvxSgdTrainerCreate(const CvxSgdProblem *prob, const CvxSgdOption
   tr->shuffled = (opts->shuffle && tr->b < prob->n) ? PETSC_TRUE : PETSC_FALSE;
   PetscCall(PetscCalloc4(tr->p, &tr->theta, tr->p, &tr->grad, tr->p, &tr->s1, tr->p, &tr->s2));
   PetscCall(PetscMalloc1(prob->n, &tr->order));
-  for (PetscInt i = 0; i < prob->n; i++) tr->order[i] = i;
+  for (PetscInt i = 0; i < prob->n; i++)
+    tr->order[i] = i;
   cap = CvxSgdBlockRows(PetscMax(prob->n, prob->n_test), prob->d, width);
   PetscCall(CvxSgdWorkCreate(prob->d, width, cap, &tr->work));
   PetscCall(CvxSgdInitialize(opts->seed, prob->d, width, trial, tr->theta));
@@ -103,7 +104,8 @@ PetscErrorCode CvxSgdTrainerGetState(CvxSgdTrainer tr, const PetscInt **rows, Pe
 static void TrainerShuffle(CvxSgdTrainer tr)
 {
   const PetscInt n = tr->prob.n;
-  for (PetscInt i = 0; i < n; i++) tr->order[i] = i;
+  for (PetscInt i = 0; i < n; i++)
+    tr->order[i] = i;
   for (PetscInt i = n - 1; i > 0; i--) {
     PetscInt j = (PetscInt)(CvxRngUniform(&tr->order_rng) * (double)(i + 1));
     if (j > i) j = i;
@@ -132,12 +134,14 @@ PetscErrorCode CvxSgdTrainerStep(CvxSgdTrainer tr, double *estimate)
     PetscCall(CvxSgdWorkEvaluate(&tr->work, n, tr->prob.X + start, tr->prob.y + start, nb, NULL, th, &loss, NULL, g));
   scale = (double)n / (double)nb;
   if (estimate) *estimate = scale * loss + 0.5 * o->beta * CvxSgdSquaredNorm(p, th);
-  for (PetscInt k = 0; k < p; k++) g[k] = scale * g[k] + o->beta * th[k];
+  for (PetscInt k = 0; k < p; k++)
+    g[k] = scale * g[k] + o->beta * th[k];
 
   lr = CvxSgdLearningRate(o, tr->epoch);
   switch (o->method) {
   case CVX_SGD_METHOD_SGD:
-    for (PetscInt k = 0; k < p; k++) th[k] -= lr * g[k];
+    for (PetscInt k = 0; k < p; k++)
+      th[k] -= lr * g[k];
     break;
   case CVX_SGD_METHOD_MOMENTUM: /* buf = momentum buf + g (buf = g at the first step); theta -= lr buf */
     for (PetscInt k = 0; k < p; k++) {
@@ -234,7 +238,8 @@ static PetscErrorCode LmvmObjectiveGradient(Tao tao, Vec x, PetscReal *f, Vec g,
   PetscCall(VecGetArrayRead(x, &xa));
   PetscCall(VecGetArray(g, &ga));
   PetscCall(CvxSgdWorkEvaluate(&tr->work, tr->prob.n, tr->prob.X, tr->prob.y, tr->prob.n, NULL, xa, &loss, NULL, ga));
-  for (PetscInt k = 0; k < tr->p; k++) ga[k] += tr->opts.beta * xa[k];
+  for (PetscInt k = 0; k < tr->p; k++)
+    ga[k] += tr->opts.beta * xa[k];
   *f = loss + 0.5 * tr->opts.beta * CvxSgdSquaredNorm(tr->p, xa);
   PetscCall(VecRestoreArray(g, &ga));
   PetscCall(VecRestoreArrayRead(x, &xa));
@@ -289,10 +294,14 @@ static PetscErrorCode RunLmvm(RunCtx *ctx, CvxSgdResult *res)
   tr->epoch     = its;
   if (ctx->last_recorded != its) PetscCall(RunRecord(ctx));
   res->tao_reason = (PetscInt)reason;
-  if (reason == TAO_CONVERGED_GATOL) res->status = CVX_SGD_STATUS_CONVERGED;
-  else if (reason == TAO_DIVERGED_MAXITS) res->status = CVX_SGD_STATUS_COMPLETED;
-  else if (reason == TAO_DIVERGED_NAN || !isfinite(ctx->last_objective)) res->status = CVX_SGD_STATUS_DIVERGED;
-  else res->status = CVX_SGD_STATUS_STOPPED;
+  if (reason == TAO_CONVERGED_GATOL)
+    res->status = CVX_SGD_STATUS_CONVERGED;
+  else if (reason == TAO_DIVERGED_MAXITS)
+    res->status = CVX_SGD_STATUS_COMPLETED;
+  else if (reason == TAO_DIVERGED_NAN || !isfinite(ctx->last_objective))
+    res->status = CVX_SGD_STATUS_DIVERGED;
+  else
+    res->status = CVX_SGD_STATUS_STOPPED;
   PetscFunctionReturn(0);
 }
 
@@ -340,8 +349,10 @@ PetscErrorCode CvxSgdTrainerRun(CvxSgdTrainer tr, const CvxSgdSinks *sinks, CvxS
   ctx.last_recorded  = -1;
   ctx.last_objective = NAN;
   ctx.last_accuracy  = NAN;
-  if (tr->opts.method == CVX_SGD_METHOD_LMVM) PetscCall(RunLmvm(&ctx, &res));
-  else PetscCall(RunFirstOrder(&ctx, &res));
+  if (tr->opts.method == CVX_SGD_METHOD_LMVM)
+    PetscCall(RunLmvm(&ctx, &res));
+  else
+    PetscCall(RunFirstOrder(&ctx, &res));
   res.width          = tr->m;
   res.trial          = tr->trial;
   res.iterations     = tr->iteration;

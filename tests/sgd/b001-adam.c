@@ -32,8 +32,10 @@ static void DgemmRate(int M, int N, int K, double *wall_rate, double *cpu_rate)
 {
   double *A = malloc(sizeof(double) * M * K), *B = malloc(sizeof(double) * K * N), *C = malloc(sizeof(double) * M * N);
   double  best = 1e30, cbest = 1e30;
-  for (long i = 0; i < (long)M * K; i++) A[i] = 1.0 / (1 + i % 7);
-  for (long i = 0; i < (long)K * N; i++) B[i] = 1.0 / (1 + i % 5);
+  for (long i = 0; i < (long)M * K; i++)
+    A[i] = 1.0 / (1 + i % 7);
+  for (long i = 0; i < (long)K * N; i++)
+    B[i] = 1.0 / (1 + i % 5);
   for (int rep = 0; rep < 4; rep++) {
     double t = CvxWallTime(), c = CpuTime();
     cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, M, N, K, 1.0, A, M, B, K, 0.0, C, M);
@@ -61,7 +63,8 @@ static PetscErrorCode Case(int n, int dfeat, int m, int iterations, double rate,
   PetscFunctionBeginUser;
   PetscCall(PetscMalloc2((size_t)n * d, &X, n, &y));
   CvxRngInit(&rng, 1, CVX_STREAM_TEST, 77, 0);
-  for (long i = 0; i < (long)n * dfeat; i++) X[i] = CvxRngNormal(&rng);
+  for (long i = 0; i < (long)n * dfeat; i++)
+    X[i] = CvxRngNormal(&rng);
   for (int i = 0; i < n; i++) {
     X[i + (size_t)dfeat * n] = 1.0;
     y[i]                     = X[i] > 0 ? 1.0 : -1.0;
@@ -74,7 +77,8 @@ static PetscErrorCode Case(int n, int dfeat, int m, int iterations, double rate,
   PetscCall(CvxSgdTrainerCreate(&prob, &opts, m, 0, &tr));
   PetscCall(CvxSgdTrainerStep(tr, NULL)); /* warm-up */
   double t = CvxWallTime(), c = CpuTime();
-  for (int it = 0; it < iterations; it++) PetscCall(CvxSgdTrainerStep(tr, NULL));
+  for (int it = 0; it < iterations; it++)
+    PetscCall(CvxSgdTrainerStep(tr, NULL));
   t = (CvxWallTime() - t) / iterations;
   c = (CpuTime() - c) / iterations;
   PetscCall(CvxSgdTrainerDestroy(&tr));

@@ -14,14 +14,14 @@
 
 static int failures;
 
-#define CHECK(cond, ...)                                     \
-  do {                                                       \
-    if (!(cond)) {                                           \
-      fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
-      fprintf(stderr, __VA_ARGS__);                          \
-      fprintf(stderr, "\n");                                 \
-      failures++;                                            \
-    }                                                        \
+#define CHECK(cond, ...)                                                                                               \
+  do {                                                                                                                 \
+    if (!(cond)) {                                                                                                     \
+      fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                                                             \
+      fprintf(stderr, __VA_ARGS__);                                                                                    \
+      fprintf(stderr, "\n");                                                                                           \
+      failures++;                                                                                                      \
+    }                                                                                                                  \
   } while (0)
 
 /* Relative difference with a floor, for comparing computed values. */
@@ -39,8 +39,8 @@ static inline void MakeData(int n, int dfeat, uint64_t item, double *X, double *
   for (int i = 0; i < n; i++) {
     double s = 0;
     for (int j = 0; j < dfeat; j++) {
-      double v         = CvxRngNormal(&rng);
-      X[i + j * n]     = v;
+      double v     = CvxRngNormal(&rng);
+      X[i + j * n] = v;
       s += v * v;
     }
     X[i + dfeat * n] = 1.0;
@@ -57,13 +57,15 @@ static inline double NaiveP1(int n, int d, int m, const double *X, const double 
   const double *a    = theta + d * m;
   double        data = 0, reg = 0;
   if (grad)
-    for (int k = 0; k < (d + 1) * m; k++) grad[k] = 0;
+    for (int k = 0; k < (d + 1) * m; k++)
+      grad[k] = 0;
   for (int s = 0; s < b; s++) {
     int    i   = rows ? rows[s] : s;
     double out = 0;
     for (int j = 0; j < m; j++) {
       double h = 0;
-      for (int k = 0; k < d; k++) h += X[i + k * n] * theta[k + j * d];
+      for (int k = 0; k < d; k++)
+        h += X[i + k * n] * theta[k + j * d];
       if (h > 0) out += h * a[j];
     }
     double r = out - y[i];
@@ -71,10 +73,12 @@ static inline double NaiveP1(int n, int d, int m, const double *X, const double 
     if (!grad) continue;
     for (int j = 0; j < m; j++) {
       double h = 0;
-      for (int k = 0; k < d; k++) h += X[i + k * n] * theta[k + j * d];
+      for (int k = 0; k < d; k++)
+        h += X[i + k * n] * theta[k + j * d];
       if (h <= 0) continue;
       grad[d * m + j] += scale * r * h;
-      for (int k = 0; k < d; k++) grad[k + j * d] += scale * r * a[j] * X[i + k * n];
+      for (int k = 0; k < d; k++)
+        grad[k + j * d] += scale * r * a[j] * X[i + k * n];
     }
   }
   for (int k = 0; k < (d + 1) * m; k++) {
@@ -91,7 +95,8 @@ static inline double KinkMargin(int n, int d, int m, const double *X, const doub
   for (int i = 0; i < n; i++)
     for (int j = 0; j < m; j++) {
       double h = 0;
-      for (int k = 0; k < d; k++) h += X[i + k * n] * theta[k + j * d];
+      for (int k = 0; k < d; k++)
+        h += X[i + k * n] * theta[k + j * d];
       margin = fmin(margin, fabs(h));
     }
   return margin;

@@ -18,7 +18,8 @@ int main(int argc, char **argv)
   /* Parameters whose pre-activations stay at least 0.05 from a kink. */
   for (uint64_t attempt = 0;; attempt++) {
     CvxRngInit(&rng, 99, CVX_STREAM_TEST, 100, attempt);
-    for (int k = 0; k < P; k++) theta[k] = CvxRngNormal(&rng);
+    for (int k = 0; k < P; k++)
+      theta[k] = CvxRngNormal(&rng);
     if (KinkMargin(N, D, M, X, theta) > 0.05) break;
   }
   const double beta = 0.3;
@@ -33,7 +34,8 @@ int main(int argc, char **argv)
       double out = 0;
       for (int j = 0; j < M; j++) {
         double h = 0;
-        for (int k = 0; k < D; k++) h += X[i + k * N] * theta[k + j * D];
+        for (int k = 0; k < D; k++)
+          h += X[i + k * N] * theta[k + j * D];
         if (h > 0) out += h * theta[D * M + j];
       }
       if ((out >= 0 ? 1.0 : -1.0) == y[i]) correct++;
@@ -47,7 +49,8 @@ int main(int argc, char **argv)
   if (CvxSgdBatchGradient(N, D, X, y, M, theta, beta, N, NULL, &est, grad)) return 1;
   NaiveP1(N, D, M, X, y, theta, beta, N, NULL, 1.0, ref);
   CHECK(est == obj, "full-batch estimate %.17g differs from p1 %.17g", est, obj);
-  for (int k = 0; k < P; k++) CHECK(RelDiff(grad[k], ref[k]) < 1e-12, "grad[%d] %.17g, naive %.17g", k, grad[k], ref[k]);
+  for (int k = 0; k < P; k++)
+    CHECK(RelDiff(grad[k], ref[k]) < 1e-12, "grad[%d] %.17g, naive %.17g", k, grad[k], ref[k]);
 
   /* Central differences of p1 (second order: error ~ h^2). */
   const double h = 1e-5;
@@ -59,13 +62,13 @@ int main(int argc, char **argv)
     tp[k] = theta[k] - h;
     if (CvxSgdObjective(N, D, X, y, PETSC_TRUE, M, tp, beta, &fm, NULL)) return 1;
     double fd = (fp - fm) / (2 * h);
-    CHECK(fabs(fd - grad[k]) < 1e-6 * fmax(1.0, fabs(grad[k])), "grad[%d] = %.12g, finite difference %.12g", k,
-          grad[k], fd);
+    CHECK(fabs(fd - grad[k]) < 1e-6 * fmax(1.0, fabs(grad[k])), "grad[%d] = %.12g, finite difference %.12g", k, grad[k],
+          fd);
   }
 
   /* Minibatch: rows {7, 2, 4}, data term scaled by n/b = 3. */
   {
-    const PetscInt rows[3] = {7, 2, 4};
+    const PetscInt rows[3]  = {7, 2, 4};
     const int      irows[3] = {7, 2, 4};
     if (CvxSgdBatchGradient(N, D, X, y, M, theta, beta, 3, rows, &est, grad)) return 1;
     want = NaiveP1(N, D, M, X, y, theta, beta, 3, irows, 3.0, ref);
@@ -94,8 +97,10 @@ int main(int argc, char **argv)
     /* Initialization: u in +-1/sqrt(d), a in +-1/sqrt(m), a function of
      * (seed, m, trial) only. */
     double umax = 0, amax = 0;
-    for (int k = 0; k < D2 * M2; k++) umax = fmax(umax, fabs(t2[k]));
-    for (int j = 0; j < M2; j++) amax = fmax(amax, fabs(t2[D2 * M2 + j]));
+    for (int k = 0; k < D2 * M2; k++)
+      umax = fmax(umax, fabs(t2[k]));
+    for (int j = 0; j < M2; j++)
+      amax = fmax(amax, fabs(t2[D2 * M2 + j]));
     CHECK(umax <= 1 / sqrt(D2) && umax > 0.95 / sqrt(D2), "u entries reach %g, bound %g", umax, 1 / sqrt(D2));
     CHECK(amax <= 1 / sqrt(M2) && amax > 0.95 / sqrt(M2), "a entries reach %g, bound %g", amax, 1 / sqrt(M2));
     if (CvxSgdInitialize(5, D2, M2, 0, g2)) return 1;

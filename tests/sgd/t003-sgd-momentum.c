@@ -28,7 +28,8 @@ int main(int argc, char **argv)
   if (PetscInitialize(&argc, &argv, NULL, NULL)) return 1;
   MakeData(N, DF, 3, X, y);
   if (CvxSgdInitialize(11, D, M, 0, theta0)) return 1;
-  for (int k = 0; k < P; k++) theta0[k] *= 2; /* larger weights: a visible step */
+  for (int k = 0; k < P; k++)
+    theta0[k] *= 2; /* larger weights: a visible step */
   if (CvxSgdOptionsSetDefaults(&opts)) return 1;
   opts.widths[0] = M;
   opts.lr        = lr;
@@ -68,7 +69,8 @@ int main(int argc, char **argv)
   opts.decay       = 0.5;
   opts.step_epochs = 3;
   opts.schedule    = CVX_SGD_SCHEDULE_CONSTANT;
-  for (int e = 0; e < 7; e++) CHECK(CvxSgdLearningRate(&opts, e) == lr, "constant: epoch %d", e);
+  for (int e = 0; e < 7; e++)
+    CHECK(CvxSgdLearningRate(&opts, e) == lr, "constant: epoch %d", e);
   opts.schedule = CVX_SGD_SCHEDULE_EXPONENTIAL;
   for (int e = 0; e < 7; e++)
     CHECK(RelDiff(CvxSgdLearningRate(&opts, e), lr * pow(0.5, e)) < 1e-15, "exponential: epoch %d gives %g", e,
@@ -93,7 +95,8 @@ int main(int argc, char **argv)
     const int rows[2] = {(2 * t) % N, (2 * t + 1) % N};
     double    rate    = lr * pow(0.5, t / 2);
     NaiveP1(N, D, M, X, y, want, beta, 2, rows, 2.0, g);
-    for (int k = 0; k < P; k++) want[k] -= rate * g[k];
+    for (int k = 0; k < P; k++)
+      want[k] -= rate * g[k];
     if (CvxSgdTrainerStep(tr, NULL)) return 1;
     for (int k = 0; k < P; k++)
       CHECK(fabs(theta[k] - want[k]) < 1e-14, "exponential step %d: theta[%d] = %.17g, want %.17g", t, k, theta[k],
@@ -110,7 +113,8 @@ int main(int argc, char **argv)
   for (int t = 0; t < 4; t++) {
     double rate = t < 3 ? lr : lr / 2;
     NaiveP1(N, D, M, X, y, want, beta, N, NULL, 1.0, g);
-    for (int k = 0; k < P; k++) want[k] -= rate * g[k];
+    for (int k = 0; k < P; k++)
+      want[k] -= rate * g[k];
     if (CvxSgdTrainerStep(tr, NULL)) return 1;
   }
   for (int k = 0; k < P; k++)

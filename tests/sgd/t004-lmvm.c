@@ -30,7 +30,8 @@ static PetscErrorCode Trace(void *ctx, const CvxSgdTraceRow *row)
   if (r->ntrace == 0) {
     r->first = row->objective;
     if (row->iteration != 0) r->last_iteration = -100;
-  } else r->worst_rise = fmax(r->worst_rise, row->objective - r->last);
+  } else
+    r->worst_rise = fmax(r->worst_rise, row->objective - r->last);
   r->last           = row->objective;
   r->last_iteration = row->iteration;
   r->ntrace++;
@@ -40,8 +41,10 @@ static PetscErrorCode Trace(void *ctx, const CvxSgdTraceRow *row)
 static PetscErrorCode Test(void *ctx, const CvxSgdTestRow *row)
 {
   Rows *r = (Rows *)ctx;
-  if (row->epoch != r->ntest) r->last_test_epoch = -100;
-  else r->last_test_epoch = row->epoch;
+  if (row->epoch != r->ntest)
+    r->last_test_epoch = -100;
+  else
+    r->last_test_epoch = row->epoch;
   r->ntest++;
   return 0;
 }
@@ -49,8 +52,8 @@ static PetscErrorCode Test(void *ctx, const CvxSgdTestRow *row)
 int main(int argc, char **argv)
 {
   double        X[N * D], y[N], Xt[NT * D], yt[NT], grad[P], *theta, f, gnorm = 0;
-  CvxSgdProblem prob = {.n = N, .d = D, .X = X, .y = y, .n_test = NT, .Xtest = Xt, .ytest = yt,
-                        .classification = PETSC_FALSE};
+  CvxSgdProblem prob = {
+      .n = N, .d = D, .X = X, .y = y, .n_test = NT, .Xtest = Xt, .ytest = yt, .classification = PETSC_FALSE};
   CvxSgdOptions opts;
   CvxSgdTrainer tr;
   CvxSgdResult  res;
@@ -88,7 +91,8 @@ int main(int argc, char **argv)
   }
   if (CvxSgdTrainerRun(tr, &sinks, &res)) return 1;
   if (CvxSgdBatchGradient(N, D, X, y, M, theta, opts.beta, N, NULL, &f, grad)) return 1;
-  for (int k = 0; k < P; k++) gnorm += grad[k] * grad[k];
+  for (int k = 0; k < P; k++)
+    gnorm += grad[k] * grad[k];
   gnorm = sqrt(gnorm);
 
   CHECK(res.status == CVX_SGD_STATUS_CONVERGED, "LMVM ended '%s' (TAO reason %d) after %lld iterations",

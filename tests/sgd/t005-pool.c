@@ -85,8 +85,8 @@ static double X[N * D], y[N], Xt[NT * D], yt[NT], yreg[N];
 static void Configure(int c, CvxSgdProblem *prob, CvxSgdOptions *o)
 {
   CvxSgdOptionsSetDefaults(o);
-  *prob = (CvxSgdProblem){.n = N, .d = D, .X = X, .y = y, .n_test = NT, .Xtest = Xt, .ytest = yt,
-                          .classification = PETSC_TRUE};
+  *prob = (CvxSgdProblem){
+      .n = N, .d = D, .X = X, .y = y, .n_test = NT, .Xtest = Xt, .ytest = yt, .classification = PETSC_TRUE};
   o->seed = 17;
   if (c == 0) {
     o->n_widths     = 2;
@@ -136,12 +136,13 @@ static PetscErrorCode Run(MPI_Comm world)
   PetscCallMPI(MPI_Comm_dup(world, &link));
   MakeData(N, DF, 7, X, y);
   MakeData(NT, DF, 8, Xt, yt);
-  for (int i = 0; i < N; i++) yreg[i] = sin(3 * X[i]) + 0.5 * X[i + N];
+  for (int i = 0; i < N; i++)
+    yreg[i] = sin(3 * X[i]) + 0.5 * X[i + N];
 
   for (int c = 0; c < 3; c++) {
     CvxSgdProblem prob;
     CvxSgdOptions opts;
-    Rows          ref = {0};
+    Rows          ref      = {0};
     CvxSgdSinks   refsinks = {SinkTrace, SinkTest, SinkResult, &ref};
 
     Configure(c, &prob, &opts);
@@ -165,7 +166,8 @@ static PetscErrorCode Run(MPI_Comm world)
       PetscCallMPI(MPI_Comm_split(world, in ? 0 : MPI_UNDEFINED, rank, &pool));
       if (rank == 0) {
         int members = 0;
-        for (int r = 0; r < size; r++) members += InLayout(L, r, size);
+        for (int r = 0; r < size; r++)
+          members += InLayout(L, r, size);
         PetscCall(CvxSgdReceiverCreate(link, members - in, &sinks, &recv));
       }
       if (in) PetscCall(CvxSgdPoolRun(pool, link, &prob, &opts, recv));

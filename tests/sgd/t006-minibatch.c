@@ -63,7 +63,8 @@ static int Visit(const CvxSgdProblem *prob, CvxSgdOptions *opts, PetscInt trial,
         visited[pos++] = rows[i];
       }
     }
-    for (int i = 0; i < N; i++) CHECK(seen[i] == 1, "epoch %d visited sample %d %d times", e, i, seen[i]);
+    for (int i = 0; i < N; i++)
+      CHECK(seen[i] == 1, "epoch %d visited sample %d %d times", e, i, seen[i]);
   }
   if (CvxSgdTrainerDestroy(&tr)) return -1;
   return 0;
@@ -71,8 +72,8 @@ static int Visit(const CvxSgdProblem *prob, CvxSgdOptions *opts, PetscInt trial,
 
 int main(int argc, char **argv)
 {
-  CvxSgdProblem prob = {.n = N, .d = D, .X = X, .y = y, .n_test = NT, .Xtest = Xt, .ytest = yt,
-                        .classification = PETSC_TRUE};
+  CvxSgdProblem prob = {
+      .n = N, .d = D, .X = X, .y = y, .n_test = NT, .Xtest = Xt, .ytest = yt, .classification = PETSC_TRUE};
   CvxSgdOptions opts;
   PetscInt      a[3 * N], b2[3 * N], c[3 * N];
 
@@ -96,7 +97,8 @@ int main(int argc, char **argv)
   /* Not shuffled: in order. */
   opts.shuffle = PETSC_FALSE;
   if (Visit(&prob, &opts, 0, 2, a)) return 1;
-  for (int i = 0; i < 2 * N; i++) CHECK(a[i] == i % N, "unshuffled position %d visits row %d", i, (int)a[i]);
+  for (int i = 0; i < 2 * N; i++)
+    CHECK(a[i] == i % N, "unshuffled position %d visits row %d", i, (int)a[i]);
 
   /* The n/b scaling: over a partition into equal batches, the minibatch
    * gradients average to the full gradient. */
@@ -107,7 +109,8 @@ int main(int argc, char **argv)
     const PetscInt parts[2][5] = {{0, 3, 4, 8, 9}, {1, 2, 5, 6, 7}};
     for (int s = 0; s < 2; s++) {
       if (CvxSgdBatchGradient(N, D, X, y, M, theta, 0.1, 5, parts[s], &est, g)) return 1;
-      for (int k = 0; k < P; k++) mean[k] += 0.5 * g[k];
+      for (int k = 0; k < P; k++)
+        mean[k] += 0.5 * g[k];
       emean += 0.5 * est;
     }
     CHECK(RelDiff(emean, fobj) < 1e-13, "mean estimate %.17g, p1 %.17g", emean, fobj);
@@ -130,7 +133,8 @@ int main(int argc, char **argv)
       CHECK(r.its[i] == want[i] && r.epochs[i] == want[i] / 4.0, "trace row %d: iteration %ld epoch %g", i, r.its[i],
             r.epochs[i]);
     CHECK(r.ntest == 4, "%d test rows, want 4 (epochs 0..3)", r.ntest);
-    for (int i = 0; i < 4 && i < r.ntest; i++) CHECK(r.test_epochs[i] == i, "test row %d: epoch %ld", i, r.test_epochs[i]);
+    for (int i = 0; i < 4 && i < r.ntest; i++)
+      CHECK(r.test_epochs[i] == i, "test row %d: epoch %ld", i, r.test_epochs[i]);
     CHECK(res.iterations == 12 && res.epochs == 3.0 && res.status == CVX_SGD_STATUS_COMPLETED,
           "result: %lld iterations, %g epochs, '%s'", (long long)res.iterations, res.epochs,
           CvxSgdStatusName(res.status));
