@@ -26,7 +26,8 @@
 
 typedef enum { KEY_INT, KEY_INT64, KEY_DOUBLE, KEY_BOOL, KEY_STRING, KEY_ENUM, KEY_PAIR, KEY_LIST } KeyType;
 
-static const char *const key_type_names[] = {"int", "int64", "double", "bool", "string", "enum", "int-pair", "int-list"};
+static const char *const key_type_names[] = {"int",    "int64", "double",   "bool",
+                                             "string", "enum",  "int-pair", "int-list"};
 
 /* Bounds of a double key. */
 enum { RANGE_GE = 1, RANGE_GT = 2, RANGE_LE = 4, RANGE_LT = 8 };
@@ -59,106 +60,138 @@ static const char *const optimizer_names[]     = {"sgd", "momentum", "adam", "lm
 static const char *const schedule_names[]      = {"constant", "exponential", "step", NULL};
 static const char *const log_level_names[]     = {"quiet", "normal", "verbose", NULL};
 
-#define PI_MAX  ((PetscInt64)PETSC_MAX_INT)
+#define PI_MAX ((PetscInt64)PETSC_MAX_INT)
 #define I64_MAX ((PetscInt64)INT64_MAX)
 
 #define FIELD_SIZE(f) sizeof(((CvxConfig *)0)->f)
 /* Zero, and a compile error when field f is not sz bytes wide. */
 #define SIZE_CHECK(f, sz) (0 * sizeof(char[FIELD_SIZE(f) == (sz) ? 1 : -1]))
-#define KEY_BASE(S, N, T, F, SZ) \
+#define KEY_BASE(S, N, T, F, SZ)                                                                                       \
   .section = S, .name = N, .type = T, .offset = offsetof(CvxConfig, F), .size = FIELD_SIZE(F) + SIZE_CHECK(F, SZ)
 
-#define K_INT(S, N, F, DEF, LO, HI, D) \
-  {KEY_BASE(S, N, KEY_INT, F, sizeof(PetscInt)), .imin = LO, .imax = HI, .idef = DEF, .desc = D}
-#define K_INT64(S, N, F, DEF, LO, HI, D) \
-  {KEY_BASE(S, N, KEY_INT64, F, sizeof(PetscInt64)), .imin = LO, .imax = HI, .idef = DEF, .desc = D}
-#define K_DBL(S, N, F, DEF, FLAGS, LO, HI, D) \
-  {KEY_BASE(S, N, KEY_DOUBLE, F, sizeof(double)), .dflags = FLAGS, .dmin = LO, .dmax = HI, .ddef = DEF, .desc = D}
-#define K_BOOL(S, N, F, DEF, D) {KEY_BASE(S, N, KEY_BOOL, F, sizeof(PetscBool)), .idef = DEF, .desc = D}
-#define K_STR(S, N, F, DEF, D)  {KEY_BASE(S, N, KEY_STRING, F, FIELD_SIZE(F)), .sdef = DEF, .desc = D}
-#define K_ENUM(S, N, F, CH, DEF, D) \
-  {KEY_BASE(S, N, KEY_ENUM, F, sizeof(int)), .choices = CH, .idef = DEF, .desc = D}
-#define K_PAIR(S, N, F, D0, D1, LO, HI, D) \
-  {KEY_BASE(S, N, KEY_PAIR, F, 2 * sizeof(PetscInt)), .imin = LO, .imax = HI, .ldef = {D0, D1}, .nldef = 2, .desc = D}
-#define K_LIST(S, N, F, CNT, D0, LO, HI, D) \
-  {KEY_BASE(S, N, KEY_LIST, F, FIELD_SIZE(F)), .count_offset = offsetof(CvxConfig, CNT) + SIZE_CHECK(CNT, sizeof(PetscInt)), \
-   .imin = LO, .imax = HI, .ldef = {D0}, .nldef = 1, .desc = D}
+#define K_INT(S, N, F, DEF, LO, HI, D)                                                                                 \
+  {                                                                                                                    \
+    KEY_BASE(S, N, KEY_INT, F, sizeof(PetscInt)), .imin = LO, .imax = HI, .idef = DEF, .desc = D                       \
+  }
+#define K_INT64(S, N, F, DEF, LO, HI, D)                                                                               \
+  {                                                                                                                    \
+    KEY_BASE(S, N, KEY_INT64, F, sizeof(PetscInt64)), .imin = LO, .imax = HI, .idef = DEF, .desc = D                   \
+  }
+#define K_DBL(S, N, F, DEF, FLAGS, LO, HI, D)                                                                          \
+  {                                                                                                                    \
+    KEY_BASE(S, N, KEY_DOUBLE, F, sizeof(double)), .dflags = FLAGS, .dmin = LO, .dmax = HI, .ddef = DEF, .desc = D     \
+  }
+#define K_BOOL(S, N, F, DEF, D)                                                                                        \
+  {                                                                                                                    \
+    KEY_BASE(S, N, KEY_BOOL, F, sizeof(PetscBool)), .idef = DEF, .desc = D                                             \
+  }
+#define K_STR(S, N, F, DEF, D)                                                                                         \
+  {                                                                                                                    \
+    KEY_BASE(S, N, KEY_STRING, F, FIELD_SIZE(F)), .sdef = DEF, .desc = D                                               \
+  }
+#define K_ENUM(S, N, F, CH, DEF, D)                                                                                    \
+  {                                                                                                                    \
+    KEY_BASE(S, N, KEY_ENUM, F, sizeof(int)), .choices = CH, .idef = DEF, .desc = D                                    \
+  }
+#define K_PAIR(S, N, F, D0, D1, LO, HI, D)                                                                             \
+  {                                                                                                                    \
+    KEY_BASE(S, N, KEY_PAIR, F, 2 * sizeof(PetscInt)), .imin = LO, .imax = HI, .ldef = {D0, D1}, .nldef = 2, .desc = D \
+  }
+#define K_LIST(S, N, F, CNT, D0, LO, HI, D)                                                                            \
+  {                                                                                                                    \
+    KEY_BASE(S, N, KEY_LIST, F, FIELD_SIZE(F)),                                                                        \
+        .count_offset = offsetof(CvxConfig, CNT) + SIZE_CHECK(CNT, sizeof(PetscInt)), .imin = LO, .imax = HI,          \
+        .ldef = {D0}, .nldef = 1, .desc = D                                                                            \
+  }
 
 /* Every key, in the order of the sections and of the written YAML. */
 static const Key keys[] = {
-  K_STR("run", "name", run.name, "run", "run name: the output folder is output.dir/name (no '/')"),
-  K_INT64("run", "seed", run.seed, 1, 0, I64_MAX, "master seed of every random stream"),
+    K_STR("run", "name", run.name, "run", "run name: the output folder is output.dir/name (no '/')"),
+    K_INT64("run", "seed", run.seed, 1, 0, I64_MAX, "master seed of every random stream"),
 
-  K_ENUM("data", "source", data.source, data_source_names, CVX_DATA_SYNTHETIC, "where the data come from"),
-  K_INT("data", "n_train", data.n_train, 20, 0, PI_MAX, "synthetic: training samples (>= 1); others: cap on them, 0 = all"),
-  K_INT("data", "n_test", data.n_test, 20, 0, PI_MAX, "synthetic: test samples; others: cap on them, 0 = all"),
-  K_INT("data", "dim", data.dim, 1, 1, PI_MAX, "synthetic: input dimension, before the bias column"),
-  K_ENUM("data", "rule", data.rule, rule_names, CVX_RULE_NORM,
-         "synthetic labels: norm: +1 if ||x|| > 1 else -1; sign: +1 if x_1 >= 0 else -1; regression: ||x|| - 1 + noise"),
-  K_DBL("data", "noise", data.noise, 0.1, RANGE_GE, 0, 0, "synthetic regression: standard deviation of the label noise"),
-  K_INT64("data", "seed", data.seed, 0, 0, I64_MAX, "synthetic: data seed, 0 = run.seed"),
-  K_STR("data", "path", data.path, "", "csv: training file; cifar10, idx: data folder"),
-  K_STR("data", "test_path", data.test_path, "", "csv: test file, \"\" = no test set"),
-  K_INT("data", "label_column", data.label_column, -1, -1, PI_MAX, "csv: 0-based label column, -1 = last"),
-  K_BOOL("data", "header", data.header, PETSC_FALSE, "csv: the first line is a header"),
-  K_PAIR("data", "classes", data.classes, 0, 1, 0, 9, "cifar10, idx: the two distinct classes mapped to labels -1 and +1"),
-  K_INT("data", "per_class", data.per_class, 0, 0, PI_MAX, "cifar10, idx: training samples per class, 0 = all"),
-  K_INT("data", "test_per_class", data.test_per_class, 0, 0, PI_MAX, "cifar10, idx: test samples per class, 0 = all"),
-  K_BOOL("data", "scale_pixels", data.scale_pixels, PETSC_TRUE, "cifar10, idx: divide pixel values by 255"),
-  K_BOOL("data", "standardize", data.standardize, PETSC_FALSE, "standardize features with the training mean and deviation"),
-  K_BOOL("data", "bias", data.bias, PETSC_TRUE, "append a column of ones (the first-layer bias)"),
+    K_ENUM("data", "source", data.source, data_source_names, CVX_DATA_SYNTHETIC, "where the data come from"),
+    K_INT("data", "n_train", data.n_train, 20, 0, PI_MAX,
+          "synthetic: training samples (>= 1); others: cap on them, 0 = all"),
+    K_INT("data", "n_test", data.n_test, 20, 0, PI_MAX, "synthetic: test samples; others: cap on them, 0 = all"),
+    K_INT("data", "dim", data.dim, 1, 1, PI_MAX, "synthetic: input dimension, before the bias column"),
+    K_ENUM(
+        "data", "rule", data.rule, rule_names, CVX_RULE_NORM,
+        "synthetic labels: norm: +1 if ||x|| > 1 else -1; sign: +1 if x_1 >= 0 else -1; regression: ||x|| - 1 + noise"),
+    K_DBL("data", "noise", data.noise, 0.1, RANGE_GE, 0, 0,
+          "synthetic regression: standard deviation of the label noise"),
+    K_INT64("data", "seed", data.seed, 0, 0, I64_MAX, "synthetic: data seed, 0 = run.seed"),
+    K_STR("data", "path", data.path, "", "csv: training file; cifar10, idx: data folder"),
+    K_STR("data", "test_path", data.test_path, "", "csv: test file, \"\" = no test set"),
+    K_INT("data", "label_column", data.label_column, -1, -1, PI_MAX, "csv: 0-based label column, -1 = last"),
+    K_BOOL("data", "header", data.header, PETSC_FALSE, "csv: the first line is a header"),
+    K_PAIR("data", "classes", data.classes, 0, 1, 0, 9,
+           "cifar10, idx: the two distinct classes mapped to labels -1 and +1"),
+    K_INT("data", "per_class", data.per_class, 0, 0, PI_MAX, "cifar10, idx: training samples per class, 0 = all"),
+    K_INT("data", "test_per_class", data.test_per_class, 0, 0, PI_MAX, "cifar10, idx: test samples per class, 0 = all"),
+    K_BOOL("data", "scale_pixels", data.scale_pixels, PETSC_TRUE, "cifar10, idx: divide pixel values by 255"),
+    K_BOOL("data", "standardize", data.standardize, PETSC_FALSE,
+           "standardize features with the training mean and deviation"),
+    K_BOOL("data", "bias", data.bias, PETSC_TRUE, "append a column of ones (the first-layer bias)"),
 
-  K_DBL("model", "beta", model.beta, 1e-4, RANGE_GT, 0, 0, "weight decay (regularization strength)"),
+    K_DBL("model", "beta", model.beta, 1e-4, RANGE_GT, 0, 0, "weight decay (regularization strength)"),
 
-  K_ENUM("arrangements", "method", arrangements.method, arr_method_names, CVX_ARR_EXACT,
-         "sample: Gaussian directions; exact: every pattern (low-rank data); file: read arrangements.file"),
-  K_INT64("arrangements", "samples", arrangements.samples, 10000, 1, I64_MAX, "sample: number of Gaussian directions"),
-  K_INT("arrangements", "max_patterns", arrangements.max_patterns, 0, 0, PI_MAX, "cap on the number of patterns P, 0 = none"),
-  K_STR("arrangements", "file", arrangements.file, "", "file: pattern file to read"),
+    K_ENUM("arrangements", "method", arrangements.method, arr_method_names, CVX_ARR_EXACT,
+           "sample: Gaussian directions; exact: every pattern (low-rank data); file: read arrangements.file"),
+    K_INT64("arrangements", "samples", arrangements.samples, 10000, 1, I64_MAX,
+            "sample: number of Gaussian directions"),
+    K_INT("arrangements", "max_patterns", arrangements.max_patterns, 0, 0, PI_MAX,
+          "cap on the number of patterns P, 0 = none"),
+    K_STR("arrangements", "file", arrangements.file, "", "file: pattern file to read"),
 
-  K_BOOL("convex", "enabled", convex.enabled, PETSC_TRUE, "solve the convex program"),
-  K_ENUM("convex", "splitting", convex.splitting, splitting_names, CVX_SPLIT_CONE,
-         "ADMM splitting: cone (cone constraints inside the prox) or slack (explicit slacks)"),
-  K_DBL("convex", "rho", convex.rho, 0, RANGE_GE, 0, 0, "ADMM penalty, 0 = automatic"),
-  K_DBL("convex", "relaxation", convex.relaxation, 1.6, RANGE_GT | RANGE_LT, 0, 2, "over-relaxation factor alpha"),
-  K_INT("convex", "anderson", convex.anderson, 10, 0, 100, "Anderson acceleration memory, 0 = off"),
-  K_INT("convex", "max_iter", convex.max_iter, 100000, 1, PI_MAX, "maximum number of ADMM iterations"),
-  K_DBL("convex", "tol", convex.tol, 1e-6, RANGE_GT, 0, 0, "target relative duality gap"),
-  K_INT("convex", "certify_every", convex.certify_every, 50, 1, PI_MAX, "iterations between duality-gap certificates"),
-  K_DBL("convex", "time_limit", convex.time_limit, 0, RANGE_GE, 0, 0, "wall-clock limit of the convex solve in seconds, 0 = none"),
-  K_BOOL("convex", "polish", convex.polish, PETSC_TRUE, "second stage: exact solve of the reduced program"),
-  K_ENUM("convex", "linear_solver", convex.linear_solver, linear_solver_names, CVX_LINSOLVE_AUTO,
-         "u-step solver: replicated (dense on every rank), scalapack (distributed dense), cg (matrix-free), auto"),
-  K_INT("convex", "block_size", convex.block_size, 64, 1, PI_MAX, "ScaLAPACK block size"),
-  K_INT("convex", "replicated_max_n", convex.replicated_max_n, 4000, 0, PI_MAX, "auto: largest n solved by the replicated path"),
+    K_BOOL("convex", "enabled", convex.enabled, PETSC_TRUE, "solve the convex program"),
+    K_ENUM("convex", "splitting", convex.splitting, splitting_names, CVX_SPLIT_CONE,
+           "ADMM splitting: cone (cone constraints inside the prox) or slack (explicit slacks)"),
+    K_DBL("convex", "rho", convex.rho, 0, RANGE_GE, 0, 0, "ADMM penalty, 0 = automatic"),
+    K_DBL("convex", "relaxation", convex.relaxation, 1.6, RANGE_GT | RANGE_LT, 0, 2, "over-relaxation factor alpha"),
+    K_INT("convex", "anderson", convex.anderson, 10, 0, 100, "Anderson acceleration memory, 0 = off"),
+    K_INT("convex", "max_iter", convex.max_iter, 100000, 1, PI_MAX, "maximum number of ADMM iterations"),
+    K_DBL("convex", "tol", convex.tol, 1e-6, RANGE_GT, 0, 0, "target relative duality gap"),
+    K_INT("convex", "certify_every", convex.certify_every, 50, 1, PI_MAX,
+          "iterations between duality-gap certificates"),
+    K_DBL("convex", "time_limit", convex.time_limit, 0, RANGE_GE, 0, 0,
+          "wall-clock limit of the convex solve in seconds, 0 = none"),
+    K_BOOL("convex", "polish", convex.polish, PETSC_TRUE, "second stage: exact solve of the reduced program"),
+    K_ENUM("convex", "linear_solver", convex.linear_solver, linear_solver_names, CVX_LINSOLVE_AUTO,
+           "u-step solver: replicated (dense on every rank), scalapack (distributed dense), cg (matrix-free), auto"),
+    K_INT("convex", "block_size", convex.block_size, 64, 1, PI_MAX, "ScaLAPACK block size"),
+    K_INT("convex", "replicated_max_n", convex.replicated_max_n, 4000, 0, PI_MAX,
+          "auto: largest n solved by the replicated path"),
 
-  K_BOOL("sgd", "enabled", sgd.enabled, PETSC_TRUE, "train the non-convex network by local search"),
-  K_INT("sgd", "ranks", sgd.ranks, 0, 0, PI_MAX, "size of the SGD pool, 0 = share the convex ranks; below the number of ranks"),
-  K_LIST("sgd", "widths", sgd.widths, sgd.n_widths, 5, 1, PI_MAX, "network widths to train (at least one when sgd.enabled)"),
-  K_INT("sgd", "trials", sgd.trials, 5, 1, PI_MAX, "random initializations per width"),
-  K_ENUM("sgd", "optimizer", sgd.optimizer, optimizer_names, CVX_OPT_ADAM,
-         "sgd, momentum, adam, or lmvm (TAO limited-memory quasi-Newton)"),
-  K_DBL("sgd", "lr", sgd.lr, 1e-3, RANGE_GT, 0, 0, "learning rate"),
-  K_DBL("sgd", "momentum", sgd.momentum, 0.9, RANGE_GE | RANGE_LT, 0, 1, "momentum: momentum coefficient"),
-  K_DBL("sgd", "beta1", sgd.beta1, 0.9, RANGE_GE | RANGE_LT, 0, 1, "adam: decay of the first-moment average"),
-  K_DBL("sgd", "beta2", sgd.beta2, 0.999, RANGE_GE | RANGE_LT, 0, 1, "adam: decay of the second-moment average"),
-  K_DBL("sgd", "eps", sgd.eps, 1e-8, RANGE_GT, 0, 0, "adam: offset of the denominator"),
-  K_INT("sgd", "epochs", sgd.epochs, 1000, 1, PI_MAX, "passes over the training set"),
-  K_INT("sgd", "batch_size", sgd.batch_size, 0, 0, PI_MAX, "minibatch size, 0 = full batch"),
-  K_ENUM("sgd", "schedule", sgd.schedule, schedule_names, CVX_SCHED_CONSTANT, "learning-rate schedule"),
-  K_DBL("sgd", "decay", sgd.decay, 0.99, RANGE_GT | RANGE_LE, 0, 1,
-        "exponential: lr factor per epoch; step: lr factor every step_epochs"),
-  K_INT("sgd", "step_epochs", sgd.step_epochs, 100, 1, PI_MAX, "step: epochs between decays"),
-  K_INT("sgd", "record_every", sgd.record_every, 1, 1, PI_MAX, "iterations between trace rows"),
-  K_BOOL("sgd", "shuffle", sgd.shuffle, PETSC_TRUE, "reshuffle the minibatches every epoch"),
+    K_BOOL("sgd", "enabled", sgd.enabled, PETSC_TRUE, "train the non-convex network by local search"),
+    K_INT("sgd", "ranks", sgd.ranks, 0, 0, PI_MAX,
+          "size of the SGD pool, 0 = share the convex ranks; below the number of ranks"),
+    K_LIST("sgd", "widths", sgd.widths, sgd.n_widths, 5, 1, PI_MAX,
+           "network widths to train (at least one when sgd.enabled)"),
+    K_INT("sgd", "trials", sgd.trials, 5, 1, PI_MAX, "random initializations per width"),
+    K_ENUM("sgd", "optimizer", sgd.optimizer, optimizer_names, CVX_OPT_ADAM,
+           "sgd, momentum, adam, or lmvm (TAO limited-memory quasi-Newton)"),
+    K_DBL("sgd", "lr", sgd.lr, 1e-3, RANGE_GT, 0, 0, "learning rate"),
+    K_DBL("sgd", "momentum", sgd.momentum, 0.9, RANGE_GE | RANGE_LT, 0, 1, "momentum: momentum coefficient"),
+    K_DBL("sgd", "beta1", sgd.beta1, 0.9, RANGE_GE | RANGE_LT, 0, 1, "adam: decay of the first-moment average"),
+    K_DBL("sgd", "beta2", sgd.beta2, 0.999, RANGE_GE | RANGE_LT, 0, 1, "adam: decay of the second-moment average"),
+    K_DBL("sgd", "eps", sgd.eps, 1e-8, RANGE_GT, 0, 0, "adam: offset of the denominator"),
+    K_INT("sgd", "epochs", sgd.epochs, 1000, 1, PI_MAX, "passes over the training set"),
+    K_INT("sgd", "batch_size", sgd.batch_size, 0, 0, PI_MAX, "minibatch size, 0 = full batch"),
+    K_ENUM("sgd", "schedule", sgd.schedule, schedule_names, CVX_SCHED_CONSTANT, "learning-rate schedule"),
+    K_DBL("sgd", "decay", sgd.decay, 0.99, RANGE_GT | RANGE_LE, 0, 1,
+          "exponential: lr factor per epoch; step: lr factor every step_epochs"),
+    K_INT("sgd", "step_epochs", sgd.step_epochs, 100, 1, PI_MAX, "step: epochs between decays"),
+    K_INT("sgd", "record_every", sgd.record_every, 1, 1, PI_MAX, "iterations between trace rows"),
+    K_BOOL("sgd", "shuffle", sgd.shuffle, PETSC_TRUE, "reshuffle the minibatches every epoch"),
 
-  K_STR("output", "dir", output.dir, "results", "parent folder of the run folder"),
-  K_BOOL("output", "arrangements", output.arrangements, PETSC_FALSE, "write the pattern set"),
-  K_BOOL("output", "overwrite", output.overwrite, PETSC_FALSE, "replace the files of an existing run folder"),
+    K_STR("output", "dir", output.dir, "results", "parent folder of the run folder"),
+    K_BOOL("output", "arrangements", output.arrangements, PETSC_FALSE, "write the pattern set"),
+    K_BOOL("output", "overwrite", output.overwrite, PETSC_FALSE, "replace the files of an existing run folder"),
 
-  K_ENUM("logging", "level", logging.level, log_level_names, CVX_LOG_NORMAL, "amount of progress output"),
-  K_DBL("logging", "progress_interval", logging.progress_interval, 2.0, RANGE_GT, 0, 0, "seconds between progress lines"),
-  K_BOOL("logging", "log_view", logging.log_view, PETSC_FALSE, "print PETSc's per-stage performance log"),
+    K_ENUM("logging", "level", logging.level, log_level_names, CVX_LOG_NORMAL, "amount of progress output"),
+    K_DBL("logging", "progress_interval", logging.progress_interval, 2.0, RANGE_GT, 0, 0,
+          "seconds between progress lines"),
+    K_BOOL("logging", "log_view", logging.log_view, PETSC_FALSE, "print PETSc's per-stage performance log"),
 };
 
 #define NKEYS ((int)(sizeof(keys) / sizeof(keys[0])))
@@ -185,7 +218,8 @@ static int KeyIndex(int section, const char *name)
 static int ChoiceCount(const char *const *choices)
 {
   int n = 0;
-  while (choices[n]) n++;
+  while (choices[n])
+    n++;
   return n;
 }
 
@@ -194,14 +228,38 @@ static const char *EnumName(const char *const *choices, int v)
   return (v >= 0 && v < ChoiceCount(choices)) ? choices[v] : "unknown";
 }
 
-const char *CvxDataSourceName(CvxDataSource s) { return EnumName(data_source_names, (int)s); }
-const char *CvxSyntheticRuleName(CvxSyntheticRule r) { return EnumName(rule_names, (int)r); }
-const char *CvxArrangementMethodName(CvxArrangementMethod m) { return EnumName(arr_method_names, (int)m); }
-const char *CvxSplittingName(CvxSplitting s) { return EnumName(splitting_names, (int)s); }
-const char *CvxLinearSolverName(CvxLinearSolver s) { return EnumName(linear_solver_names, (int)s); }
-const char *CvxOptimizerName(CvxOptimizer o) { return EnumName(optimizer_names, (int)o); }
-const char *CvxScheduleName(CvxSchedule s) { return EnumName(schedule_names, (int)s); }
-const char *CvxLogLevelName(CvxLogLevel l) { return EnumName(log_level_names, (int)l); }
+const char *CvxDataSourceName(CvxDataSource s)
+{
+  return EnumName(data_source_names, (int)s);
+}
+const char *CvxSyntheticRuleName(CvxSyntheticRule r)
+{
+  return EnumName(rule_names, (int)r);
+}
+const char *CvxArrangementMethodName(CvxArrangementMethod m)
+{
+  return EnumName(arr_method_names, (int)m);
+}
+const char *CvxSplittingName(CvxSplitting s)
+{
+  return EnumName(splitting_names, (int)s);
+}
+const char *CvxLinearSolverName(CvxLinearSolver s)
+{
+  return EnumName(linear_solver_names, (int)s);
+}
+const char *CvxOptimizerName(CvxOptimizer o)
+{
+  return EnumName(optimizer_names, (int)o);
+}
+const char *CvxScheduleName(CvxSchedule s)
+{
+  return EnumName(schedule_names, (int)s);
+}
+const char *CvxLogLevelName(CvxLogLevel l)
+{
+  return EnumName(log_level_names, (int)l);
+}
 
 /* ------------------------------------------------------------------------ */
 /* Typed access to a key's field                                             */
@@ -416,8 +474,10 @@ static void BufQuoted(Buf *b, const char *s)
       BufPrintf(b, "\\r");
       break;
     default:
-      if (*c < 0x20 || *c == 0x7f) BufPrintf(b, "\\x%02x", (unsigned)*c);
-      else BufPrintf(b, "%c", (char)*c);
+      if (*c < 0x20 || *c == 0x7f)
+        BufPrintf(b, "\\x%02x", (unsigned)*c);
+      else
+        BufPrintf(b, "%c", (char)*c);
     }
   }
   BufPrintf(b, "\"");
@@ -444,15 +504,18 @@ static void BufValue(Buf *b, const CvxConfig *cfg, const Key *k)
     break;
   case KEY_STRING: {
     const char *p = (const char *)KeyCPtr(cfg, k);
-    if (memchr(p, '\0', k->size)) BufQuoted(b, p);
-    else BufPrintf(b, "<unterminated>");
+    if (memchr(p, '\0', k->size))
+      BufQuoted(b, p);
+    else
+      BufPrintf(b, "<unterminated>");
   } break;
   case KEY_PAIR:
   case KEY_LIST: {
     PetscInt n = KeyGetCount(cfg, k);
     if (n < 0 || n > KeyCapacity(k)) n = 0;
     BufPrintf(b, "[");
-    for (PetscInt i = 0; i < n; i++) BufPrintf(b, "%s%" PetscInt_FMT, i ? ", " : "", KeyGetElement(cfg, k, i));
+    for (PetscInt i = 0; i < n; i++)
+      BufPrintf(b, "%s%" PetscInt_FMT, i ? ", " : "", KeyGetElement(cfg, k, i));
     BufPrintf(b, "]");
   } break;
   }
@@ -468,8 +531,10 @@ static void BufRange(Buf *b, const Key *k, PetscBool markdown)
   case KEY_PAIR:
   case KEY_LIST: {
     PetscInt64 tmax = k->type == KEY_INT64 ? I64_MAX : PI_MAX;
-    if (k->imax >= tmax) BufPrintf(b, ">= %" PetscInt64_FMT, k->imin);
-    else BufPrintf(b, "%" PetscInt64_FMT " .. %" PetscInt64_FMT, k->imin, k->imax);
+    if (k->imax >= tmax)
+      BufPrintf(b, ">= %" PetscInt64_FMT, k->imin);
+    else
+      BufPrintf(b, "%" PetscInt64_FMT " .. %" PetscInt64_FMT, k->imin, k->imax);
     if (k->type == KEY_PAIR) BufPrintf(b, " each");
     if (k->type == KEY_LIST) BufPrintf(b, " each, at most %" PetscInt_FMT " values", KeyCapacity(k));
   } break;
@@ -478,9 +543,12 @@ static void BufRange(Buf *b, const Key *k, PetscBool markdown)
     FormatDoubleAs(k->dmax, PETSC_FALSE, hi, sizeof(hi));
     if ((k->dflags & (RANGE_GE | RANGE_GT)) && (k->dflags & (RANGE_LE | RANGE_LT)))
       BufPrintf(b, "%s%s, %s%s", (k->dflags & RANGE_GE) ? "[" : "(", lo, hi, (k->dflags & RANGE_LE) ? "]" : ")");
-    else if (k->dflags & (RANGE_GE | RANGE_GT)) BufPrintf(b, "%s %s", (k->dflags & RANGE_GE) ? ">=" : ">", lo);
-    else if (k->dflags & (RANGE_LE | RANGE_LT)) BufPrintf(b, "%s %s", (k->dflags & RANGE_LE) ? "<=" : "<", hi);
-    else BufPrintf(b, "finite");
+    else if (k->dflags & (RANGE_GE | RANGE_GT))
+      BufPrintf(b, "%s %s", (k->dflags & RANGE_GE) ? ">=" : ">", lo);
+    else if (k->dflags & (RANGE_LE | RANGE_LT))
+      BufPrintf(b, "%s %s", (k->dflags & RANGE_LE) ? "<=" : "<", hi);
+    else
+      BufPrintf(b, "finite");
     break;
   case KEY_BOOL:
     BufPrintf(b, "true, false");
@@ -489,7 +557,8 @@ static void BufRange(Buf *b, const Key *k, PetscBool markdown)
     BufPrintf(b, "at most %zu bytes", k->size - 1);
     break;
   case KEY_ENUM:
-    for (int c = 0; k->choices[c]; c++) BufPrintf(b, markdown ? "%s`%s`" : "%s%s", c ? (markdown ? ", " : "|") : "", k->choices[c]);
+    for (int c = 0; k->choices[c]; c++)
+      BufPrintf(b, markdown ? "%s`%s`" : "%s%s", c ? (markdown ? ", " : "|") : "", k->choices[c]);
     break;
   }
 }
@@ -506,7 +575,8 @@ PetscErrorCode CvxConfigSetDefaults(CvxConfig *cfg)
   for (int i = 0; i < NKEYS; i++) {
     const Key *k = &keys[i];
     /* a row whose section is missing from sections[] would never be written */
-    PetscCheck(SectionIndex(k->section) >= 0, PETSC_COMM_SELF, PETSC_ERR_PLIB, "key %s.%s: section not in sections[]", k->section, k->name);
+    PetscCheck(SectionIndex(k->section) >= 0, PETSC_COMM_SELF, PETSC_ERR_PLIB, "key %s.%s: section not in sections[]",
+               k->section, k->name);
     switch (k->type) {
     case KEY_INT:
     case KEY_INT64:
@@ -542,15 +612,18 @@ static int EditDistance(const char *a, const char *b)
   int    d[64][64];
   size_t la = strlen(a), lb = strlen(b);
   if (la > 63 || lb > 63) return 1000;
-  for (size_t i = 0; i <= la; i++) d[i][0] = (int)i;
-  for (size_t j = 0; j <= lb; j++) d[0][j] = (int)j;
+  for (size_t i = 0; i <= la; i++)
+    d[i][0] = (int)i;
+  for (size_t j = 0; j <= lb; j++)
+    d[0][j] = (int)j;
   for (size_t i = 1; i <= la; i++) {
     for (size_t j = 1; j <= lb; j++) {
       int ca = a[i - 1] | 0x20, cb = b[j - 1] | 0x20; /* ASCII case-fold; harmless otherwise */
-      int c  = d[i - 1][j - 1] + (ca != cb);
+      int c = d[i - 1][j - 1] + (ca != cb);
       if (d[i - 1][j] + 1 < c) c = d[i - 1][j] + 1;
       if (d[i][j - 1] + 1 < c) c = d[i][j - 1] + 1;
-      if (i > 1 && j > 1 && ca == (b[j - 2] | 0x20) && (a[i - 2] | 0x20) == cb && d[i - 2][j - 2] + 1 < c) c = d[i - 2][j - 2] + 1;
+      if (i > 1 && j > 1 && ca == (b[j - 2] | 0x20) && (a[i - 2] | 0x20) == cb && d[i - 2][j - 2] + 1 < c)
+        c = d[i - 2][j - 2] + 1;
       d[i][j] = c;
     }
   }
@@ -611,7 +684,8 @@ static void BufSuggestSection(Buf *b, const char *name)
     BufPrintf(b, "; did you mean '%s'?", sections[best]);
   } else {
     BufPrintf(b, "; the sections are");
-    for (int s = 0; s < NSECTIONS; s++) BufPrintf(b, "%s %s", s ? "," : "", sections[s]);
+    for (int s = 0; s < NSECTIONS; s++)
+      BufPrintf(b, "%s %s", s ? "," : "", sections[s]);
   }
 }
 
@@ -624,7 +698,7 @@ typedef struct {
   const char   *assignment; /* the override being applied */
   const char   *text;       /* the input (for positions of reader errors) */
   size_t        len;
-  const Key    *cur_key;    /* key whose value is being read, if any */
+  const Key    *cur_key; /* key whose value is being read, if any */
   yaml_parser_t parser;
   PetscBool     have_parser;
   yaml_event_t  ev;
@@ -638,7 +712,7 @@ typedef struct {
 /* Raises CVX_ERR_INPUT with "FILE:LINE:COLUMN: section.key: message" (file)
  * or "--set assignment: message" (override); k may be NULL. */
 static PetscErrorCode ParseFail(const ParseState *st, yaml_mark_t mark, const Key *k, const char *fmt, ...)
-  PETSC_ATTRIBUTE_FORMAT(4, 5);
+    PETSC_ATTRIBUTE_FORMAT(4, 5);
 
 static PetscErrorCode ParseFail(const ParseState *st, yaml_mark_t mark, const Key *k, const char *fmt, ...)
 {
@@ -656,7 +730,8 @@ static PetscErrorCode ParseFail(const ParseState *st, yaml_mark_t mark, const Ke
     if (k) BufPrintf(&w, ": %s.%s", k->section, k->name);
   } else {
     BufPrintf(&w, "--set ");
-    for (const char *c = st->assignment; *c; c++) BufPrintf(&w, "%c", (unsigned char)*c < 0x20 ? '?' : *c);
+    for (const char *c = st->assignment; *c; c++)
+      BufPrintf(&w, "%c", (unsigned char)*c < 0x20 ? '?' : *c);
   }
   SETERRQ(PETSC_COMM_SELF, CVX_ERR_INPUT, "%s: %s", where, msg);
 }
@@ -664,8 +739,8 @@ static PetscErrorCode ParseFail(const ParseState *st, yaml_mark_t mark, const Ke
 /* Raises the error libyaml reported. */
 static PetscErrorCode SyntaxFail(ParseState *st)
 {
-  yaml_parser_t *p = &st->parser;
-  yaml_mark_t    m = p->problem_mark;
+  yaml_parser_t *p        = &st->parser;
+  yaml_mark_t    m        = p->problem_mark;
   char           ctx[256] = "";
 
   PetscFunctionBeginUser;
@@ -678,15 +753,18 @@ static PetscErrorCode SyntaxFail(ParseState *st)
       if (st->text[i] == '\n') {
         m.line++;
         m.column = 0;
-      } else m.column++;
+      } else
+        m.column++;
     }
-    PetscCall(ParseFail(st, m, st->cur_key, "invalid text: %s (byte 0x%02x at offset %zu)", p->problem ? p->problem : "unreadable input",
-                        (unsigned)p->problem_value & 0xffu, p->problem_offset));
+    PetscCall(ParseFail(st, m, st->cur_key, "invalid text: %s (byte 0x%02x at offset %zu)",
+                        p->problem ? p->problem : "unreadable input", (unsigned)p->problem_value & 0xffu,
+                        p->problem_offset));
   }
   if (p->context)
     snprintf(ctx, sizeof(ctx), " (%s started at line %zu, column %zu)", p->context, p->context_mark.line + 1,
              p->context_mark.column + 1);
-  PetscCall(ParseFail(st, m, st->cur_key, "malformed YAML: %s%s%s", p->problem ? p->problem : "syntax error", st->filename ? ctx : "",
+  PetscCall(ParseFail(st, m, st->cur_key, "malformed YAML: %s%s%s", p->problem ? p->problem : "syntax error",
+                      st->filename ? ctx : "",
                       m.index < st->len && st->text[m.index] == '\t' ? "; tabs cannot indent YAML, use spaces" : ""));
   PetscFunctionReturn(0);
 }
@@ -694,7 +772,7 @@ static PetscErrorCode SyntaxFail(ParseState *st)
 /* Reads the next event into st->ev, rejecting anchors, aliases and tags. */
 static PetscErrorCode NextEvent(ParseState *st)
 {
-  yaml_event_t *e = &st->ev;
+  yaml_event_t *e      = &st->ev;
   const char   *anchor = NULL, *tag = NULL;
 
   PetscFunctionBeginUser;
@@ -724,7 +802,9 @@ static PetscErrorCode NextEvent(ParseState *st)
   default:
     break;
   }
-  if (anchor) PetscCall(ParseFail(st, e->start_mark, st->cur_key, "anchors (&%s) are not supported: write each value out", anchor));
+  if (anchor)
+    PetscCall(
+        ParseFail(st, e->start_mark, st->cur_key, "anchors (&%s) are not supported: write each value out", anchor));
   if (tag) PetscCall(ParseFail(st, e->start_mark, st->cur_key, "tags (%s) are not supported", tag));
   PetscFunctionReturn(0);
 }
@@ -753,15 +833,16 @@ static PetscBool ScalarIsNull(const Scalar *s)
   if (s->style != YAML_PLAIN_SCALAR_STYLE) return PETSC_FALSE;
   return (s->length == 0 || !strcmp(s->value, "~") || !strcmp(s->value, "null") || !strcmp(s->value, "Null") ||
           !strcmp(s->value, "NULL"))
-           ? PETSC_TRUE
-           : PETSC_FALSE;
+             ? PETSC_TRUE
+             : PETSC_FALSE;
 }
 
 /* s shortened for messages (at most 60 bytes, control bytes as '?'). */
 static void Shown(const char *s, char *out, size_t n)
 {
   size_t i = 0, max = n > 64 ? 60 : n - 4;
-  for (; s[i] && i < max; i++) out[i] = ((unsigned char)s[i] < 0x20) ? '?' : s[i];
+  for (; s[i] && i < max; i++)
+    out[i] = ((unsigned char)s[i] < 0x20) ? '?' : s[i];
   if (s[i]) {
     memcpy(out + i, "...", 3);
     i += 3;
@@ -788,7 +869,8 @@ static void BufExpected(Buf *b, const Key *k)
     break;
   case KEY_ENUM:
     BufPrintf(b, "one of");
-    for (int c = 0; k->choices[c]; c++) BufPrintf(b, "%s %s", c ? "," : "", k->choices[c]);
+    for (int c = 0; k->choices[c]; c++)
+      BufPrintf(b, "%s %s", c ? "," : "", k->choices[c]);
     break;
   case KEY_PAIR:
     BufPrintf(b, "a list of 2 integers");
@@ -808,14 +890,21 @@ static void BufMustBe(Buf *b, const Key *k)
     two = (k->dflags & (RANGE_GE | RANGE_GT)) && (k->dflags & (RANGE_LE | RANGE_LT)) ? PETSC_TRUE : PETSC_FALSE;
     FormatDoubleAs(k->dmin, PETSC_FALSE, lo, sizeof(lo));
     FormatDoubleAs(k->dmax, PETSC_FALSE, hi, sizeof(hi));
-    if (two) BufPrintf(b, "must be in %s%s, %s%s", (k->dflags & RANGE_GE) ? "[" : "(", lo, hi, (k->dflags & RANGE_LE) ? "]" : ")");
-    else if (k->dflags & (RANGE_GE | RANGE_GT)) BufPrintf(b, "must be %s %s", (k->dflags & RANGE_GE) ? ">=" : ">", lo);
-    else if (k->dflags & (RANGE_LE | RANGE_LT)) BufPrintf(b, "must be %s %s", (k->dflags & RANGE_LE) ? "<=" : "<", hi);
-    else BufPrintf(b, "must be finite");
+    if (two)
+      BufPrintf(b, "must be in %s%s, %s%s", (k->dflags & RANGE_GE) ? "[" : "(", lo, hi,
+                (k->dflags & RANGE_LE) ? "]" : ")");
+    else if (k->dflags & (RANGE_GE | RANGE_GT))
+      BufPrintf(b, "must be %s %s", (k->dflags & RANGE_GE) ? ">=" : ">", lo);
+    else if (k->dflags & (RANGE_LE | RANGE_LT))
+      BufPrintf(b, "must be %s %s", (k->dflags & RANGE_LE) ? "<=" : "<", hi);
+    else
+      BufPrintf(b, "must be finite");
   } else {
     PetscInt64 tmax = k->type == KEY_INT64 ? I64_MAX : PI_MAX;
-    if (k->imax >= tmax) BufPrintf(b, "must be >= %" PetscInt64_FMT, k->imin);
-    else BufPrintf(b, "must be in %" PetscInt64_FMT " .. %" PetscInt64_FMT, k->imin, k->imax);
+    if (k->imax >= tmax)
+      BufPrintf(b, "must be >= %" PetscInt64_FMT, k->imin);
+    else
+      BufPrintf(b, "must be in %" PetscInt64_FMT " .. %" PetscInt64_FMT, k->imin, k->imax);
   }
 }
 
@@ -887,10 +976,12 @@ static PetscErrorCode ParseIntegerValue(const ParseState *st, const Key *k, cons
   *v = 0;
   Shown(sc->value, shown, sizeof(shown));
   if (ScalarIsNull(sc)) PetscCall(ParseFail(st, sc->mark, k, "expected an integer, got an empty value"));
-  if (sc->style != YAML_PLAIN_SCALAR_STYLE) PetscCall(ParseFail(st, sc->mark, k, "expected an integer, got the quoted string '%s'", shown));
+  if (sc->style != YAML_PLAIN_SCALAR_STYLE)
+    PetscCall(ParseFail(st, sc->mark, k, "expected an integer, got the quoted string '%s'", shown));
   r = ScanInteger(sc->value, v);
   if (r == 1) PetscCall(ParseFail(st, sc->mark, k, "expected an integer, got '%s'", shown));
-  if ((r == 2 && sc->value[0] != '-') || (r == 0 && *v > k->imax && k->imax >= (k->type == KEY_INT64 ? I64_MAX : PI_MAX)))
+  if ((r == 2 && sc->value[0] != '-') ||
+      (r == 0 && *v > k->imax && k->imax >= (k->type == KEY_INT64 ? I64_MAX : PI_MAX)))
     PetscCall(ParseFail(st, sc->mark, k, "%s is too large: at most %" PetscInt64_FMT " is allowed", shown, k->imax));
   if (r == 2 || *v < k->imin || *v > k->imax) {
     char must[96];
@@ -923,7 +1014,8 @@ static PetscErrorCode SetScalar(const ParseState *st, const Key *k, const Scalar
   case KEY_DOUBLE: {
     int r;
     if (ScalarIsNull(sc)) PetscCall(ParseFail(st, sc->mark, k, "expected a number, got an empty value"));
-    if (sc->style != YAML_PLAIN_SCALAR_STYLE) PetscCall(ParseFail(st, sc->mark, k, "expected a number, got the quoted string '%s'", shown));
+    if (sc->style != YAML_PLAIN_SCALAR_STYLE)
+      PetscCall(ParseFail(st, sc->mark, k, "expected a number, got the quoted string '%s'", shown));
     r = ScanDouble(sc->value, &dv);
     if (r == 1) PetscCall(ParseFail(st, sc->mark, k, "expected a number, got '%s'", shown));
     if (r == 2) PetscCall(ParseFail(st, sc->mark, k, "'%s' is not a finite number", shown));
@@ -938,9 +1030,10 @@ static PetscErrorCode SetScalar(const ParseState *st, const Key *k, const Scalar
   } break;
   case KEY_BOOL: {
     static const char *const yes[] = {"true", "yes", "on"}, *const no[] = {"false", "no", "off"};
-    int                      b     = -1;
+    int b = -1;
     if (ScalarIsNull(sc)) PetscCall(ParseFail(st, sc->mark, k, "expected %s, got an empty value", exp));
-    if (sc->style != YAML_PLAIN_SCALAR_STYLE) PetscCall(ParseFail(st, sc->mark, k, "expected %s, got the quoted string '%s'", exp, shown));
+    if (sc->style != YAML_PLAIN_SCALAR_STYLE)
+      PetscCall(ParseFail(st, sc->mark, k, "expected %s, got the quoted string '%s'", exp, shown));
     for (int i = 0; i < 3; i++) {
       if (!strcasecmp(sc->value, yes[i])) b = 1;
       if (!strcasecmp(sc->value, no[i])) b = 0;
@@ -974,7 +1067,8 @@ static PetscErrorCode SetScalar(const ParseState *st, const Key *k, const Scalar
     }
     if (strlen(sc->value) != sc->length) PetscCall(ParseFail(st, sc->mark, k, "the value contains a NUL character"));
     if (sc->length >= k->size)
-      PetscCall(ParseFail(st, sc->mark, k, "the value is %zu bytes long; at most %zu bytes fit", sc->length, k->size - 1));
+      PetscCall(
+          ParseFail(st, sc->mark, k, "the value is %zu bytes long; at most %zu bytes fit", sc->length, k->size - 1));
     KeySetString(cfg, k, sc->value, sc->length);
     break;
   case KEY_PAIR:
@@ -1016,14 +1110,16 @@ static PetscErrorCode ReadValue(ParseState *st, const Key *k, CvxConfig *cfg)
     PetscInt    vals[CVX_MAX_WIDTHS], n = 0, cap = KeyCapacity(k);
     yaml_mark_t start = st->ev.start_mark;
     if (k->type != KEY_PAIR && k->type != KEY_LIST) PetscCall(ParseFail(st, start, k, "expected %s, got a list", exp));
-    PetscCheck(cap <= CVX_MAX_WIDTHS, PETSC_COMM_SELF, PETSC_ERR_PLIB, "%s.%s: list capacity above CVX_MAX_WIDTHS", k->section, k->name);
+    PetscCheck(cap <= CVX_MAX_WIDTHS, PETSC_COMM_SELF, PETSC_ERR_PLIB, "%s.%s: list capacity above CVX_MAX_WIDTHS",
+               k->section, k->name);
     for (;;) {
       PetscInt64 v;
       Scalar     sc;
       PetscCall(NextEvent(st));
       if (st->ev.type == YAML_SEQUENCE_END_EVENT) break;
       if (st->ev.type != YAML_SCALAR_EVENT)
-        PetscCall(ParseFail(st, st->ev.start_mark, k, "expected %s, got %s inside the list", exp, NodeKind(st->ev.type)));
+        PetscCall(
+            ParseFail(st, st->ev.start_mark, k, "expected %s, got %s inside the list", exp, NodeKind(st->ev.type)));
       if (n >= cap) {
         if (k->type == KEY_PAIR) PetscCall(ParseFail(st, start, k, "expected exactly 2 integers, got more"));
         PetscCall(ParseFail(st, st->ev.start_mark, k, "the list is too long: at most %" PetscInt_FMT " values", cap));
@@ -1032,7 +1128,8 @@ static PetscErrorCode ReadValue(ParseState *st, const Key *k, CvxConfig *cfg)
       PetscCall(ParseIntegerValue(st, k, &sc, &v));
       vals[n++] = (PetscInt)v;
     }
-    if (k->type == KEY_PAIR && n != 2) PetscCall(ParseFail(st, start, k, "expected exactly 2 integers, got %" PetscInt_FMT, n));
+    if (k->type == KEY_PAIR && n != 2)
+      PetscCall(ParseFail(st, start, k, "expected exactly 2 integers, got %" PetscInt_FMT, n));
     KeySetList(cfg, k, vals, n);
   } else {
     PetscCall(ParseFail(st, st->ev.start_mark, k, "expected %s, got %s", exp, NodeKind(st->ev.type)));
@@ -1055,7 +1152,8 @@ static PetscErrorCode ReadSection(ParseState *st, int s, CvxConfig *cfg)
     if (st->ev.type == YAML_MAPPING_END_EVENT) break;
     mark = st->ev.start_mark;
     if (st->ev.type != YAML_SCALAR_EVENT)
-      PetscCall(ParseFail(st, mark, NULL, "expected a key name in section '%s', got %s", sections[s], NodeKind(st->ev.type)));
+      PetscCall(
+          ParseFail(st, mark, NULL, "expected a key name in section '%s', got %s", sections[s], NodeKind(st->ev.type)));
     i = KeyIndex(s, (const char *)st->ev.data.scalar.value);
     if (i < 0) {
       Shown((const char *)st->ev.data.scalar.value, shown, sizeof(shown));
@@ -1064,8 +1162,8 @@ static PetscErrorCode ReadSection(ParseState *st, int s, CvxConfig *cfg)
       PetscCall(ParseFail(st, mark, NULL, "unknown key '%s.%s'%s", sections[s], shown, advice));
     }
     if (st->seen_key[i])
-      PetscCall(ParseFail(st, mark, &keys[i], "duplicate key (first given at line %zu, column %zu)", st->key_mark[i].line + 1,
-                          st->key_mark[i].column + 1));
+      PetscCall(ParseFail(st, mark, &keys[i], "duplicate key (first given at line %zu, column %zu)",
+                          st->key_mark[i].line + 1, st->key_mark[i].column + 1));
     st->seen_key[i] = PETSC_TRUE;
     st->key_mark[i] = mark;
     st->cur_key     = &keys[i];
@@ -1083,15 +1181,18 @@ static PetscErrorCode ReadDocument(ParseState *st, CvxConfig *cfg)
   PetscCall(NextEvent(st)); /* STREAM_START */
   PetscCall(NextEvent(st));
   if (st->ev.type == YAML_STREAM_END_EVENT) PetscFunctionReturn(0); /* empty, or comments only */
-  PetscCall(NextEvent(st));                                          /* after DOCUMENT_START */
+  PetscCall(NextEvent(st));                                         /* after DOCUMENT_START */
   if (st->ev.type == YAML_SCALAR_EVENT) {
     Scalar sc = ScalarFromEvent(&st->ev);
     char   shown[80];
     Shown(sc.value, shown, sizeof(shown));
     if (!ScalarIsNull(&sc))
-      PetscCall(ParseFail(st, sc.mark, NULL, "the top level must be a mapping of sections (run:, data:, ...), got the scalar '%s'", shown));
+      PetscCall(ParseFail(st, sc.mark, NULL,
+                          "the top level must be a mapping of sections (run:, data:, ...), got the scalar '%s'",
+                          shown));
   } else if (st->ev.type != YAML_MAPPING_START_EVENT) {
-    PetscCall(ParseFail(st, st->ev.start_mark, NULL, "the top level must be a mapping of sections (run:, data:, ...), got %s",
+    PetscCall(ParseFail(st, st->ev.start_mark, NULL,
+                        "the top level must be a mapping of sections (run:, data:, ...), got %s",
                         NodeKind(st->ev.type)));
   } else {
     for (;;) {
@@ -1103,7 +1204,8 @@ static PetscErrorCode ReadDocument(ParseState *st, CvxConfig *cfg)
       PetscCall(NextEvent(st));
       if (st->ev.type == YAML_MAPPING_END_EVENT) break;
       mark = st->ev.start_mark;
-      if (st->ev.type != YAML_SCALAR_EVENT) PetscCall(ParseFail(st, mark, NULL, "expected a section name, got %s", NodeKind(st->ev.type)));
+      if (st->ev.type != YAML_SCALAR_EVENT)
+        PetscCall(ParseFail(st, mark, NULL, "expected a section name, got %s", NodeKind(st->ev.type)));
       Shown((const char *)st->ev.data.scalar.value, shown, sizeof(shown));
       s = SectionIndex((const char *)st->ev.data.scalar.value);
       if (s < 0) {
@@ -1122,7 +1224,8 @@ static PetscErrorCode ReadDocument(ParseState *st, CvxConfig *cfg)
       } else {
         Scalar sc = ScalarFromEvent(&st->ev);
         if (st->ev.type != YAML_SCALAR_EVENT || !ScalarIsNull(&sc)) /* "sgd:" alone is an empty section */
-          PetscCall(ParseFail(st, st->ev.start_mark, NULL, "section '%s' must be a mapping of keys (key: value lines indented below it), got %s",
+          PetscCall(ParseFail(st, st->ev.start_mark, NULL,
+                              "section '%s' must be a mapping of keys (key: value lines indented below it), got %s",
                               sections[s], NodeKind(st->ev.type)));
       }
     }
@@ -1150,7 +1253,8 @@ static PetscErrorCode ReadOverrideValue(ParseState *st, const Key *k, CvxConfig 
   PetscCall(ReadValue(st, k, cfg));
   PetscCall(NextEvent(st)); /* DOCUMENT_END */
   PetscCall(NextEvent(st));
-  if (st->ev.type == YAML_DOCUMENT_START_EVENT) PetscCall(ParseFail(st, st->ev.start_mark, k, "the value holds more than one YAML document"));
+  if (st->ev.type == YAML_DOCUMENT_START_EVENT)
+    PetscCall(ParseFail(st, st->ev.start_mark, k, "the value holds more than one YAML document"));
   PetscFunctionReturn(0);
 }
 
@@ -1163,14 +1267,17 @@ static PetscErrorCode ParseWith(ParseState *st, const char *text, size_t len, co
   st->text        = text;
   st->len         = len;
   yaml_parser_set_input_string(&st->parser, (const unsigned char *)text, len);
-  if (k) PetscCall(ReadOverrideValue(st, k, cfg));
-  else PetscCall(ReadDocument(st, cfg));
+  if (k)
+    PetscCall(ReadOverrideValue(st, k, cfg));
+  else
+    PetscCall(ReadDocument(st, cfg));
   PetscFunctionReturn(0);
 }
 
 /* Parses into a copy of cfg and commits it only on success, so that cfg is
  * left as it was when an error is raised. */
-static PetscErrorCode ParseAtomic(const char *filename, const char *assignment, const char *text, size_t len, const Key *k, CvxConfig *cfg)
+static PetscErrorCode ParseAtomic(const char *filename, const char *assignment, const char *text, size_t len,
+                                  const Key *k, CvxConfig *cfg)
 {
   ParseState    *st;
   CvxConfig     *tmp;
@@ -1217,15 +1324,18 @@ PetscErrorCode CvxConfigApplyOverride(CvxConfig *cfg, const char *assignment)
   if (n >= sizeof(name)) n = sizeof(name) - 1;
   memcpy(name, assignment, n);
   name[n] = '\0';
-  for (b = name; *b == ' ' || *b == '\t'; b++) {}
-  for (e = b + strlen(b); e > b && (e[-1] == ' ' || e[-1] == '\t'); e--) {}
+  for (b = name; *b == ' ' || *b == '\t'; b++) {
+  }
+  for (e = b + strlen(b); e > b && (e[-1] == ' ' || e[-1] == '\t'); e--) {
+  }
   *e  = '\0';
   dot = strchr(b, '.');
   BufInit(&a, advice, sizeof(advice));
   if (!dot) {
     Shown(b, shown, sizeof(shown));
     BufSuggestKey(&a, "", shown);
-    SETERRQ(PETSC_COMM_SELF, CVX_ERR_INPUT, "--set %s: expected section.key=value, got no section in '%s'%s", assignment, shown, advice);
+    SETERRQ(PETSC_COMM_SELF, CVX_ERR_INPUT, "--set %s: expected section.key=value, got no section in '%s'%s",
+            assignment, shown, advice);
   }
   *dot = '\0';
   s    = SectionIndex(b);
@@ -1260,30 +1370,33 @@ static PetscErrorCode CheckKey(const CvxConfig *cfg, const Key *k)
   case KEY_INT:
   case KEY_INT64: {
     PetscInt64 x = KeyGetInt(cfg, k);
-    PetscCheck(x >= k->imin && x <= k->imax, PETSC_COMM_SELF, CVX_ERR_INPUT, "%s.%s = %s is out of range: %s", k->section, k->name, val, must);
+    PetscCheck(x >= k->imin && x <= k->imax, PETSC_COMM_SELF, CVX_ERR_INPUT, "%s.%s = %s is out of range: %s",
+               k->section, k->name, val, must);
   } break;
   case KEY_DOUBLE:
-    PetscCheck(DoubleInRange(k, KeyGetDouble(cfg, k)), PETSC_COMM_SELF, CVX_ERR_INPUT, "%s.%s = %s is out of range: %s", k->section, k->name,
-               val, must);
+    PetscCheck(DoubleInRange(k, KeyGetDouble(cfg, k)), PETSC_COMM_SELF, CVX_ERR_INPUT, "%s.%s = %s is out of range: %s",
+               k->section, k->name, val, must);
     break;
   case KEY_BOOL: {
     PetscInt64 x = KeyGetInt(cfg, k);
-    PetscCheck(x == 0 || x == 1, PETSC_COMM_SELF, CVX_ERR_INPUT, "%s.%s = %" PetscInt64_FMT " is not a boolean", k->section, k->name, x);
+    PetscCheck(x == 0 || x == 1, PETSC_COMM_SELF, CVX_ERR_INPUT, "%s.%s = %" PetscInt64_FMT " is not a boolean",
+               k->section, k->name, x);
   } break;
   case KEY_ENUM: {
     PetscInt64 x = KeyGetInt(cfg, k);
-    PetscCheck(x >= 0 && x < ChoiceCount(k->choices), PETSC_COMM_SELF, CVX_ERR_INPUT, "%s.%s = %" PetscInt64_FMT " is not a valid choice",
-               k->section, k->name, x);
+    PetscCheck(x >= 0 && x < ChoiceCount(k->choices), PETSC_COMM_SELF, CVX_ERR_INPUT,
+               "%s.%s = %" PetscInt64_FMT " is not a valid choice", k->section, k->name, x);
   } break;
   case KEY_STRING:
-    PetscCheck(memchr(KeyCPtr(cfg, k), '\0', k->size), PETSC_COMM_SELF, CVX_ERR_INPUT, "%s.%s is longer than %zu bytes", k->section, k->name,
-               k->size - 1);
+    PetscCheck(memchr(KeyCPtr(cfg, k), '\0', k->size), PETSC_COMM_SELF, CVX_ERR_INPUT, "%s.%s is longer than %zu bytes",
+               k->section, k->name, k->size - 1);
     break;
   case KEY_PAIR:
   case KEY_LIST: {
     PetscInt cnt = KeyGetCount(cfg, k);
-    PetscCheck(cnt >= 0 && cnt <= KeyCapacity(k), PETSC_COMM_SELF, CVX_ERR_INPUT, "%s.%s has %" PetscInt_FMT " values; at most %" PetscInt_FMT " are allowed",
-               k->section, k->name, cnt, KeyCapacity(k));
+    PetscCheck(cnt >= 0 && cnt <= KeyCapacity(k), PETSC_COMM_SELF, CVX_ERR_INPUT,
+               "%s.%s has %" PetscInt_FMT " values; at most %" PetscInt_FMT " are allowed", k->section, k->name, cnt,
+               KeyCapacity(k));
     for (PetscInt j = 0; j < cnt; j++) {
       PetscInt x = KeyGetElement(cfg, k, j);
       PetscCheck(x >= k->imin && x <= k->imax, PETSC_COMM_SELF, CVX_ERR_INPUT,
@@ -1300,28 +1413,36 @@ PetscErrorCode CvxConfigValidate(const CvxConfig *cfg, PetscMPIInt world_size)
 
   PetscFunctionBeginUser;
   PetscCheck(cfg, PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "CvxConfigValidate: cfg is NULL");
-  PetscCheck(world_size >= 1, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "CvxConfigValidate: world size %d", (int)world_size);
-  for (int i = 0; i < NKEYS; i++) PetscCall(CheckKey(cfg, &keys[i]));
+  PetscCheck(world_size >= 1, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "CvxConfigValidate: world size %d",
+             (int)world_size);
+  for (int i = 0; i < NKEYS; i++)
+    PetscCall(CheckKey(cfg, &keys[i]));
 
   PetscCheck(cfg->convex.enabled || cfg->sgd.enabled, PETSC_COMM_SELF, CVX_ERR_INPUT,
              "convex.enabled and sgd.enabled are both false: there is nothing to run");
   PetscCheck(cfg->sgd.ranks == 0 || cfg->sgd.ranks < world_size, PETSC_COMM_SELF, CVX_ERR_INPUT,
-             "sgd.ranks = %" PetscInt_FMT " must be less than the number of ranks (world size %d): rank 0 always belongs to the convex pool",
+             "sgd.ranks = %" PetscInt_FMT
+             " must be less than the number of ranks (world size %d): rank 0 always belongs to the convex pool",
              cfg->sgd.ranks, (int)world_size);
   PetscCheck(!cfg->sgd.enabled || cfg->sgd.n_widths > 0, PETSC_COMM_SELF, CVX_ERR_INPUT,
              "sgd.widths is empty but sgd.enabled is true: give at least one width, e.g. [5]");
   PetscCheck(cfg->data.classes[0] != cfg->data.classes[1], PETSC_COMM_SELF, CVX_ERR_INPUT,
-             "data.classes = [%" PetscInt_FMT ", %" PetscInt_FMT "]: the two classes must differ", cfg->data.classes[0], cfg->data.classes[1]);
+             "data.classes = [%" PetscInt_FMT ", %" PetscInt_FMT "]: the two classes must differ", cfg->data.classes[0],
+             cfg->data.classes[1]);
   src = CvxDataSourceName(cfg->data.source);
   PetscCheck(cfg->data.source == CVX_DATA_SYNTHETIC || cfg->data.path[0], PETSC_COMM_SELF, CVX_ERR_INPUT,
-             "data.path is empty but data.source is %s: give the %s", src, cfg->data.source == CVX_DATA_CSV ? "training file" : "data folder");
+             "data.path is empty but data.source is %s: give the %s", src,
+             cfg->data.source == CVX_DATA_CSV ? "training file" : "data folder");
   PetscCheck(cfg->data.source != CVX_DATA_SYNTHETIC || cfg->data.n_train >= 1, PETSC_COMM_SELF, CVX_ERR_INPUT,
              "data.n_train = %" PetscInt_FMT ": synthetic data need at least one training sample", cfg->data.n_train);
   PetscCheck(cfg->arrangements.method != CVX_ARR_FILE || cfg->arrangements.file[0], PETSC_COMM_SELF, CVX_ERR_INPUT,
              "arrangements.file is empty but arrangements.method is file: give the pattern file");
-  PetscCheck(cfg->run.name[0] && !strchr(cfg->run.name, '/') && strcmp(cfg->run.name, ".") && strcmp(cfg->run.name, ".."), PETSC_COMM_SELF,
-             CVX_ERR_INPUT, "run.name = \"%s\": the run name must be a folder name: not empty, not . or .., no '/'", cfg->run.name);
-  PetscCheck(cfg->output.dir[0], PETSC_COMM_SELF, CVX_ERR_INPUT, "output.dir is empty: use \".\" for the current folder");
+  PetscCheck(cfg->run.name[0] && !strchr(cfg->run.name, '/') && strcmp(cfg->run.name, ".") &&
+                 strcmp(cfg->run.name, ".."),
+             PETSC_COMM_SELF, CVX_ERR_INPUT,
+             "run.name = \"%s\": the run name must be a folder name: not empty, not . or .., no '/'", cfg->run.name);
+  PetscCheck(cfg->output.dir[0], PETSC_COMM_SELF, CVX_ERR_INPUT,
+             "output.dir is empty: use \".\" for the current folder");
   PetscFunctionReturn(0);
 }
 
@@ -1337,7 +1458,8 @@ PetscErrorCode CvxConfigWrite(const CvxConfig *cfg, FILE *f, int indent)
 
   PetscFunctionBeginUser;
   PetscCheck(cfg && f, PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "CvxConfigWrite: NULL argument");
-  PetscCheck(indent >= 0 && indent <= 256, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "CvxConfigWrite: indent %d", indent);
+  PetscCheck(indent >= 0 && indent <= 256, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "CvxConfigWrite: indent %d",
+             indent);
   PetscCall(PetscMalloc1(cap, &line));
   for (int s = 0; s < NSECTIONS; s++) {
     fprintf(f, "%*s%s:\n", indent, "", sections[s]);
@@ -1370,9 +1492,12 @@ PetscErrorCode CvxConfigPrintKeys(FILE *f)
     BufValue(&v, def, k);
     BufInit(&r, range, sizeof(range));
     BufRange(&r, k, PETSC_FALSE);
-    if (k->type == KEY_ENUM) fprintf(f, "%-31s %-8s %-10s %s; one of %s\n", full, key_type_names[k->type], val, k->desc, range);
-    else if (k->type == KEY_BOOL) fprintf(f, "%-31s %-8s %-10s %s\n", full, key_type_names[k->type], val, k->desc);
-    else fprintf(f, "%-31s %-8s %-10s %s; %s\n", full, key_type_names[k->type], val, k->desc, range);
+    if (k->type == KEY_ENUM)
+      fprintf(f, "%-31s %-8s %-10s %s; one of %s\n", full, key_type_names[k->type], val, k->desc, range);
+    else if (k->type == KEY_BOOL)
+      fprintf(f, "%-31s %-8s %-10s %s\n", full, key_type_names[k->type], val, k->desc);
+    else
+      fprintf(f, "%-31s %-8s %-10s %s; %s\n", full, key_type_names[k->type], val, k->desc, range);
   }
   PetscCall(PetscFree(def));
   PetscCheck(!ferror(f), PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "writing the key list failed");
@@ -1399,7 +1524,8 @@ PetscErrorCode CvxConfigPrintMarkdown(FILE *f)
   PetscCall(PetscNew(&def));
   PetscCall(CvxConfigSetDefaults(def));
   for (int s = 0; s < NSECTIONS; s++) {
-    fprintf(f, "%s### `%s`\n\n| key | type | default | allowed | meaning |\n|---|---|---|---|---|\n", s ? "\n" : "", sections[s]);
+    fprintf(f, "%s### `%s`\n\n| key | type | default | allowed | meaning |\n|---|---|---|---|---|\n", s ? "\n" : "",
+            sections[s]);
     for (int i = 0; i < NKEYS; i++) {
       const Key *k = &keys[i];
       if (strcmp(k->section, sections[s])) continue;
@@ -1471,8 +1597,8 @@ static PetscErrorCode ReadFileOnRoot(void *ctx)
   if (err || len > (size_t)CVX_CONFIG_FILE_MAX) {
     free(buf);
     PetscCheck(!err, PETSC_COMM_SELF, CVX_ERR_FILE, "cannot read config file '%s': %s", lc->path, strerror(err));
-    SETERRQ(PETSC_COMM_SELF, CVX_ERR_FILE, "config file '%s' is larger than %d MiB: is it really a config file?", lc->path,
-            CVX_CONFIG_FILE_MAX >> 20);
+    SETERRQ(PETSC_COMM_SELF, CVX_ERR_FILE, "config file '%s' is larger than %d MiB: is it really a config file?",
+            lc->path, CVX_CONFIG_FILE_MAX >> 20);
   }
   PetscCall(PetscMalloc1(len + 1, &lc->text));
   if (len) memcpy(lc->text, buf, len);
@@ -1483,28 +1609,31 @@ static PetscErrorCode ReadFileOnRoot(void *ctx)
 }
 
 /* The resolution after the text is known: identical on every rank. */
-static PetscErrorCode Resolve(const char *text, size_t len, const char *path, int n_overrides, const char *const overrides[],
-                              PetscMPIInt size, CvxConfig *cfg)
+static PetscErrorCode Resolve(const char *text, size_t len, const char *path, int n_overrides,
+                              const char *const overrides[], PetscMPIInt size, CvxConfig *cfg)
 {
   PetscFunctionBeginUser;
   PetscCall(CvxConfigSetDefaults(cfg));
   if (path) PetscCall(CvxConfigParseString(text, len, path, cfg));
-  for (int i = 0; i < n_overrides; i++) PetscCall(CvxConfigApplyOverride(cfg, overrides[i]));
+  for (int i = 0; i < n_overrides; i++)
+    PetscCall(CvxConfigApplyOverride(cfg, overrides[i]));
   PetscCall(CvxConfigValidate(cfg, size));
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode CvxConfigLoad(MPI_Comm comm, const char *path, int n_overrides, const char *const overrides[], CvxConfig *cfg)
+PetscErrorCode CvxConfigLoad(MPI_Comm comm, const char *path, int n_overrides, const char *const overrides[],
+                             CvxConfig *cfg)
 {
   PetscMPIInt    rank, size;
-  LoadCtx        lc   = {path, NULL, 0};
-  char          *name = NULL;
+  LoadCtx        lc     = {path, NULL, 0};
+  char          *name   = NULL;
   unsigned long  hdr[3] = {0, 0, 0}; /* has a file, text length, path length */
   PetscErrorCode ierr;
 
   PetscFunctionBeginUser;
   PetscCheck(cfg, PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "CvxConfigLoad: cfg is NULL");
-  PetscCheck(n_overrides >= 0 && (n_overrides == 0 || overrides), PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "CvxConfigLoad: bad overrides");
+  PetscCheck(n_overrides >= 0 && (n_overrides == 0 || overrides), PETSC_COMM_SELF, PETSC_ERR_ARG_NULL,
+             "CvxConfigLoad: bad overrides");
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
   PetscCallMPI(MPI_Comm_size(comm, &size));
   /* Rank 0's path decides: the other ranks may not see the file at all. */
@@ -1517,8 +1646,8 @@ PetscErrorCode CvxConfigLoad(MPI_Comm comm, const char *path, int n_overrides, c
       hdr[2] = (unsigned long)strlen(path);
     }
     PetscCallMPI(MPI_Bcast(hdr + 1, 2, MPI_UNSIGNED_LONG, 0, comm));
-    PetscCheck(hdr[1] <= (unsigned long)CVX_CONFIG_FILE_MAX && hdr[2] < (unsigned long)CVX_PATH_MAX * 4, PETSC_COMM_SELF, PETSC_ERR_PLIB,
-               "inconsistent config broadcast");
+    PetscCheck(hdr[1] <= (unsigned long)CVX_CONFIG_FILE_MAX && hdr[2] < (unsigned long)CVX_PATH_MAX * 4,
+               PETSC_COMM_SELF, PETSC_ERR_PLIB, "inconsistent config broadcast");
     if (rank != 0) PetscCall(PetscMalloc1(hdr[1] + 1, &lc.text));
     PetscCall(PetscMalloc1(hdr[2] + 1, &name));
     if (rank == 0) memcpy(name, path, hdr[2] + 1);

@@ -13,14 +13,14 @@
 
 static int check_failures = 0;
 
-#define CHECK(cond, ...) \
-  do { \
-    if (!(cond)) { \
-      fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
-      fprintf(stderr, __VA_ARGS__); \
-      fputc('\n', stderr); \
-      check_failures++; \
-    } \
+#define CHECK(cond, ...)                                                                                               \
+  do {                                                                                                                 \
+    if (!(cond)) {                                                                                                     \
+      fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                                                             \
+      fprintf(stderr, __VA_ARGS__);                                                                                    \
+      fputc('\n', stderr);                                                                                             \
+      check_failures++;                                                                                                \
+    }                                                                                                                  \
   } while (0)
 
 /* Checks that code is want and that the last error message contains every

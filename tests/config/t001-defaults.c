@@ -18,21 +18,25 @@ static void CheckDefaults(const CvxConfig *c)
   CHECK(c->data.header == PETSC_FALSE, "data.header");
   CHECK(c->data.classes[0] == 0 && c->data.classes[1] == 1, "data.classes");
   CHECK(c->data.per_class == 0 && c->data.test_per_class == 0, "data per class");
-  CHECK(c->data.scale_pixels == PETSC_TRUE && c->data.standardize == PETSC_FALSE && c->data.bias == PETSC_TRUE, "data flags");
+  CHECK(c->data.scale_pixels == PETSC_TRUE && c->data.standardize == PETSC_FALSE && c->data.bias == PETSC_TRUE,
+        "data flags");
   CHECK(c->model.beta == 1e-4, "model.beta");
   CHECK(c->arrangements.method == CVX_ARR_EXACT, "arrangements.method");
   CHECK(c->arrangements.samples == 10000 && c->arrangements.max_patterns == 0, "arrangements counts");
   CHECK(c->arrangements.file[0] == '\0', "arrangements.file");
   CHECK(c->convex.enabled == PETSC_TRUE && c->convex.splitting == CVX_SPLIT_CONE, "convex.enabled/splitting");
-  CHECK(c->convex.rho == 0 && c->convex.relaxation == 1.6 && c->convex.anderson == 10, "convex rho/relaxation/anderson");
+  CHECK(c->convex.rho == 0 && c->convex.relaxation == 1.6 && c->convex.anderson == 10,
+        "convex rho/relaxation/anderson");
   CHECK(c->convex.max_iter == 100000 && c->convex.tol == 1e-6 && c->convex.certify_every == 50, "convex iterations");
   CHECK(c->convex.time_limit == 0 && c->convex.polish == PETSC_TRUE, "convex time_limit/polish");
-  CHECK(c->convex.linear_solver == CVX_LINSOLVE_AUTO && c->convex.block_size == 64 && c->convex.replicated_max_n == 4000,
+  CHECK(c->convex.linear_solver == CVX_LINSOLVE_AUTO && c->convex.block_size == 64 &&
+            c->convex.replicated_max_n == 4000,
         "convex linear solver");
   CHECK(c->sgd.enabled == PETSC_TRUE && c->sgd.ranks == 0, "sgd.enabled/ranks");
   CHECK(c->sgd.n_widths == 1 && c->sgd.widths[0] == 5, "sgd.widths");
   CHECK(c->sgd.trials == 5 && c->sgd.optimizer == CVX_OPT_ADAM, "sgd trials/optimizer");
-  CHECK(c->sgd.lr == 1e-3 && c->sgd.momentum == 0.9 && c->sgd.beta1 == 0.9 && c->sgd.beta2 == 0.999 && c->sgd.eps == 1e-8,
+  CHECK(c->sgd.lr == 1e-3 && c->sgd.momentum == 0.9 && c->sgd.beta1 == 0.9 && c->sgd.beta2 == 0.999 &&
+            c->sgd.eps == 1e-8,
         "sgd step parameters");
   CHECK(c->sgd.epochs == 1000 && c->sgd.batch_size == 0, "sgd epochs/batch");
   CHECK(c->sgd.schedule == CVX_SCHED_CONSTANT && c->sgd.decay == 0.99 && c->sgd.step_epochs == 100, "sgd schedule");
@@ -43,8 +47,9 @@ static void CheckDefaults(const CvxConfig *c)
 
 int main(int argc, char **argv)
 {
-  CvxConfig  def, c;
-  const char *empties[] = {"", "\n\n\n", "# only a comment\n# and another\n", "---\n", "---\n...\n", "--- # nothing\n", "~\n"};
+  CvxConfig   def, c;
+  const char *empties[] = {
+      "", "\n\n\n", "# only a comment\n# and another\n", "---\n", "---\n...\n", "--- # nothing\n", "~\n"};
 
   if (PetscInitialize(&argc, &argv, NULL, NULL)) return 1;
   if (CvxErrorHandlerPush()) return 1;
@@ -65,7 +70,8 @@ int main(int argc, char **argv)
   CHECK(CvxConfigParseString(NULL, 0, NULL, &c) == 0 && !memcmp(&c, &def, sizeof(c)), "NULL text");
 
   /* Loading with no file and no overrides gives the defaults. */
-  CHECK(CvxConfigLoad(PETSC_COMM_WORLD, NULL, 0, NULL, &c) == 0, "CvxConfigLoad without a file: %s", CvxErrorLastMessage());
+  CHECK(CvxConfigLoad(PETSC_COMM_WORLD, NULL, 0, NULL, &c) == 0, "CvxConfigLoad without a file: %s",
+        CvxErrorLastMessage());
   CHECK(!memcmp(&c, &def, sizeof(c)), "CvxConfigLoad without a file differs from the defaults");
 
   /* Enum names as written in YAML. */

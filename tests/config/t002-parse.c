@@ -4,42 +4,41 @@
  * does not mention keep their previous values. */
 #include "check.h"
 
-static const char text1[] =
-  "# a comment line\n"
-  "run:\n"
-  "  name: 'my run'          # single-quoted string\n"
-  "  seed: 9223372036854775807\n"
-  "data:\n"
-  "  source: csv\n"
-  "  n_train: 0\n"
-  "  n_test: +7\n"
-  "  label_column: -1\n"
-  "  header: yes\n"
-  "  path: \"/data/a \\\"b\\\"\\\\c.csv\"\n"
-  "  test_path:\n"
-  "  classes:\n"
-  "    - 3\n"
-  "    - 8\n"
-  "  scale_pixels: Off\n"
-  "  standardize: ON\n"
-  "  bias: False\n"
-  "  noise: .5\n"
-  "  seed: 1e6\n"
-  "model: {beta: 2.5e-3}\n"
-  "arrangements:\n"
-  "  method: sample\n"
-  "  samples: 5000000000\n"
-  "convex:\n"
-  "  enabled: no\n"
-  "  relaxation: 1.9999\n"
-  "  rho: 0\n"
-  "  tol: 1E-9\n"
-  "  linear_solver: \"scalapack\"\n"
-  "sgd:\n"
-  "  widths: [1, 2, 3,\n"
-  "           4]\n"
-  "  lr: -0.0e0\n"  /* replaced below: see CheckNegativeZero */
-  "...\n";
+static const char text1[] = "# a comment line\n"
+                            "run:\n"
+                            "  name: 'my run'          # single-quoted string\n"
+                            "  seed: 9223372036854775807\n"
+                            "data:\n"
+                            "  source: csv\n"
+                            "  n_train: 0\n"
+                            "  n_test: +7\n"
+                            "  label_column: -1\n"
+                            "  header: yes\n"
+                            "  path: \"/data/a \\\"b\\\"\\\\c.csv\"\n"
+                            "  test_path:\n"
+                            "  classes:\n"
+                            "    - 3\n"
+                            "    - 8\n"
+                            "  scale_pixels: Off\n"
+                            "  standardize: ON\n"
+                            "  bias: False\n"
+                            "  noise: .5\n"
+                            "  seed: 1e6\n"
+                            "model: {beta: 2.5e-3}\n"
+                            "arrangements:\n"
+                            "  method: sample\n"
+                            "  samples: 5000000000\n"
+                            "convex:\n"
+                            "  enabled: no\n"
+                            "  relaxation: 1.9999\n"
+                            "  rho: 0\n"
+                            "  tol: 1E-9\n"
+                            "  linear_solver: \"scalapack\"\n"
+                            "sgd:\n"
+                            "  widths: [1, 2, 3,\n"
+                            "           4]\n"
+                            "  lr: -0.0e0\n" /* replaced below: see CheckNegativeZero */
+                            "...\n";
 
 int main(int argc, char **argv)
 {
@@ -74,21 +73,25 @@ int main(int argc, char **argv)
   CHECK(c.data.seed == 1000000, "integral float seed 1e6 -> %lld", (long long)c.data.seed);
   CHECK(c.model.beta == 2.5e-3, "flow-mapping beta");
   CHECK(c.arrangements.method == CVX_ARR_SAMPLE && c.arrangements.samples == 5000000000LL, "int64 samples");
-  CHECK(!c.convex.enabled && c.convex.relaxation == 1.9999 && c.convex.rho == 0 && c.convex.tol == 1e-9, "convex doubles");
+  CHECK(!c.convex.enabled && c.convex.relaxation == 1.9999 && c.convex.rho == 0 && c.convex.tol == 1e-9,
+        "convex doubles");
   CHECK(c.convex.linear_solver == CVX_LINSOLVE_SCALAPACK, "quoted enum");
   CHECK(c.sgd.n_widths == 4 && c.sgd.widths[0] == 1 && c.sgd.widths[3] == 4, "multi-line flow list");
   CHECK(c.sgd.lr == 0.5, "lr");
   /* untouched keys keep their values */
-  CHECK(c.sgd.trials == def.sgd.trials && c.sgd.optimizer == def.sgd.optimizer && !strcmp(c.output.dir, "results"), "untouched keys");
+  CHECK(c.sgd.trials == def.sgd.trials && c.sgd.optimizer == def.sgd.optimizer && !strcmp(c.output.dir, "results"),
+        "untouched keys");
   CHECK(CvxConfigValidate(&c, 1) == 0, "parsed config invalid: %s", CvxErrorLastMessage());
 
   /* Parsing is applied on top of the current values, and list forms. */
   {
-    const char *t = "sgd:\n  widths: 9\n  optimizer: lmvm\ndata:\n  rule: regression\n  dim: 2147483647\noutput:\n  dir: ''\n";
-    CvxConfig   d = c;
+    const char *t =
+        "sgd:\n  widths: 9\n  optimizer: lmvm\ndata:\n  rule: regression\n  dim: 2147483647\noutput:\n  dir: ''\n";
+    CvxConfig d = c;
     CHECK(CvxConfigParseString(t, strlen(t), "g.yaml", &d) == 0, "second text: %s", CvxErrorLastMessage());
     CHECK(d.sgd.n_widths == 1 && d.sgd.widths[0] == 9 && d.sgd.widths[1] == 0, "scalar list, tail cleared");
-    CHECK(d.sgd.optimizer == CVX_OPT_LMVM && d.data.rule == CVX_RULE_REGRESSION && d.data.dim == 2147483647, "enums, max int");
+    CHECK(d.sgd.optimizer == CVX_OPT_LMVM && d.data.rule == CVX_RULE_REGRESSION && d.data.dim == 2147483647,
+          "enums, max int");
     CHECK(d.output.dir[0] == '\0', "empty quoted string");
     CHECK(!strcmp(d.run.name, "my run") && d.data.classes[1] == 8, "earlier values kept");
     const char *t2 = "sgd:\n  widths: []\n  enabled: false\n";
@@ -102,9 +105,10 @@ int main(int argc, char **argv)
   }
   /* Strings: plain, quoted, unicode, special characters; "null" quoted stays a word. */
   {
-    const char *t = "run:\n  name: \"null\"\ndata:\n  path: donn\xc3\xa9\x65s/\xe2\x82\xac \\x#1\n  test_path: 'it''s: here'\n"
-                    "arrangements:\n  file: ~\noutput:\n  dir: \"tab\\there\"\n";
-    CvxConfig   d = def;
+    const char *t =
+        "run:\n  name: \"null\"\ndata:\n  path: donn\xc3\xa9\x65s/\xe2\x82\xac \\x#1\n  test_path: 'it''s: here'\n"
+        "arrangements:\n  file: ~\noutput:\n  dir: \"tab\\there\"\n";
+    CvxConfig d = def;
     CHECK(CvxConfigParseString(t, strlen(t), "s.yaml", &d) == 0, "strings: %s", CvxErrorLastMessage());
     CHECK(!strcmp(d.run.name, "null"), "quoted null '%s'", d.run.name);
     CHECK(!strcmp(d.data.path, "donn\xc3\xa9\x65s/\xe2\x82\xac \\x#1"), "utf-8 path '%s'", d.data.path);
@@ -117,24 +121,32 @@ int main(int argc, char **argv)
     struct {
       const char *text;
       int         got, want;
-    } e[] = {{"data:\n  source: synthetic\n", 0, CVX_DATA_SYNTHETIC},   {"data:\n  source: cifar10\n", 0, CVX_DATA_CIFAR10},
-             {"data:\n  source: idx\n", 0, CVX_DATA_IDX},               {"data:\n  rule: sign\n", 0, CVX_RULE_SIGN},
-             {"arrangements:\n  method: file\n", 0, CVX_ARR_FILE},     {"convex:\n  splitting: slack\n", 0, CVX_SPLIT_SLACK},
-             {"convex:\n  linear_solver: cg\n", 0, CVX_LINSOLVE_CG},   {"convex:\n  linear_solver: replicated\n", 0, CVX_LINSOLVE_REPLICATED},
-             {"sgd:\n  optimizer: sgd\n", 0, CVX_OPT_SGD},             {"sgd:\n  optimizer: momentum\n", 0, CVX_OPT_MOMENTUM},
-             {"sgd:\n  schedule: step\n", 0, CVX_SCHED_STEP},          {"sgd:\n  schedule: exponential\n", 0, CVX_SCHED_EXPONENTIAL},
-             {"logging:\n  level: quiet\n", 0, CVX_LOG_QUIET},         {"logging:\n  level: verbose\n", 0, CVX_LOG_VERBOSE}};
+    } e[] = {{"data:\n  source: synthetic\n", 0, CVX_DATA_SYNTHETIC},
+             {"data:\n  source: cifar10\n", 0, CVX_DATA_CIFAR10},
+             {"data:\n  source: idx\n", 0, CVX_DATA_IDX},
+             {"data:\n  rule: sign\n", 0, CVX_RULE_SIGN},
+             {"arrangements:\n  method: file\n", 0, CVX_ARR_FILE},
+             {"convex:\n  splitting: slack\n", 0, CVX_SPLIT_SLACK},
+             {"convex:\n  linear_solver: cg\n", 0, CVX_LINSOLVE_CG},
+             {"convex:\n  linear_solver: replicated\n", 0, CVX_LINSOLVE_REPLICATED},
+             {"sgd:\n  optimizer: sgd\n", 0, CVX_OPT_SGD},
+             {"sgd:\n  optimizer: momentum\n", 0, CVX_OPT_MOMENTUM},
+             {"sgd:\n  schedule: step\n", 0, CVX_SCHED_STEP},
+             {"sgd:\n  schedule: exponential\n", 0, CVX_SCHED_EXPONENTIAL},
+             {"logging:\n  level: quiet\n", 0, CVX_LOG_QUIET},
+             {"logging:\n  level: verbose\n", 0, CVX_LOG_VERBOSE}};
     for (size_t i = 0; i < sizeof(e) / sizeof(e[0]); i++) {
       CvxConfig d = def;
-      CHECK(CvxConfigParseString(e[i].text, strlen(e[i].text), "e.yaml", &d) == 0, "enum text %zu: %s", i, CvxErrorLastMessage());
-      int got = i < 3 ? (int)d.data.source
-              : i < 4 ? (int)d.data.rule
-              : i < 5 ? (int)d.arrangements.method
-              : i < 6 ? (int)d.convex.splitting
-              : i < 8 ? (int)d.convex.linear_solver
-              : i < 10 ? (int)d.sgd.optimizer
-              : i < 12 ? (int)d.sgd.schedule
-                       : (int)d.logging.level;
+      CHECK(CvxConfigParseString(e[i].text, strlen(e[i].text), "e.yaml", &d) == 0, "enum text %zu: %s", i,
+            CvxErrorLastMessage());
+      int got = i < 3    ? (int)d.data.source
+                : i < 4  ? (int)d.data.rule
+                : i < 5  ? (int)d.arrangements.method
+                : i < 6  ? (int)d.convex.splitting
+                : i < 8  ? (int)d.convex.linear_solver
+                : i < 10 ? (int)d.sgd.optimizer
+                : i < 12 ? (int)d.sgd.schedule
+                         : (int)d.logging.level;
       CHECK(got == e[i].want, "enum text %zu: got %d want %d", i, got, e[i].want);
     }
   }
@@ -142,8 +154,8 @@ int main(int argc, char **argv)
   {
     const char *t = "\xef\xbb\xbfsgd:\r\n  lr: 0.25\r\n  epochs: 3\r\n";
     CvxConfig   d = def;
-    CHECK(CvxConfigParseString(t, strlen(t), "w.yaml", &d) == 0 && d.sgd.lr == 0.25 && d.sgd.epochs == 3, "BOM + CRLF: %s",
-          CvxErrorLastMessage());
+    CHECK(CvxConfigParseString(t, strlen(t), "w.yaml", &d) == 0 && d.sgd.lr == 0.25 && d.sgd.epochs == 3,
+          "BOM + CRLF: %s", CvxErrorLastMessage());
   }
 
   PetscFinalize();

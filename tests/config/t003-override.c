@@ -12,22 +12,23 @@ int main(int argc, char **argv)
 
 #define OV(s) CHECK(CvxConfigApplyOverride(&c, s) == 0, "override '%s' rejected: %s", s, CvxErrorLastMessage())
   c = def;
-  OV("data.n_train=123");     /* int */
-  OV("run.seed=-0");          /* int64 */
+  OV("data.n_train=123"); /* int */
+  OV("run.seed=-0");      /* int64 */
   OV("arrangements.samples=12345678901");
-  OV("sgd.lr=2.5e-2");        /* double */
-  OV("sgd.shuffle=false");    /* bool */
+  OV("sgd.lr=2.5e-2");     /* double */
+  OV("sgd.shuffle=false"); /* bool */
   OV("output.overwrite=yes");
-  OV("run.name=my run");      /* string, plain with a space */
+  OV("run.name=my run"); /* string, plain with a space */
   OV("data.path=\"/tmp/x y.csv\"");
-  OV("data.source=idx");      /* enum */
-  OV("data.classes=[4, 9]");  /* pair */
-  OV("sgd.widths=[5, 15]");   /* list */
+  OV("data.source=idx");     /* enum */
+  OV("data.classes=[4, 9]"); /* pair */
+  OV("sgd.widths=[5, 15]");  /* list */
   CHECK(c.data.n_train == 123, "int override");
   CHECK(c.run.seed == 0 && c.arrangements.samples == 12345678901LL, "int64 overrides");
   CHECK(c.sgd.lr == 2.5e-2, "double override");
   CHECK(c.sgd.shuffle == PETSC_FALSE && c.output.overwrite == PETSC_TRUE, "bool overrides");
-  CHECK(!strcmp(c.run.name, "my run") && !strcmp(c.data.path, "/tmp/x y.csv"), "string overrides '%s' '%s'", c.run.name, c.data.path);
+  CHECK(!strcmp(c.run.name, "my run") && !strcmp(c.data.path, "/tmp/x y.csv"), "string overrides '%s' '%s'", c.run.name,
+        c.data.path);
   CHECK(c.data.source == CVX_DATA_IDX, "enum override");
   CHECK(c.data.classes[0] == 4 && c.data.classes[1] == 9, "pair override");
   CHECK(c.sgd.n_widths == 2 && c.sgd.widths[0] == 5 && c.sgd.widths[1] == 15, "list override");
@@ -41,7 +42,7 @@ int main(int argc, char **argv)
   CHECK(c.sgd.n_widths == 0, "empty list override");
   OV("data.test_path=");
   CHECK(c.data.test_path[0] == '\0', "empty string override");
-  OV("data.test_path=a=b");  /* only the first '=' separates */
+  OV("data.test_path=a=b"); /* only the first '=' separates */
   CHECK(!strcmp(c.data.test_path, "a=b"), "value with '=': '%s'", c.data.test_path);
   OV("  sgd.epochs  = 77 # comment");
   CHECK(c.sgd.epochs == 77, "spaces and a comment");
@@ -73,8 +74,9 @@ int main(int argc, char **argv)
       const char *s[]   = {"sgd.widths is empty but sgd.enabled is true", NULL};
       CheckError("validation after overrides", CvxConfigLoad(PETSC_COMM_SELF, path, 1, bad, &c), CVX_ERR_INPUT, s);
       const char *fix[] = {"sgd.widths=[]", "sgd.enabled=false"};
-      CHECK(CvxConfigLoad(PETSC_COMM_SELF, path, 2, fix, &c) == 0 && !c.sgd.enabled, "override fixes: %s", CvxErrorLastMessage());
-      const char *s2[] = {"--set sgd.lr=x: expected a number", NULL};
+      CHECK(CvxConfigLoad(PETSC_COMM_SELF, path, 2, fix, &c) == 0 && !c.sgd.enabled, "override fixes: %s",
+            CvxErrorLastMessage());
+      const char *s2[]  = {"--set sgd.lr=x: expected a number", NULL};
       const char *ov2[] = {"sgd.lr=x"};
       CheckError("bad override in load", CvxConfigLoad(PETSC_COMM_SELF, path, 1, ov2, &c), CVX_ERR_INPUT, s2);
       unlink(path);

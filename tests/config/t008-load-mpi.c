@@ -70,23 +70,26 @@ int main(int argc, char **argv)
   PetscErrorCode code = CvxConfigLoad(PETSC_COMM_WORLD, mine, 4, ovs, &c);
   CHECK(!AnyFailed(code != 0), "rank %d: load failed: %s", rank, CvxErrorLastMessage());
   CHECK(c.run.seed == 42 && c.data.n_train == 33 && c.data.noise == 0.3, "rank %d: file values", rank);
-  CHECK(c.sgd.n_widths == 2 && c.sgd.widths[1] == 15 && c.sgd.lr == 0.25 && !strcmp(c.run.name, "mpi run"), "rank %d: overrides", rank);
+  CHECK(c.sgd.n_widths == 2 && c.sgd.widths[1] == 15 && c.sgd.lr == 0.25 && !strcmp(c.run.name, "mpi run"),
+        "rank %d: overrides", rank);
   {
     /* Every rank serializes its config; the texts must equal rank 0's. */
     char *text = ConfigText(&c, 0);
-    int   len  = text ? (int)strlen(text) + 1 : 0, rlen = len;
+    int   len = text ? (int)strlen(text) + 1 : 0, rlen = len;
     (void)MPI_Bcast(&rlen, 1, MPI_INT, 0, PETSC_COMM_WORLD);
     char *root = malloc((size_t)rlen);
     if (rank == 0) memcpy(root, text, (size_t)rlen);
     (void)MPI_Bcast(root, rlen, MPI_CHAR, 0, PETSC_COMM_WORLD);
-    CHECK(!AnyFailed(!text || rlen != len || memcmp(root, text, (size_t)len)), "rank %d: config text differs from rank 0's", rank);
+    CHECK(!AnyFailed(!text || rlen != len || memcmp(root, text, (size_t)len)),
+          "rank %d: config text differs from rank 0's", rank);
     free(root);
     free(text);
   }
 
   /* 2. Rank 0 alone decides whether there is a file: NULL elsewhere is fine. */
   code = CvxConfigLoad(PETSC_COMM_WORLD, rank == 0 ? path : NULL, 0, NULL, &c);
-  CHECK(!AnyFailed(code != 0 || c.data.n_train != 33), "rank %d: load with NULL off rank 0: %s", rank, CvxErrorLastMessage());
+  CHECK(!AnyFailed(code != 0 || c.data.n_train != 33), "rank %d: load with NULL off rank 0: %s", rank,
+        CvxErrorLastMessage());
 
   /* 3. A missing file: CVX_ERR_FILE everywhere, naming the path and the reason. */
   {
@@ -121,7 +124,7 @@ int main(int argc, char **argv)
     const char *s[] = {"--set sgd.lr=zero: expected a number", NULL};
     CheckError("bad override", CvxConfigLoad(PETSC_COMM_WORLD, path, 1, o, &c), CVX_ERR_INPUT, s);
     SameMessageEverywhere("bad override");
-    char        want[64], ranks[64];
+    char want[64], ranks[64];
     snprintf(ranks, sizeof(ranks), "sgd.ranks=%d", (int)size);
     snprintf(want, sizeof(want), "world size %d", (int)size);
     const char *o2[] = {ranks};
@@ -130,7 +133,8 @@ int main(int argc, char **argv)
     SameMessageEverywhere("sgd.ranks");
     if (size > 1) {
       snprintf(ranks, sizeof(ranks), "sgd.ranks=%d", (int)size - 1);
-      CHECK(!AnyFailed(CvxConfigLoad(PETSC_COMM_WORLD, path, 1, o2, &c) != 0 || c.sgd.ranks != size - 1), "sgd.ranks = size - 1 rejected");
+      CHECK(!AnyFailed(CvxConfigLoad(PETSC_COMM_WORLD, path, 1, o2, &c) != 0 || c.sgd.ranks != size - 1),
+            "sgd.ranks = size - 1 rejected");
     }
   }
   /* 8. After the errors, a good load still works (no rank left behind). */

@@ -27,7 +27,7 @@ int main(int argc, char **argv)
     CHECK(f, "cannot open %s", path);
     if (!f) continue;
     char  *text = NULL;
-    size_t len  = 0, cap = 0, got;
+    size_t len = 0, cap = 0, got;
     do {
       if (len == cap) text = realloc(text, cap = cap ? 2 * cap : 65536);
       got = fread(text + len, 1, cap - len, f);
