@@ -154,12 +154,27 @@ static PetscErrorCode BcastDoubles(MPI_Comm comm, double *a, size_t count)
   PetscFunctionReturn(0);
 }
 
+/* Allocates the arrays of a data set whose sizes are set (on ranks other
+ * than 0; the sizes were checked on rank 0 by CvxDatasetAllocate). */
+static PetscErrorCode AllocateReplica(CvxDataset *ds)
+{
+  PetscFunctionBeginUser;
+  PetscCall(PetscMalloc1((size_t)ds->n * (size_t)ds->d, &ds->X));
+  PetscCall(PetscMalloc1((size_t)ds->n, &ds->y));
+  if (ds->n_test > 0) {
+    PetscCall(PetscMalloc1((size_t)ds->n_test * (size_t)ds->d, &ds->Xtest));
+    PetscCall(PetscMalloc1((size_t)ds->n_test, &ds->ytest));
+  }
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode CvxDatasetLoad(MPI_Comm comm, const CvxConfig *cfg, CvxDataset *ds)
 {
   LoadContext    ctx;
   PetscErrorCode ierr;
   PetscMPIInt    rank, size;
   int64_t        hdr[6];
+  int            failed;
 
   PetscFunctionBeginUser;
   memset(ds, 0, sizeof(*ds));
@@ -188,13 +203,16 @@ PetscErrorCode CvxDatasetLoad(MPI_Comm comm, const CvxConfig *cfg, CvxDataset *d
     ds->d_raw          = (PetscInt)hdr[3];
     ds->has_bias       = hdr[4] ? PETSC_TRUE : PETSC_FALSE;
     ds->classification = hdr[5] ? PETSC_TRUE : PETSC_FALSE;
-    /* The sizes were checked on rank 0 (CvxDatasetAllocate). */
-    PetscCall(PetscMalloc1((size_t)ds->n * (size_t)ds->d, &ds->X));
-    PetscCall(PetscMalloc1((size_t)ds->n, &ds->y));
-    if (ds->n_test > 0) {
-      PetscCall(PetscMalloc1((size_t)ds->n_test * (size_t)ds->d, &ds->Xtest));
-      PetscCall(PetscMalloc1((size_t)ds->n_test, &ds->ytest));
-    }
+    ierr               = AllocateReplica(ds);
+  }
+  /* Every rank learns whether every rank could allocate, so none waits in
+   * the broadcast below for a rank that failed. */
+  failed = ierr != 0;
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &failed, 1, MPI_INT, MPI_MAX, comm));
+  if (failed) {
+    PetscCall(CvxDatasetDestroy(ds));
+    SETERRQ(comm, PETSC_ERR_MEM, "cannot allocate the data set (%d x %d training, %d test samples) on every rank",
+            (int)hdr[0], (int)hdr[1], (int)hdr[2]);
   }
   PetscCall(BcastDoubles(comm, ds->X, (size_t)ds->n * (size_t)ds->d));
   PetscCall(BcastDoubles(comm, ds->y, (size_t)ds->n));
