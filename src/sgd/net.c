@@ -54,6 +54,10 @@ PetscErrorCode CvxSgdOptionsValidate(const CvxSgdOptions *opts, const CvxSgdProb
   for (PetscInt i = 0; i < opts->n_widths; i++) {
     const PetscInt m = opts->widths[i];
     PetscCheck(m >= 1, comm, CVX_ERR_INPUT, "sgd.widths[%d] = %d must be positive", (int)i, (int)m);
+    /* A job is named by (width, trial): a repeated width would rerun the same jobs. */
+    for (PetscInt k = 0; k < i; k++)
+      PetscCheck(opts->widths[k] != m, comm, CVX_ERR_INPUT, "sgd.widths lists %d twice (entries %d and %d)", (int)m,
+                 (int)k, (int)i);
     /* Parameters, optimizer state and a TAO vector are indexed by PetscInt. */
     PetscCheck((PetscInt64)(prob->d + 1) * m <= (PetscInt64)PETSC_MAX_INT / 4, comm, CVX_ERR_INPUT,
                "sgd.widths[%d] = %d: the network would have %lld parameters, too many for %d columns", (int)i, (int)m,
