@@ -225,7 +225,9 @@ PetscErrorCode CvxSgdJobRun(const CvxSgdProblem *prob, const CvxSgdOptions *opts
  * pool, recv must be its receiver: its own rows go straight to the
  * receiver's sinks and it polls for the other ranks' rows between (and
  * during) its jobs; afterwards it must call CvxSgdReceiverPoll(wait = true)
- * to collect the rest. On every other rank recv is ignored (pass NULL). */
+ * to collect the rest. On every other rank recv is ignored (pass NULL).
+ * One pool run at a time per link communicator: rank 0 must have received
+ * every sender's end-of-work message before another run starts. */
 PetscErrorCode CvxSgdPoolRun(MPI_Comm pool, MPI_Comm link, const CvxSgdProblem *prob, const CvxSgdOptions *opts,
                              CvxSgdReceiver recv);
 

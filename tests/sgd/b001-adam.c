@@ -108,6 +108,22 @@ int main(int argc, char **argv)
    * 784 pixels plus bias. */
   if (Case(20, 1, 100, (int)(20000 * scale), rate, crate)) return 1;
   if (Case(12000, 784, 100, (int)(10 * scale) > 0 ? (int)(10 * scale) : 1, rate, crate)) return 1;
+  {
+    /* Cost of a receiver poll when nothing is pending (what rank 0 pays
+     * between convex iterations). */
+    MPI_Comm       link;
+    CvxSgdReceiver recv;
+    const int      polls = (int)(100000 * scale) > 0 ? (int)(100000 * scale) : 1;
+    if (MPI_Comm_dup(PETSC_COMM_WORLD, &link)) return 1;
+    if (CvxSgdReceiverCreate(link, 0, NULL, &recv)) return 1;
+    double t = CvxWallTime();
+    for (int i = 0; i < polls; i++)
+      if (CvxSgdReceiverPoll(recv, PETSC_FALSE, NULL)) return 1;
+    t = (CvxWallTime() - t) / polls;
+    printf("receiver poll, nothing pending: %.3f us\n", t * 1e6);
+    if (CvxSgdReceiverDestroy(&recv)) return 1;
+    if (MPI_Comm_free(&link)) return 1;
+  }
   if (PetscFinalize()) return 1;
   return 0;
 }
