@@ -231,10 +231,6 @@ static PetscErrorCode CsvLoad(const CvxConfig *cfg, CsvFile *tr, CsvFile *te, Cs
 
   PetscFunctionBeginUser;
   PetscCheck(cfg->data.path[0] != '\0', PETSC_COMM_SELF, CVX_ERR_INPUT, "data.path is empty: csv needs a file");
-  PetscCheck(cfg->data.n_train >= 0, PETSC_COMM_SELF, CVX_ERR_INPUT, "data.n_train = %d is negative",
-             (int)cfg->data.n_train);
-  PetscCheck(cfg->data.n_test >= 0, PETSC_COMM_SELF, CVX_ERR_INPUT, "data.n_test = %d is negative",
-             (int)cfg->data.n_test);
   tr->path = cfg->data.path;
   PetscCall(CsvReadFile(tr, cfg, (size_t)cfg->data.n_train, "data.n_train", shape));
   if (has_test) {

@@ -57,10 +57,6 @@ PetscErrorCode CvxDataCheckClassKeys(const CvxConfig *cfg, PetscInt max_label)
              (int)cfg->data.per_class);
   PetscCheck(cfg->data.test_per_class >= 0, PETSC_COMM_SELF, CVX_ERR_INPUT, "data.test_per_class = %d is negative",
              (int)cfg->data.test_per_class);
-  PetscCheck(cfg->data.n_train >= 0, PETSC_COMM_SELF, CVX_ERR_INPUT, "data.n_train = %d is negative",
-             (int)cfg->data.n_train);
-  PetscCheck(cfg->data.n_test >= 0, PETSC_COMM_SELF, CVX_ERR_INPUT, "data.n_test = %d is negative",
-             (int)cfg->data.n_test);
   PetscFunctionReturn(0);
 }
 
@@ -113,6 +109,10 @@ static PetscErrorCode LoadOnRoot(void *ptr)
   size_t           len;
 
   PetscFunctionBeginUser;
+  PetscCheck(cfg->data.n_train >= 0, PETSC_COMM_SELF, CVX_ERR_INPUT, "data.n_train = %d is negative",
+             (int)cfg->data.n_train);
+  PetscCheck(cfg->data.n_test >= 0, PETSC_COMM_SELF, CVX_ERR_INPUT, "data.n_test = %d is negative",
+             (int)cfg->data.n_test);
   switch (cfg->data.source) {
   case CVX_DATA_SYNTHETIC:
     PetscCall(CvxDatasetReadSynthetic(cfg, ds));

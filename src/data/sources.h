@@ -5,6 +5,7 @@
  * CvxRootRun() when called from CvxDatasetLoad) and raises its errors on
  * PETSC_COMM_SELF. A reader fills ds with the raw data: n, d = d_raw, X, y,
  * n_test, Xtest, ytest, classification and description; has_bias is false.
+ * The caller has checked that data.n_train and data.n_test are not negative.
  * On failure ds may hold partial arrays: the caller frees them with
  * CvxDatasetDestroy(). Every array is allocated with PetscMalloc.
  */
@@ -60,8 +61,8 @@ PetscErrorCode CvxDataSelectClasses(const unsigned char *labels, size_t count, c
                                     PetscInt per_class, PetscInt cap, const char *what, const char *per_key,
                                     const char *cap_key, signed char *keep, size_t *n_keep);
 
-/* Checks data.classes, data.per_class, data.test_per_class, data.n_train and
- * data.n_test for a two-class pixel source whose labels are 0..max_label.
+/* Checks data.classes, data.per_class and data.test_per_class for a
+ * two-class pixel source whose labels are 0..max_label.
  * Raises CVX_ERR_INPUT naming the key. */
 PetscErrorCode CvxDataCheckClassKeys(const CvxConfig *cfg, PetscInt max_label);
 

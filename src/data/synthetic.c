@@ -59,8 +59,6 @@ PetscErrorCode CvxDatasetReadSynthetic(const CvxConfig *cfg, CvxDataset *ds)
   PetscFunctionBeginUser;
   PetscCheck(cfg->data.n_train >= 1, PETSC_COMM_SELF, CVX_ERR_INPUT,
              "data.n_train = %d: synthetic data needs at least one training sample", (int)cfg->data.n_train);
-  PetscCheck(cfg->data.n_test >= 0, PETSC_COMM_SELF, CVX_ERR_INPUT, "data.n_test = %d is negative",
-             (int)cfg->data.n_test);
   PetscCheck(cfg->data.dim >= 1, PETSC_COMM_SELF, CVX_ERR_INPUT,
              "data.dim = %d: synthetic data needs at least one dimension", (int)cfg->data.dim);
   PetscCheck(cfg->data.rule == CVX_RULE_NORM || cfg->data.rule == CVX_RULE_SIGN ||
