@@ -110,9 +110,10 @@ static const Key keys[] = {
     K_INT64("run", "seed", run.seed, 1, 0, I64_MAX, "master seed of every random stream"),
 
     K_ENUM("data", "source", data.source, data_source_names, CVX_DATA_SYNTHETIC, "where the data come from"),
-    K_INT("data", "n_train", data.n_train, 20, 0, PI_MAX,
-          "synthetic: training samples (>= 1); others: cap on them, 0 = all"),
-    K_INT("data", "n_test", data.n_test, 20, 0, PI_MAX, "synthetic: test samples; others: cap on them, 0 = all"),
+    K_INT("data", "n_train", data.n_train, -1, -1, PI_MAX,
+          "synthetic: training samples; files: cap on them, 0 = all; -1 = 20 for synthetic, all for files"),
+    K_INT("data", "n_test", data.n_test, -1, -1, PI_MAX,
+          "synthetic: test samples; files: cap on them, 0 = all; -1 = 20 for synthetic, all for files"),
     K_INT("data", "dim", data.dim, 1, 1, PI_MAX, "synthetic: input dimension, before the bias column"),
     K_ENUM(
         "data", "rule", data.rule, rule_names, CVX_RULE_NORM,
@@ -1433,7 +1434,7 @@ PetscErrorCode CvxConfigValidate(const CvxConfig *cfg, PetscMPIInt world_size)
   PetscCheck(cfg->data.source == CVX_DATA_SYNTHETIC || cfg->data.path[0], PETSC_COMM_SELF, CVX_ERR_INPUT,
              "data.path is empty but data.source is %s: give the %s", src,
              cfg->data.source == CVX_DATA_CSV ? "training file" : "data folder");
-  PetscCheck(cfg->data.source != CVX_DATA_SYNTHETIC || cfg->data.n_train >= 1, PETSC_COMM_SELF, CVX_ERR_INPUT,
+  PetscCheck(cfg->data.source != CVX_DATA_SYNTHETIC || cfg->data.n_train != 0, PETSC_COMM_SELF, CVX_ERR_INPUT,
              "data.n_train = %" PetscInt_FMT ": synthetic data need at least one training sample", cfg->data.n_train);
   PetscCheck(cfg->arrangements.method != CVX_ARR_FILE || cfg->arrangements.file[0], PETSC_COMM_SELF, CVX_ERR_INPUT,
              "arrangements.file is empty but arrangements.method is file: give the pattern file");

@@ -94,6 +94,7 @@ PetscErrorCode CvxDataSelectClasses(const unsigned char *labels, size_t count, c
 
 typedef struct {
   const CvxConfig *cfg;
+  CvxConfig        resolved; /* cfg with the source-dependent sizes filled in */
   CvxDataset       ds;
 } LoadContext;
 
@@ -109,10 +110,16 @@ static PetscErrorCode LoadOnRoot(void *ptr)
   size_t           len;
 
   PetscFunctionBeginUser;
-  PetscCheck(cfg->data.n_train >= 0, PETSC_COMM_SELF, CVX_ERR_INPUT, "data.n_train = %d is negative",
+  PetscCheck(cfg->data.n_train >= -1, PETSC_COMM_SELF, CVX_ERR_INPUT, "data.n_train = %d is negative",
              (int)cfg->data.n_train);
-  PetscCheck(cfg->data.n_test >= 0, PETSC_COMM_SELF, CVX_ERR_INPUT, "data.n_test = %d is negative",
+  PetscCheck(cfg->data.n_test >= -1, PETSC_COMM_SELF, CVX_ERR_INPUT, "data.n_test = %d is negative",
              (int)cfg->data.n_test);
+  /* -1 (the default) means the source's own default: 20 samples for
+   * synthetic data, everything for files. The readers see resolved sizes. */
+  ctx->resolved = *cfg;
+  if (cfg->data.n_train < 0) ctx->resolved.data.n_train = cfg->data.source == CVX_DATA_SYNTHETIC ? 20 : 0;
+  if (cfg->data.n_test < 0) ctx->resolved.data.n_test = cfg->data.source == CVX_DATA_SYNTHETIC ? 20 : 0;
+  cfg = &ctx->resolved;
   switch (cfg->data.source) {
   case CVX_DATA_SYNTHETIC:
     PetscCall(CvxDatasetReadSynthetic(cfg, ds));

@@ -9,7 +9,7 @@ static void CheckDefaults(const CvxConfig *c)
   CHECK(!strcmp(c->run.name, "run"), "run.name '%s'", c->run.name);
   CHECK(c->run.seed == 1, "run.seed");
   CHECK(c->data.source == CVX_DATA_SYNTHETIC, "data.source");
-  CHECK(c->data.n_train == 20 && c->data.n_test == 20 && c->data.dim == 1, "data sizes");
+  CHECK(c->data.n_train == -1 && c->data.n_test == -1 && c->data.dim == 1, "data sizes");
   CHECK(c->data.rule == CVX_RULE_NORM, "data.rule");
   CHECK(c->data.noise == 0.1, "data.noise");
   CHECK(c->data.seed == 0, "data.seed");

@@ -60,7 +60,7 @@ static const Case file_cases[] = {
     {"sgd:\n  optimizer:\n",
      {"cfg.yaml:2:13: sgd.optimizer: expected one of sgd, momentum, adam, lmvm, got an empty value"}},
     /* out of range */
-    {"data:\n  n_train: -5\n", {"cfg.yaml:2:12: data.n_train: -5 is out of range: must be >= 0"}},
+    {"data:\n  n_train: -5\n", {"cfg.yaml:2:12: data.n_train: -5 is out of range: must be >= -1"}},
     {"data:\n  dim: 0\n", {"cfg.yaml:2:8: data.dim: 0 is out of range: must be >= 1"}},
     {"data:\n  label_column: -2\n", {"cfg.yaml:2:17: data.label_column: -2 is out of range: must be >= -1"}},
     {"sgd:\n  lr: 0\n", {"cfg.yaml:2:7: sgd.lr: 0 is out of range: must be > 0"}},

@@ -119,7 +119,7 @@ static void BoolBad(CvxConfig *c)
 }
 static void NegSize(CvxConfig *c)
 {
-  c->data.n_test = -1;
+  c->data.n_test = -2;
 }
 static void NegSeed(CvxConfig *c)
 {
@@ -158,7 +158,7 @@ static const Case bad[] = {
     {"tol 0", TolZero, 1, {"convex.tol = 0.0 is out of range: must be > 0"}},
     {"bad enum", EnumBad, 1, {"sgd.optimizer = 9 is not a valid choice"}},
     {"bad bool", BoolBad, 1, {"data.bias = 2 is not a boolean"}},
-    {"negative size", NegSize, 1, {"data.n_test = -1 is out of range: must be >= 0"}},
+    {"negative size", NegSize, 1, {"data.n_test = -2 is out of range: must be >= -1"}},
     {"negative seed", NegSeed, 1, {"run.seed = -3 is out of range: must be >= 0"}},
     {"unterminated string", Unterminated, 1, {"run.name is longer than 255 bytes"}},
 };

@@ -139,8 +139,8 @@ static void TestErrors(void)
   TestConfig(&cfg, CVX_RULE_NORM, 0, 5, 2);
   EXPECT_ERROR(CvxDatasetLoad(PETSC_COMM_WORLD, &cfg, &ds), "data.n_train = 0");
   CHECK(ds.X == NULL, "failed load left arrays behind");
-  TestConfig(&cfg, CVX_RULE_NORM, 5, -1, 2);
-  EXPECT_ERROR(CvxDatasetLoad(PETSC_COMM_WORLD, &cfg, &ds), "data.n_test = -1 is negative");
+  TestConfig(&cfg, CVX_RULE_NORM, 5, -2, 2);
+  EXPECT_ERROR(CvxDatasetLoad(PETSC_COMM_WORLD, &cfg, &ds), "data.n_test = -2 is negative");
   TestConfig(&cfg, CVX_RULE_NORM, 5, 5, 0);
   EXPECT_ERROR(CvxDatasetLoad(PETSC_COMM_WORLD, &cfg, &ds), "data.dim = 0");
   TestConfig(&cfg, CVX_RULE_REGRESSION, 5, 5, 1);
