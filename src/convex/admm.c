@@ -1,0 +1,1112 @@
+/* Distributed ADMM for the convex program, its duality certificate and the
+ * recovery of the network. See admm.h and DESIGN.md section 3.
+ *
+ * Both splittings are written as Douglas-Rachford iterations on a state t:
+ *
+ *     zs = prox_g(t)            (z-step: cone projection + shrink, slack clamp)
+ *     u  = prox_f(2 zs - t)     (u-step: Woodbury solve through CvxGram)
+ *     f  = alpha (A u - zs)     (fixed-point residual, alpha = relaxation)
+ *     t <- t + f                (or the Anderson-accelerated point)
+ *
+ * which is exactly over-relaxed scaled ADMM (t = A u_hat + lambda). With
+ * that form Anderson acceleration acts on one vector and any t yields a
+ * feasible zs in the cone splitting.
+ *
+ * Layout: each rank holds its PL patterns as a dense 0/1 matrix Dm (n x PL)
+ * and its 2 PL blocks as the columns of d x 2 PL matrices (v blocks first,
+ * then w blocks). F u and F^T e are single GEMMs with Dm:
+ *     F u   = rowsum(X o (Dm (V - W)^T))          (n x d result)
+ *     F^T e = [G, -G],  G = (diag(e) X)^T Dm      (d x PL result)
+ * so the u-step costs two passes over Dm and one Allreduce of n doubles.
+ */
+#include "convex/admm_impl.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "core/lapack.h"
+#include "core/timer.h"
+
+static PetscClassId  admm_classid;
+static PetscLogEvent ev_setup, ev_iter, ev_cert, ev_polish;
+static PetscBool     admm_registered = PETSC_FALSE;
+
+/* Largest dense block (bytes) of n x columns scratch used for bulk checks. */
+#define ADMM_CHUNK_BYTES ((size_t)32 << 20)
+/* Memory cap of the Anderson history. */
+#define ADMM_AA_BYTES ((size_t)1 << 30)
+
+static PetscErrorCode AdmmRegisterEvents(void)
+{
+  PetscFunctionBeginUser;
+  if (admm_registered) PetscFunctionReturn(0);
+  PetscCall(PetscClassIdRegister("Convex solver", &admm_classid));
+  PetscCall(PetscLogEventRegister("CvxAdmmSetup", admm_classid, &ev_setup));
+  PetscCall(PetscLogEventRegister("CvxAdmmIterate", admm_classid, &ev_iter));
+  PetscCall(PetscLogEventRegister("CvxAdmmCertify", admm_classid, &ev_cert));
+  PetscCall(PetscLogEventRegister("CvxAdmmPolish", admm_classid, &ev_polish));
+  admm_registered = PETSC_TRUE;
+  PetscFunctionReturn(0);
+}
+
+/* Sets the documented defaults. Not collective. */
+PetscErrorCode CvxAdmmOptionsSetDefaults(CvxAdmmOptions *opt)
+{
+  PetscFunctionBeginUser;
+  PetscCheck(opt, PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "admm.c: CvxAdmmOptionsSetDefaults needs an options struct");
+  memset(opt, 0, sizeof(*opt));
+  opt->splitting          = CVX_SPLIT_CONE;
+  opt->beta               = 1e-3;
+  opt->rho                = 0;
+  opt->relaxation         = 1.6;
+  opt->anderson           = 10;
+  opt->max_iter           = 100000;
+  opt->tol                = 1e-6;
+  opt->certify_every      = 20;
+  opt->time_limit         = 0;
+  opt->polish             = PETSC_TRUE;
+  opt->progress_interval  = 0;
+  opt->verbosity          = CVX_LOG_NORMAL;
+  opt->trace_every        = 0;
+  opt->stall_certificates = 50;
+  opt->polish_gap         = 1e-2;
+  opt->polish_rounds      = 6;
+  opt->recover_threshold  = 1e-10;
+  opt->slack_nnls         = PETSC_TRUE;
+  PetscCall(CvxGramOptionsSetDefaults(&opt->gram));
+  PetscFunctionReturn(0);
+}
+
+/* Name of a stop reason. */
+const char *CvxAdmmStopReasonName(CvxAdmmStopReason reason)
+{
+  switch (reason) {
+  case CVX_ADMM_CONVERGED: return "converged";
+  case CVX_ADMM_MAX_ITER: return "max_iter";
+  case CVX_ADMM_TIME_LIMIT: return "time_limit";
+  case CVX_ADMM_STALLED: return "stalled";
+  }
+  return "unknown";
+}
+
+/* Frees the network of a result. Not collective. */
+PetscErrorCode CvxAdmmResultDestroy(CvxAdmmResult *result)
+{
+  PetscFunctionBeginUser;
+  if (!result) PetscFunctionReturn(0);
+  PetscCall(CvxNetworkDestroy(&result->network));
+  PetscFunctionReturn(0);
+}
+
+/* ------------------------------------------------------------ products */
+
+/* out = local part of F x (n); see admm_impl.h. */
+PetscErrorCode CvxAdmmFLocal(CvxAdmm *A, const double *x, double *out)
+{
+  PetscInt n = A->n, d = A->d, PL = A->PL;
+
+  PetscFunctionBeginUser;
+  if (PL == 0) {
+    for (PetscInt k = 0; k < n; k++) out[k] = 0;
+    PetscFunctionReturn(0);
+  }
+  const double *xv = x, *xw = x + (size_t)d * (size_t)PL;
+  for (size_t t = 0; t < (size_t)d * (size_t)PL; t++) A->Dl[t] = xv[t] - xw[t];
+  cblas_dgemm(CblasColMajor, CblasNoTrans, CblasTrans, (int)n, (int)d, (int)PL, 1.0, A->Dm, (int)n, A->Dl, (int)d, 0.0,
+              A->M, (int)n);
+  for (PetscInt k = 0; k < n; k++) out[k] = 0;
+  for (PetscInt l = 0; l < d; l++) {
+    const double *Xl = A->X + (size_t)l * (size_t)n, *Ml = A->M + (size_t)l * (size_t)n;
+    for (PetscInt k = 0; k < n; k++) out[k] += Xl[k] * Ml[k];
+  }
+  PetscFunctionReturn(0);
+}
+
+/* G = (diag(e) X)^T Dm (d x PL); see admm_impl.h. */
+PetscErrorCode CvxAdmmFTLocal(CvxAdmm *A, const double *e, double *G)
+{
+  PetscInt n = A->n, d = A->d, PL = A->PL;
+
+  PetscFunctionBeginUser;
+  if (PL == 0) PetscFunctionReturn(0);
+  for (PetscInt l = 0; l < d; l++) {
+    const double *Xl = A->X + (size_t)l * (size_t)n;
+    double       *Ol = A->Xe + (size_t)l * (size_t)n;
+    for (PetscInt k = 0; k < n; k++) Ol[k] = e[k] * Xl[k];
+  }
+  cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)d, (int)PL, (int)n, 1.0, A->Xe, (int)n, A->Dm, (int)n, 0.0,
+              G, (int)d);
+  PetscFunctionReturn(0);
+}
+
+/* ------------------------------------------------------------ projections */
+
+/* Projects all columns; see admm_impl.h. Cones without a facet list are
+ * checked in bulk: warm-start candidates for all of them, one GEMM X C per
+ * chunk, and a full active-set solve only for the candidates that violate a
+ * constraint. */
+PetscErrorCode CvxAdmmProjectAll(CvxAdmm *A, const double *V, double *C, PetscInt *act, PetscInt *nact,
+                                 PetscBool feasible, double *norms)
+{
+  PetscInt d = A->d, n = A->n, PL = A->PL, nb = A->nb, nfull = 0;
+  double   t_start = CvxWallTime();
+
+  PetscFunctionBeginUser;
+  for (PetscInt j = 0; j < nb; j++) {
+    PetscInt      i = j % PL;
+    const double *v = V + (size_t)j * (size_t)d;
+    double       *c = C + (size_t)j * (size_t)d;
+    PetscInt     *J = act + (size_t)j * (size_t)d;
+    if (A->cones.reduced[i]) {
+      PetscBool ok;
+      PetscCall(CvxConeProject(&A->cones, &A->cw, i, v, c, J, &nact[j], &ok));
+      if (!ok) {
+        if (feasible) {
+          for (PetscInt l = 0; l < d; l++) c[l] = 0;
+        } else {
+          memcpy(c, v, (size_t)d * sizeof(double));
+        }
+        nact[j] = 0;
+      }
+    } else {
+      PetscCall(CvxConeProjectWarm(&A->cones, &A->cw, i, v, c, J, &nact[j]));
+      nfull++;
+    }
+  }
+  if (nfull > 0) {
+    /* bulk feasibility check of the warm-start candidates, chunk by chunk */
+    PetscInt j0 = 0;
+    while (j0 < nb) {
+      PetscInt nc = 0, j1 = j0;
+      while (j1 < nb && nc < A->ychunk) {
+        if (!A->cones.reduced[j1 % PL]) {
+          memcpy(A->cand + (size_t)nc * (size_t)d, C + (size_t)j1 * (size_t)d, (size_t)d * sizeof(double));
+          nc++;
+        }
+        j1++;
+      }
+      if (nc > 0)
+        cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)nc, (int)d, 1.0, A->X, (int)n, A->cand,
+                    (int)d, 0.0, A->Y, (int)n);
+      PetscInt col = 0;
+      for (PetscInt j = j0; j < j1; j++) {
+        PetscInt i = j % PL;
+        if (A->cones.reduced[i]) continue;
+        const double   *v = V + (size_t)j * (size_t)d;
+        double         *c = C + (size_t)j * (size_t)d;
+        const double   *y = A->Y + (size_t)col * (size_t)n;
+        const uint64_t *p = A->set->bits + (size_t)i * (size_t)A->set->words;
+        double          vn = 0, cn = 0, worst = 0;
+        col++;
+        for (PetscInt l = 0; l < d; l++) {
+          vn += v[l] * v[l];
+          cn += c[l] * c[l];
+        }
+        double tol = 1e-12 * sqrt(PetscMax(vn, cn));
+        for (PetscInt k = 0; k < n; k++) {
+          double rn = A->cones.rownorm[k];
+          if (!(rn > 0)) continue;
+          double val = ((p[k / 64] >> (k % 64)) & 1u) ? y[k] : -y[k];
+          if (-val > worst * rn) worst = -val / rn;
+        }
+        if (worst > tol) {
+          PetscBool ok;
+          PetscCall(CvxConeProject(&A->cones, &A->cw, i, v, c, act + (size_t)j * (size_t)d, &nact[j], &ok));
+          if (!ok) {
+            if (feasible) {
+              for (PetscInt l = 0; l < d; l++) c[l] = 0;
+            } else {
+              memcpy(c, v, (size_t)d * sizeof(double));
+            }
+            nact[j] = 0;
+          }
+        }
+      }
+      j0 = j1;
+    }
+  }
+  if (norms)
+    for (PetscInt j = 0; j < nb; j++) {
+      const double *c = C + (size_t)j * (size_t)d;
+      double        s = 0;
+      for (PetscInt l = 0; l < d; l++) s += c[l] * c[l];
+      norms[j] = sqrt(s);
+    }
+  A->time_projection += CvxWallTime() - t_start;
+  PetscFunctionReturn(0);
+}
+
+/* ------------------------------------------------------------ the steps */
+
+/* zs = prox_g(t): cone splitting: projection onto the block's cone, then
+ * group shrinkage by beta / rho; slack splitting: shrinkage of the z part,
+ * clamp at 0 of the s part. */
+static PetscErrorCode AdmmZStep(CvxAdmm *A)
+{
+  PetscInt d = A->d, nb = A->nb;
+  double   thr = A->beta / A->rho;
+
+  PetscFunctionBeginUser;
+  if (!A->slack) {
+    PetscCall(CvxAdmmProjectAll(A, A->t, A->zs, A->act, A->nact, PETSC_TRUE, NULL));
+  } else {
+    memcpy(A->zs, A->t, A->nz * sizeof(double));
+    for (size_t s = A->nz; s < A->ns; s++) A->zs[s] = A->t[s] > 0 ? A->t[s] : 0;
+  }
+  for (PetscInt j = 0; j < nb; j++) {
+    double *c = A->zs + (size_t)j * (size_t)d, nrm = 0;
+    for (PetscInt l = 0; l < d; l++) nrm += c[l] * c[l];
+    nrm           = sqrt(nrm);
+    double factor = nrm > thr ? 1.0 - thr / nrm : 0.0;
+    for (PetscInt l = 0; l < d; l++) c[l] *= factor;
+  }
+  PetscFunctionReturn(0);
+}
+
+/* au = A prox_f(w) for the cone splitting: u = w + F^T (y - q) / rho with
+ * q = (rho I + 2K)^{-1} (2 K y + rho F w). extra[0..nextra) are summed
+ * across ranks along with F w (the caller's scalars ride on the same
+ * reduction). */
+static PetscErrorCode AdmmUStepCone(CvxAdmm *A, double *extra, PetscInt nextra)
+{
+  PetscInt n = A->n, d = A->d, PL = A->PL;
+
+  PetscFunctionBeginUser;
+  PetscCall(CvxAdmmFLocal(A, A->w, A->h));
+  for (PetscInt s = 0; s < nextra; s++) A->h[n + s] = extra[s];
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, A->h, (int)(n + nextra), MPI_DOUBLE, MPI_SUM, A->comm));
+  for (PetscInt s = 0; s < nextra; s++) extra[s] = A->h[n + s];
+  for (PetscInt k = 0; k < n; k++) A->q[k] = A->Ky2[k] + A->rho * A->h[k];
+  PetscCall(CvxGramSolve(A->gram, A->rho, 2.0, A->q, A->q));
+  for (PetscInt k = 0; k < n; k++) A->e[k] = A->y[k] - A->q[k];
+  PetscCall(CvxAdmmFTLocal(A, A->e, A->G));
+  double       ir = 1.0 / A->rho;
+  const double *wv = A->w, *ww = A->w + (size_t)d * (size_t)PL;
+  double       *uv = A->au, *uw = A->au + (size_t)d * (size_t)PL;
+  for (size_t s = 0; s < (size_t)d * (size_t)PL; s++) {
+    uv[s] = wv[s] + ir * A->G[s];
+    uw[s] = ww[s] - ir * A->G[s];
+  }
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode AdmmUStepSlack(CvxAdmm *A, double *extra, PetscInt nextra);
+
+/* ------------------------------------------------------------ certificate */
+
+/* Certifies the feasible block point x; see admm_impl.h. */
+PetscErrorCode CvxAdmmCertify(CvxAdmm *A, const double *x, double *obj_out, double *lb_out)
+{
+  PetscInt n = A->n, d = A->d, PL = A->PL, nb = A->nb;
+  double   gmax = 0, *red, sumnorm = 0, count = 0;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscLogEventBegin(ev_cert, 0, 0, 0, 0));
+  double t_start = CvxWallTime();
+  /* threshold small blocks relative to the largest */
+  for (PetscInt j = 0; j < nb; j++) {
+    const double *c = x + (size_t)j * (size_t)d;
+    double        s = 0;
+    for (PetscInt l = 0; l < d; l++) s += c[l] * c[l];
+    gmax = PetscMax(gmax, sqrt(s));
+  }
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &gmax, 1, MPI_DOUBLE, MPI_MAX, A->comm));
+  double thr = A->opt.recover_threshold * gmax;
+  for (PetscInt j = 0; j < nb; j++) {
+    const double *c  = x + (size_t)j * (size_t)d;
+    double       *xc = A->xc + (size_t)j * (size_t)d, s = 0;
+    for (PetscInt l = 0; l < d; l++) s += c[l] * c[l];
+    s = sqrt(s);
+    if (s > thr && s > 0) {
+      memcpy(xc, c, (size_t)d * sizeof(double));
+      sumnorm += s;
+      count += 1;
+    } else {
+      for (PetscInt l = 0; l < d; l++) xc[l] = 0;
+    }
+  }
+  /* objective: F x and the norms in one reduction */
+  red = A->h;
+  PetscCall(CvxAdmmFLocal(A, A->xc, red));
+  red[n]     = sumnorm;
+  red[n + 1] = count;
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, red, (int)(n + 2), MPI_DOUBLE, MPI_SUM, A->comm));
+  double rr = 0, yr = 0;
+  for (PetscInt k = 0; k < n; k++) {
+    A->e[k] = A->y[k] - red[k];
+    rr += A->e[k] * A->e[k];
+    yr += A->y[k] * A->e[k];
+  }
+  double obj = 0.5 * rr + A->beta * red[n];
+  PetscInt nnz = (PetscInt)red[n + 1];
+
+  /* dual: block test ||P_K(+-X^T D_i r)|| <= beta */
+  PetscCall(CvxAdmmFTLocal(A, A->e, A->Cc));
+  for (size_t s = 0; s < (size_t)d * (size_t)PL; s++) A->Cc[(size_t)d * (size_t)PL + s] = -A->Cc[s];
+  double ratio = 0;
+  if (nb > 0) {
+    PetscCall(CvxAdmmProjectAll(A, A->Cc, A->Pc, A->cact, A->ncact, PETSC_FALSE, A->norms));
+    for (PetscInt j = 0; j < nb; j++) ratio = PetscMax(ratio, A->norms[j] / A->beta);
+  }
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &ratio, 1, MPI_DOUBLE, MPI_MAX, A->comm));
+  double gamma = PetscMax(1.0, ratio);
+  /* r / gamma is dual feasible; best multiple t in [0, 1] of it */
+  double a = yr / gamma, b = rr / (gamma * gamma), lb;
+  if (b > 0) {
+    double tt = PetscMin(1.0, PetscMax(0.0, a / b));
+    lb        = tt * a - 0.5 * tt * tt * b;
+  } else lb = 0;
+  if (!isfinite(lb)) lb = -INFINITY;
+
+  A->certificates++;
+  A->last_obj = obj;
+  A->last_lb  = lb;
+  if (!A->have_best || obj < A->best_obj) {
+    A->best_obj     = obj;
+    A->best_nonzero = nnz;
+    memcpy(A->xbest, A->xc, A->nz * sizeof(double));
+    memcpy(A->rbest, A->e, (size_t)n * sizeof(double));
+  }
+  if (!A->have_best || lb > A->best_lb) A->best_lb = lb;
+  A->have_best = PETSC_TRUE;
+  if (obj_out) *obj_out = obj;
+  if (lb_out) *lb_out = lb;
+  A->res->time_certificate += CvxWallTime() - t_start;
+  PetscCall(PetscLogEventEnd(ev_cert, 0, 0, 0, 0));
+  PetscFunctionReturn(0);
+}
+
+/* Objective only (trace rows between certificates). Collective. */
+static PetscErrorCode AdmmObjective(CvxAdmm *A, const double *x, double *obj)
+{
+  PetscInt n = A->n, d = A->d, nb = A->nb;
+  double   sumnorm = 0;
+
+  PetscFunctionBeginUser;
+  for (PetscInt j = 0; j < nb; j++) {
+    const double *c = x + (size_t)j * (size_t)d;
+    double        s = 0;
+    for (PetscInt l = 0; l < d; l++) s += c[l] * c[l];
+    sumnorm += sqrt(s);
+  }
+  PetscCall(CvxAdmmFLocal(A, x, A->h));
+  A->h[n] = sumnorm;
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, A->h, (int)(n + 1), MPI_DOUBLE, MPI_SUM, A->comm));
+  double rr = 0;
+  for (PetscInt k = 0; k < n; k++) rr += (A->y[k] - A->h[k]) * (A->y[k] - A->h[k]);
+  *obj = 0.5 * rr + A->beta * A->h[n];
+  PetscFunctionReturn(0);
+}
+
+/* The feasible primal point of the current iterate: zs for the cone
+ * splitting, the projection of z onto the cones for the slack splitting. */
+static PetscErrorCode AdmmPrimalPoint(CvxAdmm *A, const double **x)
+{
+  PetscFunctionBeginUser;
+  if (!A->slack) {
+    *x = A->zs;
+  } else {
+    PetscCall(CvxAdmmProjectAll(A, A->zs, A->xproj, A->act, A->nact, PETSC_TRUE, NULL));
+    *x = A->xproj;
+  }
+  PetscFunctionReturn(0);
+}
+
+/* ------------------------------------------------------------ recovery */
+
+/* Rank 0 gathers the nonzero blocks of the best point and builds the
+ * network in canonical order (all v blocks by pattern index, then all w
+ * blocks). Collective. */
+static PetscErrorCode AdmmRecover(CvxAdmm *A, CvxAdmmResult *res)
+{
+  PetscInt     d = A->d, PL = A->PL, nb = A->nb, cnt = 0;
+  double      *loc, *all = NULL;
+  int          mycount, *counts = NULL, *displs = NULL, total = 0;
+
+  PetscFunctionBeginUser;
+  for (PetscInt j = 0; j < nb; j++) {
+    const double *c = A->xbest + (size_t)j * (size_t)d;
+    double        s = 0;
+    for (PetscInt l = 0; l < d; l++) s += c[l] * c[l];
+    if (s > 0) cnt++;
+  }
+  PetscCall(PetscMalloc1((size_t)(cnt + 1) * (size_t)(d + 1), &loc));
+  cnt = 0;
+  for (PetscInt j = 0; j < nb; j++) {
+    const double *c = A->xbest + (size_t)j * (size_t)d;
+    double        s = 0;
+    for (PetscInt l = 0; l < d; l++) s += c[l] * c[l];
+    if (!(s > 0)) continue;
+    PetscInt gi = j < PL ? A->set->rstart + j : A->P + A->set->rstart + (j - PL);
+    loc[(size_t)cnt * (size_t)(d + 1)] = (double)gi;
+    memcpy(loc + (size_t)cnt * (size_t)(d + 1) + 1, c, (size_t)d * sizeof(double));
+    cnt++;
+  }
+  PetscCheck((size_t)cnt * (size_t)(d + 1) < (size_t)INT32_MAX, PETSC_COMM_SELF, PETSC_ERR_SUP,
+             "admm.c: too many nonzero blocks to gather (%d)", (int)cnt);
+  mycount = (int)(cnt * (d + 1));
+  if (A->rank == 0) {
+    PetscCall(PetscMalloc1((size_t)A->size, &counts));
+    PetscCall(PetscMalloc1((size_t)A->size, &displs));
+  }
+  PetscCallMPI(MPI_Gather(&mycount, 1, MPI_INT, counts, 1, MPI_INT, 0, A->comm));
+  if (A->rank == 0) {
+    for (int r = 0; r < A->size; r++) {
+      displs[r] = total;
+      PetscCheck((size_t)total + (size_t)counts[r] < (size_t)INT32_MAX, PETSC_COMM_SELF, PETSC_ERR_SUP,
+                 "admm.c: too many nonzero blocks to gather");
+      total += counts[r];
+    }
+    PetscCall(PetscMalloc1((size_t)total + 1, &all));
+  }
+  PetscCallMPI(MPI_Gatherv(loc, mycount, MPI_DOUBLE, all, counts, displs, MPI_DOUBLE, 0, A->comm));
+  PetscCall(PetscFree(loc));
+  if (A->rank == 0) {
+    PetscInt m = total / (d + 1);
+    /* ranks own increasing contiguous ranges, but v and w blocks interleave
+     * by rank: order by global key (insertion sort on indices; m is small) */
+    PetscInt *order;
+    PetscCall(PetscMalloc1((size_t)m + 1, &order));
+    for (PetscInt j = 0; j < m; j++) order[j] = j;
+    for (PetscInt j = 1; j < m; j++) {
+      PetscInt o = order[j], l = j;
+      double   key = all[(size_t)o * (size_t)(d + 1)];
+      while (l > 0 && all[(size_t)order[l - 1] * (size_t)(d + 1)] > key) {
+        order[l] = order[l - 1];
+        l--;
+      }
+      order[l] = o;
+    }
+    PetscCall(CvxNetworkCreate(m, d, &res->network));
+    for (PetscInt j = 0; j < m; j++) {
+      const double *rec = all + (size_t)order[j] * (size_t)(d + 1);
+      PetscInt      gi  = (PetscInt)rec[0];
+      double        s   = 0;
+      for (PetscInt l = 0; l < d; l++) s += rec[1 + l] * rec[1 + l];
+      s             = sqrt(s);
+      double sq     = sqrt(s);
+      res->network.a[j] = gi < A->P ? sq : -sq;
+      for (PetscInt l = 0; l < d; l++) res->network.U[l + j * d] = rec[1 + l] / sq;
+    }
+    PetscCall(PetscFree(order));
+    PetscCall(PetscFree(all));
+    PetscCall(PetscFree(counts));
+    PetscCall(PetscFree(displs));
+    PetscCall(CvxNetworkEvaluate(&res->network, A->n, A->X, A->y, A->beta, &res->network_objective,
+                                 &res->network_accuracy));
+    res->network_mismatch = fabs(res->network_objective - res->objective) / PetscMax(fabs(res->objective), 1e-300);
+  }
+  PetscFunctionReturn(0);
+}
+
+/* ------------------------------------------------------------ setup */
+
+static PetscErrorCode AdmmCheckInput(const CvxArrangementSet *set, PetscInt d, const double *X, const double *y,
+                                     const CvxAdmmOptions *opt)
+{
+  MPI_Comm comm = set->comm;
+
+  PetscFunctionBeginUser;
+  PetscCheck(opt, comm, CVX_ERR_INPUT, "admm.c: options are NULL (use CvxAdmmOptionsSetDefaults)");
+  PetscCheck(set->n >= 1 && set->P >= 1, comm, CVX_ERR_INPUT, "admm.c: need n >= 1 samples and P >= 1 patterns, got n = %d, P = %d",
+             (int)set->n, (int)set->P);
+  PetscCheck(set->words == (set->n + 63) / 64, comm, CVX_ERR_INPUT, "admm.c: pattern set has %d words per pattern, expected %d",
+             (int)set->words, (int)((set->n + 63) / 64));
+  PetscCheck(set->rstart >= 0 && set->rstart <= set->rend && set->rend <= set->P, PETSC_COMM_SELF, CVX_ERR_INPUT,
+             "admm.c: bad local pattern range [%d, %d) of P = %d", (int)set->rstart, (int)set->rend, (int)set->P);
+  PetscCheck(d >= 1 && X && y, comm, CVX_ERR_INPUT, "admm.c: need d >= 1 and data (d = %d)", (int)d);
+  PetscCheck(opt->beta > 0 && isfinite(opt->beta), comm, CVX_ERR_INPUT, "admm.c: beta = %g must be finite and > 0", opt->beta);
+  PetscCheck(opt->rho >= 0 && isfinite(opt->rho), comm, CVX_ERR_INPUT, "admm.c: rho = %g must be >= 0 (0 = automatic)", opt->rho);
+  PetscCheck(opt->relaxation > 0 && opt->relaxation < 2, comm, CVX_ERR_INPUT, "admm.c: relaxation = %g must lie in (0, 2)",
+             opt->relaxation);
+  PetscCheck(opt->anderson >= 0 && opt->anderson <= 100, comm, CVX_ERR_INPUT, "admm.c: anderson = %d must lie in [0, 100]",
+             (int)opt->anderson);
+  PetscCheck(opt->max_iter >= 0, comm, CVX_ERR_INPUT, "admm.c: max_iter = %d must be >= 0", (int)opt->max_iter);
+  PetscCheck(opt->tol >= 0 && opt->tol < 1, comm, CVX_ERR_INPUT, "admm.c: tol = %g must lie in [0, 1)", opt->tol);
+  PetscCheck(opt->certify_every >= 1, comm, CVX_ERR_INPUT, "admm.c: certify_every = %d must be >= 1", (int)opt->certify_every);
+  PetscCheck(opt->time_limit >= 0, comm, CVX_ERR_INPUT, "admm.c: time_limit = %g must be >= 0", opt->time_limit);
+  PetscCheck(opt->trace_every >= 0, comm, CVX_ERR_INPUT, "admm.c: trace_every = %d must be >= 0", (int)opt->trace_every);
+  PetscCheck(opt->recover_threshold >= 0 && opt->recover_threshold < 1, comm, CVX_ERR_INPUT,
+             "admm.c: recover_threshold = %g must lie in [0, 1)", opt->recover_threshold);
+  PetscCheck(opt->splitting == CVX_SPLIT_CONE || opt->splitting == CVX_SPLIT_SLACK, comm, CVX_ERR_INPUT,
+             "admm.c: unknown splitting %d", (int)opt->splitting);
+  PetscInt PL = set->rend - set->rstart;
+  PetscCheck((size_t)set->n * (size_t)(PL > 0 ? PL : 1) <= ((size_t)1 << 33), PETSC_COMM_SELF, CVX_ERR_INPUT,
+             "admm.c: %d samples x %d local patterns is too large for one rank", (int)set->n, (int)PL);
+  PetscCheck((size_t)d * (size_t)(PL > 0 ? PL : 1) <= ((size_t)1 << 33), PETSC_COMM_SELF, CVX_ERR_INPUT,
+             "admm.c: %d columns x %d local patterns is too large for one rank", (int)d, (int)PL);
+  for (PetscInt k = 0; k < set->n; k++) PetscCheck(isfinite(y[k]), comm, CVX_ERR_INPUT, "admm.c: label %d is not finite", (int)k);
+  for (size_t s = 0; s < (size_t)set->n * (size_t)d; s++)
+    PetscCheck(isfinite(X[s]), comm, CVX_ERR_INPUT, "admm.c: X entry %zu is not finite", s);
+  PetscFunctionReturn(0);
+}
+
+/* Largest eigenvalue of K by power iteration (a few CvxGramApply). */
+static PetscErrorCode AdmmLambdaMax(CvxAdmm *A, double *lmax)
+{
+  PetscInt n = A->n;
+  double  *x, *y2, lam = 0;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscMalloc1((size_t)n, &x));
+  PetscCall(PetscMalloc1((size_t)n, &y2));
+  for (PetscInt k = 0; k < n; k++) x[k] = 1.0 / sqrt((double)n) * (1.0 + 0.01 * (double)(k % 7));
+  for (int it = 0; it < 50; it++) {
+    PetscCall(CvxGramApply(A->gram, x, y2));
+    double nrm = 0, xy = 0;
+    for (PetscInt k = 0; k < n; k++) {
+      nrm += y2[k] * y2[k];
+      xy += x[k] * y2[k];
+    }
+    nrm = sqrt(nrm);
+    if (!(nrm > 0)) break;
+    double prev = lam;
+    lam         = xy;
+    for (PetscInt k = 0; k < n; k++) x[k] = y2[k] / nrm;
+    if (it > 5 && fabs(lam - prev) <= 1e-6 * fabs(lam)) break;
+  }
+  *lmax = lam;
+  PetscCall(PetscFree(x));
+  PetscCall(PetscFree(y2));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode AdmmSetupSlack(CvxAdmm *A);
+
+static PetscErrorCode AdmmSetup(CvxAdmm *A, const CvxArrangementSet *set, PetscInt d, const double *X,
+                                const double *y, const CvxAdmmOptions *opt)
+{
+  PetscInt n, PL, nb;
+
+  PetscFunctionBeginUser;
+  A->comm = set->comm;
+  PetscCallMPI(MPI_Comm_rank(A->comm, &A->rank));
+  PetscCallMPI(MPI_Comm_size(A->comm, &A->size));
+  A->opt   = *opt;
+  A->set   = set;
+  A->n = n = set->n;
+  A->d     = d;
+  A->PL = PL = set->rend - set->rstart;
+  A->nb = nb = 2 * PL;
+  A->P     = set->P;
+  A->X     = X;
+  A->y     = y;
+  A->beta  = opt->beta;
+  A->alpha = opt->relaxation;
+  A->slack = (PetscBool)(opt->splitting == CVX_SPLIT_SLACK);
+  A->ynorm2 = 0;
+  for (PetscInt k = 0; k < n; k++) A->ynorm2 += y[k] * y[k];
+
+  /* dense patterns */
+  PetscCall(PetscMalloc1((size_t)n * (size_t)PetscMax(PL, 1), &A->Dm));
+  for (PetscInt i = 0; i < PL; i++) {
+    const uint64_t *p = set->bits + (size_t)i * (size_t)set->words;
+    double         *col = A->Dm + (size_t)i * (size_t)n;
+    for (PetscInt k = 0; k < n; k++) col[k] = (double)((p[k / 64] >> (k % 64)) & 1u);
+  }
+  PetscCall(CvxConeSetCreate(n, d, X, PL, set->words, set->bits, PETSC_TRUE, &A->cones));
+  PetscCall(CvxConeWorkCreate(n, d, &A->cw));
+
+  /* scratch */
+  size_t dPL = (size_t)d * (size_t)PetscMax(PL, 1), dnb = 2 * dPL;
+  A->nz = (size_t)d * (size_t)nb;
+  A->ns = A->nz + (A->slack ? (size_t)n * (size_t)nb : 0);
+  PetscCall(PetscMalloc1((size_t)n * (size_t)d, &A->M));
+  PetscCall(PetscMalloc1((size_t)n + 8, &A->h));
+  PetscCall(PetscMalloc1((size_t)n, &A->q));
+  PetscCall(PetscMalloc1((size_t)n, &A->e));
+  PetscCall(PetscMalloc1((size_t)n * (size_t)d, &A->Xe));
+  PetscCall(PetscMalloc1(dPL, &A->G));
+  PetscCall(PetscMalloc1(dPL, &A->Dl));
+  PetscCall(PetscMalloc1(dnb, &A->cand));
+  PetscCall(PetscMalloc1(2 * (size_t)PetscMax(PL, 1), &A->norms));
+  PetscCall(PetscCalloc1(dnb, &A->act));
+  PetscCall(PetscCalloc1(2 * (size_t)PetscMax(PL, 1), &A->nact));
+  PetscCall(PetscCalloc1(dnb, &A->cact));
+  PetscCall(PetscCalloc1(2 * (size_t)PetscMax(PL, 1), &A->ncact));
+  PetscCall(PetscMalloc1(dnb, &A->xc));
+  PetscCall(PetscMalloc1(dnb, &A->Cc));
+  PetscCall(PetscMalloc1(dnb, &A->Pc));
+  PetscCall(PetscCalloc1(dnb, &A->xbest));
+  PetscCall(PetscMalloc1((size_t)n, &A->rbest));
+  A->ychunk = (PetscInt)PetscMax(1, PetscMin((size_t)PetscMax(nb, 1), ADMM_CHUNK_BYTES / (sizeof(double) * (size_t)n)));
+  PetscBool anyfull = PETSC_FALSE;
+  for (PetscInt i = 0; i < PL; i++)
+    if (!A->cones.reduced[i]) anyfull = PETSC_TRUE;
+  if (anyfull) PetscCall(PetscMalloc1((size_t)n * (size_t)A->ychunk, &A->Y));
+
+  size_t ns = PetscMax(A->ns, (size_t)1);
+  PetscCall(PetscCalloc1(ns, &A->t));
+  PetscCall(PetscCalloc1(ns, &A->zs));
+  PetscCall(PetscCalloc1(ns, &A->zprev));
+  PetscCall(PetscCalloc1(ns, &A->w));
+  PetscCall(PetscCalloc1(ns, &A->au));
+  PetscCall(PetscCalloc1(ns, &A->f));
+
+  /* the coupling system */
+  if (!A->slack) {
+    PetscCall(CvxGramCreate(set, d, X, &opt->gram, &A->gram));
+    PetscCall(PetscMalloc1((size_t)n, &A->Ky2));
+    PetscCall(CvxGramApply(A->gram, y, A->Ky2));
+    for (PetscInt k = 0; k < n; k++) A->Ky2[k] *= 2.0;
+    PetscCall(AdmmLambdaMax(A, &A->lambda_max));
+  } else {
+    PetscCall(AdmmSetupSlack(A));
+  }
+
+  /* penalty: scale-aware default rho = c beta sqrt(2 lambda_max(K)) / ||y||
+   * (invariant under (y, beta) -> s (y, beta) and scales like F^T F under
+   * X -> s X); c was calibrated on the benchmark problems. */
+  if (opt->rho > 0) A->rho = opt->rho;
+  else {
+    double ynorm = sqrt(A->ynorm2), lm = sqrt(2.0 * PetscMax(A->lambda_max, 1e-300));
+    A->rho       = ynorm > 0 ? 100.0 * A->beta * lm / ynorm : 1.0;
+    if (A->slack) A->rho *= 1.0;
+    if (!(A->rho > 0) || !isfinite(A->rho)) A->rho = 1.0;
+  }
+
+  /* Anderson history, capped in memory */
+  A->mem = opt->anderson;
+  while (A->mem > 0 && 2 * (size_t)A->mem * ns * sizeof(double) > ADMM_AA_BYTES) A->mem /= 2;
+  if (A->mem > 0) {
+    PetscInt m = A->mem;
+    PetscCall(PetscMalloc1(ns * (size_t)m, &A->dT));
+    PetscCall(PetscMalloc1(ns * (size_t)m, &A->dF));
+    PetscCall(PetscCalloc1((size_t)m * (size_t)m, &A->AtA));
+    PetscCall(PetscMalloc1((size_t)2 * (size_t)m + 8, &A->gam));
+    PetscCall(PetscMalloc1((size_t)2 * (size_t)m + 8, &A->red));
+    PetscCall(PetscMalloc1(ns, &A->tprev));
+    PetscCall(PetscMalloc1(ns, &A->fprev));
+    PetscCall(PetscMalloc1(ns, &A->tplain));
+  } else {
+    PetscCall(PetscMalloc1(8, &A->red));
+  }
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode AdmmDestroy(CvxAdmm *A)
+{
+  PetscFunctionBeginUser;
+  PetscCall(CvxGramDestroy(&A->gram));
+  PetscCall(CvxConeWorkDestroy(&A->cw));
+  PetscCall(CvxConeSetDestroy(&A->cones));
+  PetscCall(PetscFree(A->Dm));
+  PetscCall(PetscFree(A->Ky2));
+  PetscCall(PetscFree(A->L));
+  PetscCall(PetscFree(A->Fty));
+  PetscCall(PetscFree(A->S));
+  PetscCall(PetscFree(A->t));
+  PetscCall(PetscFree(A->zs));
+  PetscCall(PetscFree(A->zprev));
+  PetscCall(PetscFree(A->w));
+  PetscCall(PetscFree(A->au));
+  PetscCall(PetscFree(A->f));
+  PetscCall(PetscFree(A->M));
+  PetscCall(PetscFree(A->h));
+  PetscCall(PetscFree(A->q));
+  PetscCall(PetscFree(A->e));
+  PetscCall(PetscFree(A->Xe));
+  PetscCall(PetscFree(A->G));
+  PetscCall(PetscFree(A->Dl));
+  PetscCall(PetscFree(A->cand));
+  PetscCall(PetscFree(A->norms));
+  PetscCall(PetscFree(A->Y));
+  PetscCall(PetscFree(A->act));
+  PetscCall(PetscFree(A->nact));
+  PetscCall(PetscFree(A->cact));
+  PetscCall(PetscFree(A->ncact));
+  PetscCall(PetscFree(A->xc));
+  PetscCall(PetscFree(A->Cc));
+  PetscCall(PetscFree(A->Pc));
+  PetscCall(PetscFree(A->xproj));
+  PetscCall(PetscFree(A->xbest));
+  PetscCall(PetscFree(A->rbest));
+  PetscCall(PetscFree(A->dT));
+  PetscCall(PetscFree(A->dF));
+  PetscCall(PetscFree(A->AtA));
+  PetscCall(PetscFree(A->gam));
+  PetscCall(PetscFree(A->red));
+  PetscCall(PetscFree(A->tprev));
+  PetscCall(PetscFree(A->fprev));
+  PetscCall(PetscFree(A->tplain));
+  PetscFunctionReturn(0);
+}
+
+/* ------------------------------------------------------------ slack splitting */
+
+static PetscErrorCode AdmmSetupSlack(CvxAdmm *A)
+{
+  PetscFunctionBeginUser;
+  SETERRQ(A->comm, PETSC_ERR_SUP, "admm.c: the slack splitting is not available in this build");
+}
+
+static PetscErrorCode AdmmUStepSlack(CvxAdmm *A, double *extra, PetscInt nextra)
+{
+  PetscFunctionBeginUser;
+  SETERRQ(A->comm, PETSC_ERR_SUP, "admm.c: the slack splitting is not available in this build");
+}
+
+/* ------------------------------------------------------------ Anderson */
+
+/* Solves the small m x m system (AtA + reg I) g = b in place of b with a
+ * Cholesky factorization; returns PETSC_FALSE when it is not SPD. */
+static PetscBool AdmmSmallSolve(PetscInt m, const double *AtA, PetscInt ld, double *b, double *work)
+{
+  double maxd = 0;
+  for (PetscInt i = 0; i < m; i++) maxd = PetscMax(maxd, AtA[i + i * ld]);
+  if (!(maxd > 0)) return PETSC_FALSE;
+  double reg = 1e-10 * maxd;
+  for (PetscInt j = 0; j < m; j++)
+    for (PetscInt i = 0; i < m; i++) work[i + j * m] = AtA[i + j * ld] + (i == j ? reg : 0);
+  for (PetscInt j = 0; j < m; j++) {
+    double s = work[j + j * m];
+    for (PetscInt k = 0; k < j; k++) s -= work[j + k * m] * work[j + k * m];
+    if (!(s > 0)) return PETSC_FALSE;
+    s                = sqrt(s);
+    work[j + j * m]  = s;
+    for (PetscInt i = j + 1; i < m; i++) {
+      double v = work[i + j * m];
+      for (PetscInt k = 0; k < j; k++) v -= work[i + k * m] * work[j + k * m];
+      work[i + j * m] = v / s;
+    }
+  }
+  for (PetscInt i = 0; i < m; i++) {
+    double s = b[i];
+    for (PetscInt k = 0; k < i; k++) s -= work[i + k * m] * b[k];
+    b[i] = s / work[i + i * m];
+  }
+  for (PetscInt i = m - 1; i >= 0; i--) {
+    double s = b[i];
+    for (PetscInt k = i + 1; k < m; k++) s -= work[k + i * m] * b[k];
+    b[i] = s / work[i + i * m];
+  }
+  return PETSC_TRUE;
+}
+
+/* ------------------------------------------------------------ progress */
+
+typedef struct {
+  double   last_print, last_time, last_gap;
+  PetscInt last_it;
+  double   hist_time[16], hist_lgap[16];
+  PetscInt hist_n;
+} AdmmProgress;
+
+static void AdmmProgressRecord(AdmmProgress *pg, double time, double gap)
+{
+  if (!(gap > 0) || !isfinite(gap)) return;
+  if (pg->hist_n < 16) {
+    pg->hist_time[pg->hist_n] = time;
+    pg->hist_lgap[pg->hist_n] = log(gap);
+    pg->hist_n++;
+  } else {
+    memmove(pg->hist_time, pg->hist_time + 1, 15 * sizeof(double));
+    memmove(pg->hist_lgap, pg->hist_lgap + 1, 15 * sizeof(double));
+    pg->hist_time[15] = time;
+    pg->hist_lgap[15] = log(gap);
+  }
+}
+
+static PetscErrorCode AdmmProgressPrint(CvxAdmm *A, AdmmProgress *pg, PetscInt it, double now, PetscBool force)
+{
+  PetscFunctionBeginUser;
+  if (A->rank != 0 || A->opt.verbosity == CVX_LOG_QUIET) PetscFunctionReturn(0);
+  if (!force && (A->opt.progress_interval <= 0 || now - pg->last_print < A->opt.progress_interval)) PetscFunctionReturn(0);
+  double gap   = A->have_best ? (A->best_obj - A->best_lb) / A->best_obj : NAN;
+  double rate  = now > pg->last_time ? (double)(it - pg->last_it) / (now - pg->last_time) : 0;
+  char   eta[64] = "?";
+  if (pg->hist_n >= 2 && isfinite(gap) && gap > A->opt.tol) {
+    double dt = pg->hist_time[pg->hist_n - 1] - pg->hist_time[0];
+    double dl = pg->hist_lgap[0] - pg->hist_lgap[pg->hist_n - 1];
+    if (dt > 0 && dl > 0) {
+      double secs = (log(gap) - log(PetscMax(A->opt.tol, 1e-300))) / (dl / dt);
+      PetscCall(PetscSNPrintf(eta, sizeof(eta), "%.1fs", secs));
+    }
+  } else if (isfinite(gap) && gap <= A->opt.tol) PetscCall(PetscSNPrintf(eta, sizeof(eta), "0s"));
+  fprintf(stderr, "convex: it %d  obj %.10e  lb %.10e  gap %.3e  %.0f it/s  eta %s\n", (int)it,
+          A->have_best ? A->best_obj : NAN, A->have_best ? A->best_lb : NAN, gap, rate, eta);
+  fflush(stderr);
+  pg->last_print = now;
+  pg->last_time  = now;
+  pg->last_it    = it;
+  PetscFunctionReturn(0);
+}
+
+/* ------------------------------------------------------------ the solve */
+
+static double AdmmGap(const CvxAdmm *A)
+{
+  if (!A->have_best || !isfinite(A->best_lb)) return INFINITY;
+  return (A->best_obj - A->best_lb) / PetscMax(A->best_obj, 1e-300);
+}
+
+/* Collective. See admm.h. */
+PetscErrorCode CvxAdmmSolve(const CvxArrangementSet *set, PetscInt d, const double *X, const double *y,
+                            const CvxAdmmOptions *opt, CvxAdmmResult *result)
+{
+  CvxAdmm      A;
+  AdmmProgress pg;
+  PetscInt     it = 0, stall_count = 0, last_polish_it = -1;
+  double       stall_ref = INFINITY, polish_ref_gap = INFINITY;
+  PetscBool    stop = PETSC_FALSE;
+
+  PetscFunctionBeginUser;
+  PetscCheck(set && result, PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "admm.c: CvxAdmmSolve needs a set and a result");
+  PetscCall(AdmmRegisterEvents());
+  PetscCall(AdmmCheckInput(set, d, X, y, opt));
+  memset(result, 0, sizeof(*result));
+  memset(&A, 0, sizeof(A));
+  memset(&pg, 0, sizeof(pg));
+  A.res         = result;
+  A.t0          = CvxWallTime();
+  result->lower_bound = -INFINITY;
+
+  PetscCall(PetscLogEventBegin(ev_setup, 0, 0, 0, 0));
+  PetscCall(AdmmSetup(&A, set, d, X, y, opt));
+  PetscCall(PetscLogEventEnd(ev_setup, 0, 0, 0, 0));
+  result->time_setup = CvxWallTime() - A.t0;
+  result->rho        = A.rho;
+  pg.last_print = pg.last_time = CvxWallTime();
+
+  double   t_iter_start = CvxWallTime(), cert_time_before = 0;
+  PetscInt nred         = 0;
+  result->reason        = CVX_ADMM_MAX_ITER;
+  while (!stop && it < opt->max_iter) {
+    PetscCall(PetscLogEventBegin(ev_iter, 0, 0, 0, 0));
+    /* z-step */
+    memcpy(A.zprev, A.zs, A.ns * sizeof(double));
+    PetscCall(AdmmZStep(&A));
+    for (size_t s = 0; s < A.ns; s++) A.w[s] = 2.0 * A.zs[s] - A.t[s];
+    /* u-step, with rank 0's time flag on the reduction */
+    double flag = 0;
+    if (A.rank == 0 && opt->time_limit > 0 && CvxWallTime() - A.t0 > opt->time_limit) flag = 1;
+    if (!A.slack) PetscCall(AdmmUStepCone(&A, &flag, 1));
+    else PetscCall(AdmmUStepSlack(&A, &flag, 1));
+    it++;
+
+    /* residual and reductions: ||au - zs||^2, ||zs - zprev||^2, ||f||^2, Anderson dots */
+    double pr2 = 0, dr2 = 0, fn2 = 0;
+    for (size_t s = 0; s < A.ns; s++) {
+      double r = A.au[s] - A.zs[s], dz = A.zs[s] - A.zprev[s];
+      A.f[s] = A.alpha * r;
+      pr2 += r * r;
+      dr2 += dz * dz;
+    }
+    fn2 = A.alpha * A.alpha * pr2;
+    PetscInt slot = -1, m = A.mem;
+    nred          = 2;
+    A.red[0]      = pr2;
+    A.red[1]      = dr2;
+    if (m > 0 && A.have_prev) {
+      /* new history column: dT = t - tprev, dF = f - fprev */
+      slot     = A.hhead;
+      double *dT = A.dT + (size_t)slot * A.ns, *dF = A.dF + (size_t)slot * A.ns;
+      for (size_t s = 0; s < A.ns; s++) {
+        dT[s] = A.t[s] - A.tprev[s];
+        dF[s] = A.f[s] - A.fprev[s];
+      }
+      PetscInt cnt = PetscMin(A.hcount + 1, m);
+      for (PetscInt c = 0; c < cnt; c++) {
+        PetscInt      sc = (slot - c + m) % m;
+        const double *dc = A.dF + (size_t)sc * A.ns;
+        double        a1 = 0, a2 = 0;
+        for (size_t s = 0; s < A.ns; s++) {
+          a1 += dF[s] * dc[s];
+          a2 += dc[s] * A.f[s];
+        }
+        A.red[2 + 2 * c]     = a1;
+        A.red[2 + 2 * c + 1] = a2;
+      }
+      nred = 2 + 2 * cnt;
+    }
+    PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, A.red, (int)nred, MPI_DOUBLE, MPI_SUM, A.comm));
+    pr2 = A.red[0];
+    dr2 = A.red[1];
+    fn2 = A.alpha * A.alpha * pr2;
+    double presid = sqrt(pr2), dresid = A.rho * sqrt(dr2);
+
+    /* next state */
+    if (m > 0) {
+      if (A.accelerated && fn2 > A.fprev_norm2) {
+        /* safeguard: the accelerated point did worse; take the plain step
+         * from the last accepted point and restart the history */
+        memcpy(A.t, A.tplain, A.ns * sizeof(double));
+        A.hcount      = 0;
+        A.hhead       = 0;
+        A.have_prev   = PETSC_FALSE;
+        A.accelerated = PETSC_FALSE;
+        A.aa_rejected++;
+      } else {
+        PetscInt cnt = 0;
+        if (slot >= 0) {
+          cnt = PetscMin(A.hcount + 1, m);
+          for (PetscInt c = 0; c < cnt; c++) {
+            PetscInt sc = (slot - c + m) % m;
+            A.AtA[slot + sc * m] = A.AtA[sc + slot * m] = A.red[2 + 2 * c];
+          }
+          A.hcount = cnt;
+          A.hhead  = (slot + 1) % m;
+        }
+        memcpy(A.tprev, A.t, A.ns * sizeof(double));
+        memcpy(A.fprev, A.f, A.ns * sizeof(double));
+        A.fprev_norm2 = fn2;
+        A.have_prev   = PETSC_TRUE;
+        PetscBool solved = PETSC_FALSE;
+        if (A.hcount >= 1) {
+          /* gamma = argmin ||f - dF gamma||: (dF^T dF) gamma = dF^T f over the
+           * slots in the order c = 0..cnt-1 (newest first) */
+          PetscInt hc = A.hcount;
+          double  *Ab, *wk;
+          PetscCall(PetscMalloc1((size_t)hc * (size_t)hc, &Ab));
+          PetscCall(PetscMalloc1((size_t)hc * (size_t)hc, &wk));
+          for (PetscInt c1 = 0; c1 < hc; c1++) {
+            PetscInt s1 = (A.hhead - 1 - c1 + 2 * m) % m;
+            for (PetscInt c2 = 0; c2 < hc; c2++) {
+              PetscInt s2        = (A.hhead - 1 - c2 + 2 * m) % m;
+              Ab[c1 + c2 * hc]   = A.AtA[s1 + s2 * m];
+            }
+            A.gam[c1] = A.red[2 + 2 * c1 + 1];
+          }
+          solved = AdmmSmallSolve(hc, Ab, hc, A.gam, wk);
+          PetscCall(PetscFree(Ab));
+          PetscCall(PetscFree(wk));
+          if (solved) {
+            for (size_t s = 0; s < A.ns; s++) A.tplain[s] = A.t[s] + A.f[s];
+            for (size_t s = 0; s < A.ns; s++) A.t[s] = A.tplain[s];
+            for (PetscInt c1 = 0; c1 < hc; c1++) {
+              PetscInt      s1 = (A.hhead - 1 - c1 + 2 * m) % m;
+              const double *dT = A.dT + (size_t)s1 * A.ns, *dF = A.dF + (size_t)s1 * A.ns;
+              double        g  = A.gam[c1];
+              for (size_t s = 0; s < A.ns; s++) A.t[s] -= g * (dT[s] + dF[s]);
+            }
+            A.accelerated = PETSC_TRUE;
+          }
+        }
+        if (!solved) {
+          for (size_t s = 0; s < A.ns; s++) A.t[s] += A.f[s];
+          A.accelerated = PETSC_FALSE;
+        }
+      }
+    } else {
+      for (size_t s = 0; s < A.ns; s++) A.t[s] += A.f[s];
+    }
+    PetscCall(PetscLogEventEnd(ev_iter, 0, 0, 0, 0));
+    if (A.rank == 0 && opt->idle) PetscCall((*opt->idle)(opt->idle_ctx));
+
+    /* certificate, trace row, stopping */
+    PetscBool certify = (PetscBool)(it % opt->certify_every == 0);
+    PetscBool trace   = (PetscBool)(certify || (opt->trace_every > 0 && it % opt->trace_every == 0));
+    if (trace) {
+      CvxAdmmTraceRow row;
+      const double   *x;
+      double          obj, lb = NAN;
+      PetscCall(AdmmPrimalPoint(&A, &x));
+      if (certify) {
+        PetscCall(CvxAdmmCertify(&A, x, &obj, &lb));
+      } else PetscCall(AdmmObjective(&A, x, &obj));
+      row.iteration       = it;
+      row.time            = CvxWallTime() - A.t0;
+      row.objective       = obj;
+      row.primal_residual = presid;
+      row.dual_residual   = dresid;
+      row.rho             = A.rho;
+      row.lower_bound     = lb;
+      if (A.rank == 0 && opt->monitor) PetscCall((*opt->monitor)(&row, opt->monitor_ctx));
+      if (certify) {
+        double gap = AdmmGap(&A);
+        AdmmProgressRecord(&pg, row.time, gap);
+        if (gap <= opt->tol) {
+          result->reason = CVX_ADMM_CONVERGED;
+          stop           = PETSC_TRUE;
+        } else {
+          /* stall detection on the best certified gap */
+          if (gap < 0.99 * stall_ref) {
+            stall_ref   = gap;
+            stall_count = 0;
+          } else stall_count++;
+          PetscBool stalled = (PetscBool)(opt->stall_certificates > 0 && stall_count >= opt->stall_certificates);
+          /* second stage: once the gap is moderate (again ten times smaller
+           * than at the last attempt, or after as many iterations again), or
+           * when the iterations stall */
+          PetscBool try_polish = PETSC_FALSE;
+          if (opt->polish && isfinite(gap)) {
+            if (stalled) try_polish = PETSC_TRUE;
+            else if (gap <= opt->polish_gap &&
+                     (last_polish_it < 0 || gap <= 0.1 * polish_ref_gap || it >= 2 * last_polish_it))
+              try_polish = PETSC_TRUE;
+          }
+          if (try_polish) {
+            PetscBool improved = PETSC_FALSE;
+            double    tp       = CvxWallTime();
+            PetscCall(PetscLogEventBegin(ev_polish, 0, 0, 0, 0));
+            PetscCall(CvxAdmmPolish(&A, &improved));
+            PetscCall(PetscLogEventEnd(ev_polish, 0, 0, 0, 0));
+            result->time_polish += CvxWallTime() - tp;
+            result->polish_attempts++;
+            last_polish_it = it;
+            polish_ref_gap = gap;
+            gap            = AdmmGap(&A);
+            if (gap <= opt->tol) {
+              result->reason = CVX_ADMM_CONVERGED;
+              stop           = PETSC_TRUE;
+            } else if (improved) {
+              stall_ref   = gap;
+              stall_count = 0;
+              stalled     = PETSC_FALSE;
+            }
+          }
+          if (!stop && stalled) {
+            result->reason = CVX_ADMM_STALLED;
+            stop           = PETSC_TRUE;
+          }
+        }
+      }
+    }
+    if (!stop && flag > 0) {
+      result->reason = CVX_ADMM_TIME_LIMIT;
+      stop           = PETSC_TRUE;
+    }
+    PetscCall(AdmmProgressPrint(&A, &pg, it, CvxWallTime(), PETSC_FALSE));
+  }
+  (void)cert_time_before;
+  /* never report an uncertified final iterate: certify it when the last
+   * certificate is older */
+  if (it == 0 || it % opt->certify_every != 0) {
+    const double *x;
+    if (it == 0) PetscCall(AdmmZStep(&A));
+    PetscCall(AdmmPrimalPoint(&A, &x));
+    PetscCall(CvxAdmmCertify(&A, x, NULL, NULL));
+    if (AdmmGap(&A) <= opt->tol) result->reason = CVX_ADMM_CONVERGED;
+  }
+  result->time_iterations = CvxWallTime() - t_iter_start - result->time_certificate - result->time_polish;
+  result->iterations      = it;
+  result->objective       = A.best_obj;
+  result->lower_bound     = A.best_lb;
+  result->certified       = (PetscBool)isfinite(A.best_lb);
+  result->gap             = AdmmGap(&A);
+  result->certificates    = A.certificates;
+  result->nonzero_blocks  = A.best_nonzero;
+  result->projection_steps = A.cones.steps;
+  result->time_projection  = A.time_projection;
+  PetscCall(AdmmRecover(&A, result));
+  if (A.rank == 0 && opt->verbosity != CVX_LOG_QUIET) {
+    PetscCall(AdmmProgressPrint(&A, &pg, it, CvxWallTime(), PETSC_TRUE));
+    fprintf(stderr,
+            "convex: %s after %d iterations: objective %.12e, lower bound %.12e, gap %.3e, %d neurons, "
+            "network p1 mismatch %.2e\n",
+            CvxAdmmStopReasonName(result->reason), (int)it, result->objective, result->lower_bound, result->gap,
+            (int)result->network.m, result->network_mismatch);
+    if (opt->verbosity == CVX_LOG_VERBOSE)
+      fprintf(stderr,
+              "convex: rho %.3e, setup %.3fs, iterations %.3fs, certificates %d in %.3fs, polish %d in %.3fs, "
+              "projections %.3fs (%lld active-set steps), anderson rejections %d\n",
+              A.rho, result->time_setup, result->time_iterations, (int)A.certificates, result->time_certificate,
+              (int)result->polish_attempts, result->time_polish, result->time_projection,
+              (long long)result->projection_steps, (int)A.aa_rejected);
+    fflush(stderr);
+  }
+  PetscCall(AdmmDestroy(&A));
+  PetscFunctionReturn(0);
+}

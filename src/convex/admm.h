@@ -1,0 +1,123 @@
+/* Distributed solver of the convex program (eq. 7 of DESIGN.md section 1):
+ *
+ *   p0 = min  1/2 || sum_i D_i X (v_i - w_i) - y ||^2 + beta sum_i (||v_i|| + ||w_i||)
+ *        s.t. (2 D_i - I) X v_i >= 0,  (2 D_i - I) X w_i >= 0
+ *
+ * over a pattern set distributed by contiguous block ranges (each rank of
+ * set->comm owns patterns [rstart, rend) and their blocks v_i, w_i). X (n x d,
+ * column-major, bias column included by the caller) and y are replicated.
+ *
+ * Engine: ADMM (DESIGN.md section 3) in one of two splittings,
+ *  - cone:  u = z consensus, the z-step projects each block onto its cone
+ *           and shrinks it; the u-step is a Woodbury solve with
+ *           rho I + 2 (X X^T) o (Dmat Dmat^T) (CvxGram, Z = X);
+ *  - slack: slacks s = G u >= 0 (Bai et al.), u-step with
+ *           I + (2/rho) (X A^{-1} X^T) o (Dmat Dmat^T), A = I + X^T X;
+ * with over-relaxation and safeguarded type-II Anderson acceleration. Every
+ * certify_every iterations a duality certificate gives a lower bound on p0;
+ * the relative gap (objective - lower bound) / objective is the stopping
+ * rule. A second stage (polish) solves the program restricted to the
+ * identified support with a barrier method and certifies it over all
+ * patterns. The result carries the best certified pair and, on rank 0, the
+ * network recovered from the primal point (Theorem 1).
+ */
+#ifndef CVXNN_CONVEX_ADMM_H
+#define CVXNN_CONVEX_ADMM_H
+
+#include "arrangements/arrangements.h"
+#include "config/config.h"
+#include "convex/gram.h"
+#include "convex/network.h"
+
+/* Why the iterations stopped. */
+typedef enum {
+  CVX_ADMM_CONVERGED,  /* certified relative gap <= tol */
+  CVX_ADMM_MAX_ITER,   /* max_iter iterations done */
+  CVX_ADMM_TIME_LIMIT, /* time_limit seconds elapsed */
+  CVX_ADMM_STALLED     /* the certified gap stopped improving */
+} CvxAdmmStopReason;
+
+/* One recorded row of the convex trace. */
+typedef struct {
+  PetscInt iteration;       /* ADMM iterations done */
+  double   time;            /* seconds since CvxAdmmSolve started */
+  double   objective;       /* primal objective at the current feasible point */
+  double   primal_residual; /* ||u - z|| (cone) or ||(u - z, G u - s)|| (slack) */
+  double   dual_residual;   /* rho ||z - z_prev|| (and the slack part) */
+  double   rho;             /* penalty in use */
+  double   lower_bound;     /* certified lower bound on p0, NaN where not computed */
+} CvxAdmmTraceRow;
+
+/* Called on rank 0 for every recorded trace row. A nonzero return aborts the
+ * solve with that error (on rank 0; the others follow at the next reduction). */
+typedef PetscErrorCode (*CvxAdmmMonitorFn)(const CvxAdmmTraceRow *row, void *ctx);
+
+/* Called on rank 0 once per iteration (so the program can drain messages
+ * from other ranks); it should return quickly. NULL = none. */
+typedef PetscErrorCode (*CvxAdmmIdleFn)(void *ctx);
+
+typedef struct {
+  CvxSplitting splitting;     /* CVX_SPLIT_CONE (default) or CVX_SPLIT_SLACK */
+  double       beta;          /* weight decay beta > 0 */
+  double       rho;           /* ADMM penalty; 0 = automatic (scale-aware rule, see admm.c) */
+  double       relaxation;    /* over-relaxation alpha in (0, 2); default 1.6 */
+  PetscInt     anderson;      /* Anderson memory; 0 = off; default 10 */
+  PetscInt     max_iter;      /* ADMM iteration cap; default 100000 */
+  double       tol;           /* target relative gap; default 1e-6 */
+  PetscInt     certify_every; /* iterations between certificates; default 20 */
+  double       time_limit;    /* seconds; 0 = none */
+  PetscBool    polish;        /* second stage on; default true */
+  CvxGramOptions gram;        /* u-step coupling system path and its options */
+  double       progress_interval; /* seconds between progress lines on stderr (rank 0); 0 = none */
+  CvxLogLevel  verbosity;     /* quiet: no lines; normal: progress + summary; verbose: details */
+  CvxAdmmMonitorFn monitor;   /* trace-row callback on rank 0, or NULL */
+  void            *monitor_ctx;
+  CvxAdmmIdleFn    idle;      /* per-iteration callback on rank 0, or NULL */
+  void            *idle_ctx;
+  /* finer controls (defaults are set by CvxAdmmOptionsSetDefaults) */
+  PetscInt  trace_every;        /* extra trace rows every this many iterations; 0 = only at certificates */
+  PetscInt  stall_certificates; /* stalled after this many certificates without a 1% gap improvement; 0 = never */
+  double    polish_gap;         /* try the second stage once the certified gap is below this */
+  PetscInt  polish_rounds;      /* support-growing rounds per second-stage attempt */
+  double    recover_threshold;  /* blocks with norm <= this times the largest block norm are zeroed */
+  PetscBool slack_nnls;         /* slack splitting: improve each block's multiplier exactly (cone projection) */
+} CvxAdmmOptions;
+
+typedef struct {
+  double            objective;   /* primal objective of the returned point (= p1 of the network) */
+  double            lower_bound; /* certified lower bound on p0 (-inf when none) */
+  double            gap;         /* (objective - lower_bound) / objective */
+  PetscBool         certified;   /* a finite lower bound was computed */
+  PetscInt          iterations;  /* ADMM iterations done */
+  CvxAdmmStopReason reason;
+  double            rho;         /* penalty used */
+  double            time_setup, time_iterations, time_certificate, time_polish; /* seconds per stage */
+  PetscInt          certificates;     /* certificates computed */
+  PetscInt          polish_attempts;  /* second-stage attempts */
+  PetscInt          nonzero_blocks;   /* blocks of the returned point above the recovery threshold */
+  PetscInt64        projection_steps; /* active-set steps of all cone projections (this rank) */
+  double            time_projection;  /* seconds in z-step projections (this rank) */
+  CvxNetwork        network;          /* rank 0: recovered network; other ranks: m = 0 */
+  double            network_objective; /* rank 0: p1 of the network evaluated through the ReLU */
+  double            network_accuracy;  /* rank 0: training accuracy of the network */
+  double            network_mismatch;  /* rank 0: |p1 - objective| / objective */
+} CvxAdmmResult;
+
+/* Fills opt with the defaults listed above (beta = 1e-3). Not collective. */
+PetscErrorCode CvxAdmmOptionsSetDefaults(CvxAdmmOptions *opt);
+
+/* Name of a stop reason ("converged", "max_iter", "time_limit", "stalled"). */
+const char *CvxAdmmStopReasonName(CvxAdmmStopReason reason);
+
+/* Solves the convex program for the pattern set (distributed over
+ * set->comm), X (n x d, column-major, n = set->n) and y (n), identical on
+ * every rank. On return every rank holds the same scalars in result; rank 0
+ * also holds the recovered network. Input errors (sizes, options) raise
+ * CVX_ERR_INPUT on every rank. Collective on set->comm. */
+PetscErrorCode CvxAdmmSolve(const CvxArrangementSet *set, PetscInt d, const double *X, const double *y,
+                            const CvxAdmmOptions *opt, CvxAdmmResult *result);
+
+/* Frees the result's network. Not collective. */
+PetscErrorCode CvxAdmmResultDestroy(CvxAdmmResult *result);
+
+#endif

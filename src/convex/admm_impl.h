@@ -1,0 +1,95 @@
+/* Internal state of the convex solver, shared by admm.c (ADMM, certificate,
+ * recovery) and polish.c (second stage). Not part of the public interface. */
+#ifndef CVXNN_CONVEX_ADMM_IMPL_H
+#define CVXNN_CONVEX_ADMM_IMPL_H
+
+#include "convex/admm.h"
+#include "convex/cone.h"
+
+typedef struct {
+  MPI_Comm                 comm; /* set->comm (not owned) */
+  PetscMPIInt              rank, size;
+  CvxAdmmOptions           opt;
+  const CvxArrangementSet *set;
+  PetscInt                 n, d, PL, nb, P; /* samples, columns, local patterns, local blocks (2 PL), all patterns */
+  const double            *X, *y;
+  double                   ynorm2; /* ||y||^2 */
+  PetscBool                slack;  /* slack splitting */
+  double                   rho, alpha, beta;
+  double                   t0; /* wall time at the start of the solve */
+
+  double     *Dm; /* n x PL dense 0/1 patterns */
+  CvxConeSet  cones;
+  CvxConeWork cw;
+  CvxGram     gram;
+  double      lambda_max; /* largest eigenvalue of K */
+
+  /* cone splitting */
+  double *Ky2; /* 2 K y */
+  /* slack splitting */
+  double *L;   /* Cholesky factor of A = I + X^T X (d x d, lower) */
+  double *Fty; /* F^T y (d x nb) */
+  double *S;   /* n x PL signs 2 D - 1 */
+
+  /* DR state: t (state), zs = prox_g(t), w = 2 zs - t, au = A u, f = alpha (au - zs) */
+  size_t  ns, nz; /* state length; length of the block part (d nb) */
+  double *t, *zs, *zprev, *w, *au, *f;
+
+  /* scratch */
+  double   *M, *h, *q, *e, *Xe, *G, *Dl; /* n x d, n + extra, n, n, n x d, d x PL, d x PL */
+  double   *cand, *Y;                    /* d x nb, n x chunk */
+  PetscInt  ychunk;
+  PetscInt *act, *nact;   /* z-step active sets (d per block) */
+  PetscInt *cact, *ncact; /* certificate active sets */
+  double   *xc, *Cc, *Pc; /* certificate: thresholded point, F^T r blocks, projections (d x nb) */
+  double   *xproj;        /* slack: projected primal point (d x nb) */
+  double   *norms;        /* nb block norms */
+
+  /* Anderson acceleration */
+  PetscInt  mem, hcount, hhead;
+  double   *dT, *dF, *AtA, *gam, *red;
+  double   *tprev, *fprev, *tplain;
+  double    fprev_norm2;
+  PetscBool have_prev, accelerated;
+  PetscInt  aa_rejected;
+
+  /* best certified pair */
+  double   *xbest;
+  double    best_obj, best_lb, last_obj, last_lb;
+  PetscBool have_best;
+  PetscInt  best_nonzero;
+  double   *rbest; /* residual y - F xbest (n) */
+
+  CvxAdmmResult *res; /* the caller's result (stage timings accumulate there) */
+
+  /* statistics */
+  double     time_projection;
+  PetscInt   certificates, iterations;
+  PetscInt64 zstep_capped;
+} CvxAdmm;
+
+/* Applies F to a block point x (d x nb): out (n) = sum of the local blocks'
+ * D_i X (x_v - x_w). Local, no reduction. */
+PetscErrorCode CvxAdmmFLocal(CvxAdmm *A, const double *x, double *out);
+
+/* G (d x PL) = X^T D_i e for the local patterns (F^T e = [G, -G]). Local. */
+PetscErrorCode CvxAdmmFTLocal(CvxAdmm *A, const double *e, double *G);
+
+/* Projects every column V[:, j] (j < nb) onto cone j mod PL into C, warm-
+ * started by act/nact; norms[j] = ||C[:, j]||. With feasible, a projection
+ * cut short is replaced by 0 (always feasible); otherwise its norm is
+ * replaced by ||V[:, j]|| (never below ||P_K||). Local. */
+PetscErrorCode CvxAdmmProjectAll(CvxAdmm *A, const double *V, double *C, PetscInt *act, PetscInt *nact,
+                                 PetscBool feasible, double *norms);
+
+/* Certifies the block point x (d x nb, feasible): thresholds small blocks,
+ * evaluates the objective and a lower bound, updates the best pair.
+ * Collective. */
+PetscErrorCode CvxAdmmCertify(CvxAdmm *A, const double *x, double *obj, double *lb);
+
+/* The second stage (polish.c): solves the program on the support of the
+ * best point with a barrier method, certifies over all patterns and, on
+ * success, updates the best pair. *improved tells whether it did. Collective. */
+PetscErrorCode CvxAdmmPolish(CvxAdmm *A, PetscBool *improved);
+
+#endif

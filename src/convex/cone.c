@@ -1,0 +1,595 @@
+/* Polyhedral cones of the convex program: facet reduction for d <= 3 and
+ * projections by a dual active-set method. See cone.h. */
+#include "convex/cone.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <string.h>
+
+/* A row is dependent on the active rows when its component outside their
+ * span is below this fraction of its norm. */
+#define CONE_DEP_TOL 1e-9
+/* Constraint violations below this fraction of ||a_k|| * scale are ignored. */
+#define CONE_FEAS_TOL 1e-12
+
+/* The constraint list of one cone: either all n rows s_k x_k or the facets. */
+typedef struct {
+  const CvxConeSet *cs;
+  PetscInt          i;   /* cone index */
+  PetscBool         red; /* facet list */
+  PetscInt          m;   /* number of constraints */
+  const double     *F;   /* facets (d x m) when red */
+} ConeCons;
+
+static void ConsInit(const CvxConeSet *cs, PetscInt i, PetscBool use_reduced, ConeCons *K)
+{
+  K->cs  = cs;
+  K->i   = i;
+  K->red = (PetscBool)(use_reduced && cs->reduced && cs->reduced[i]);
+  if (K->red) {
+    K->m = cs->foff[i + 1] - cs->foff[i];
+    K->F = cs->facets + (size_t)cs->foff[i] * (size_t)cs->d;
+  } else {
+    K->m = cs->n;
+    K->F = NULL;
+  }
+}
+
+static void ConsRow(const ConeCons *K, PetscInt k, double *a)
+{
+  const CvxConeSet *cs = K->cs;
+  if (K->red) {
+    memcpy(a, K->F + (size_t)k * (size_t)cs->d, (size_t)cs->d * sizeof(double));
+  } else {
+    double s = CvxConeSign(cs, K->i, k);
+    for (PetscInt j = 0; j < cs->d; j++) a[j] = s * cs->X[k + j * cs->n];
+  }
+}
+
+static double ConsNorm(const ConeCons *K, PetscInt k)
+{
+  return K->red ? 1.0 : K->cs->rownorm[k];
+}
+
+/* vals[k] = a_k^T x for every constraint. */
+static void ConsValues(const ConeCons *K, const double *x, double *vals)
+{
+  const CvxConeSet *cs = K->cs;
+  PetscInt          d  = cs->d;
+  if (K->red) {
+    for (PetscInt k = 0; k < K->m; k++) {
+      const double *a = K->F + (size_t)k * (size_t)d;
+      double        s = 0;
+      for (PetscInt j = 0; j < d; j++) s += a[j] * x[j];
+      vals[k] = s;
+    }
+  } else {
+    PetscInt        n = cs->n;
+    const uint64_t *p = cs->bits + (size_t)K->i * (size_t)cs->words;
+    cblas_dgemv(CblasColMajor, CblasNoTrans, (int)n, (int)d, 1.0, cs->X, (int)n, x, 1, 0.0, vals, 1);
+    for (PetscInt k = 0; k < n; k++)
+      if (!((p[k / 64] >> (k % 64)) & 1u)) vals[k] = -vals[k];
+  }
+}
+
+/* ------------------------------------------------------------ small QR */
+
+/* Orthogonalizes a against the q orthonormal columns of Q (d x q, leading
+ * dimension d), twice: r = Q^T a, rem = a - Q r. Returns ||rem||. */
+static double QROrth(PetscInt d, PetscInt q, const double *Q, const double *a, double *r, double *rem)
+{
+  memcpy(rem, a, (size_t)d * sizeof(double));
+  for (PetscInt j = 0; j < q; j++) r[j] = 0;
+  for (int pass = 0; pass < 2; pass++) {
+    for (PetscInt j = 0; j < q; j++) {
+      const double *qj = Q + (size_t)j * (size_t)d;
+      double        s  = 0;
+      for (PetscInt l = 0; l < d; l++) s += qj[l] * rem[l];
+      r[j] += s;
+      for (PetscInt l = 0; l < d; l++) rem[l] -= s * qj[l];
+    }
+  }
+  double nrm = 0;
+  for (PetscInt l = 0; l < d; l++) nrm += rem[l] * rem[l];
+  return sqrt(nrm);
+}
+
+/* Appends column q: Q[:, q] = rem / nrm, R[0..q, q] = (r, nrm). */
+static void QRAppend(PetscInt d, PetscInt q, double *Q, double *R, const double *r, const double *rem, double nrm)
+{
+  double *qj = Q + (size_t)q * (size_t)d;
+  for (PetscInt l = 0; l < d; l++) qj[l] = rem[l] / nrm;
+  for (PetscInt j = 0; j < q; j++) R[j + q * d] = r[j];
+  R[q + q * d] = nrm;
+}
+
+/* Solves R x = b (upper triangular q x q, leading dimension d) in place. */
+static void QRSolveUpper(PetscInt d, PetscInt q, const double *R, double *x)
+{
+  for (PetscInt j = q - 1; j >= 0; j--) {
+    double s = x[j];
+    for (PetscInt l = j + 1; l < q; l++) s -= R[j + l * d] * x[l];
+    x[j] = s / R[j + j * d];
+  }
+}
+
+/* Solves R^T x = b in place. */
+static void QRSolveLower(PetscInt d, PetscInt q, const double *R, double *x)
+{
+  for (PetscInt j = 0; j < q; j++) {
+    double s = x[j];
+    for (PetscInt l = 0; l < j; l++) s -= R[l + j * d] * x[l];
+    x[j] = s / R[j + j * d];
+  }
+}
+
+/* Rebuilds Q, R from the active rows J[0..*q); rows that turn out dependent
+ * are removed together with their multipliers. */
+static void QRRebuild(const ConeCons *K, CvxConeWork *w, PetscInt *q)
+{
+  PetscInt d = w->d, qq = 0;
+  for (PetscInt j = 0; j < *q; j++) {
+    ConsRow(K, w->J[j], w->arow);
+    double nrm = QROrth(d, qq, w->Q, w->arow, w->r, w->rem);
+    if (nrm > 0 && nrm > 1e-14 * ConsNorm(K, w->J[j])) {
+      QRAppend(d, qq, w->Q, w->R, w->r, w->rem, nrm);
+      w->J[qq]   = w->J[j];
+      w->lam[qq] = w->lam[j];
+      qq++;
+    }
+  }
+  *q = qq;
+}
+
+static void ActiveRemove(CvxConeWork *w, PetscInt *q, PetscInt l)
+{
+  for (PetscInt j = l; j + 1 < *q; j++) {
+    w->J[j]   = w->J[j + 1];
+    w->lam[j] = w->lam[j + 1];
+  }
+  (*q)--;
+}
+
+/* Solves min 1/2 ||c - v||^2 s.t. a_k^T c >= margin ||a_k|| for the
+ * constraints K. w->J[0..*q) is the warm-start set on input, the final active
+ * set on output. status: 0 solved, 1 infeasible, 2 step cap reached. */
+static void ActiveSetSolve(const ConeCons *K, CvxConeWork *w, const double *v, double margin, double *c, PetscInt *q,
+                           PetscInt max_steps, PetscBool warm_only, int *status, PetscInt64 *nsteps)
+{
+  PetscInt d = w->d, qq = 0, steps = 0;
+  double   vnorm = 0;
+
+  *status = 0;
+  for (PetscInt l = 0; l < d; l++) vnorm += v[l] * v[l];
+  vnorm = sqrt(vnorm);
+
+  /* Warm start: the equality-constrained solution on the previous active set,
+   * dropping rows until every multiplier is nonnegative. */
+  for (PetscInt j = 0; j < *q && qq < d; j++) {
+    PetscInt k = w->J[j];
+    if (k < 0 || k >= K->m) continue;
+    ConsRow(K, k, w->arow);
+    double an = ConsNorm(K, k);
+    if (!(an > 0)) continue;
+    double nrm = QROrth(d, qq, w->Q, w->arow, w->r, w->rem);
+    if (nrm > CONE_DEP_TOL * an) {
+      QRAppend(d, qq, w->Q, w->R, w->r, w->rem, nrm);
+      w->J[qq++] = k;
+    }
+  }
+  for (;;) {
+    if (qq == 0) break;
+    for (PetscInt j = 0; j < qq; j++) {
+      ConsRow(K, w->J[j], w->arow);
+      double s = 0;
+      for (PetscInt l = 0; l < d; l++) s += w->arow[l] * v[l];
+      w->lam[j] = margin * ConsNorm(K, w->J[j]) - s;
+    }
+    QRSolveLower(d, qq, w->R, w->lam);
+    QRSolveUpper(d, qq, w->R, w->lam);
+    PetscInt worst = -1;
+    double   wl    = 0;
+    for (PetscInt j = 0; j < qq; j++)
+      if (w->lam[j] < wl) {
+        wl    = w->lam[j];
+        worst = j;
+      }
+    if (worst < 0) break;
+    ActiveRemove(w, &qq, worst);
+    QRRebuild(K, w, &qq);
+  }
+  memcpy(c, v, (size_t)d * sizeof(double));
+  for (PetscInt j = 0; j < qq; j++) {
+    ConsRow(K, w->J[j], w->arow);
+    for (PetscInt l = 0; l < d; l++) c[l] += w->lam[j] * w->arow[l];
+  }
+  if (warm_only) goto done;
+
+  for (;;) {
+    /* Most violated constraint (relative to its norm). */
+    double cnorm = 0;
+    for (PetscInt l = 0; l < d; l++) cnorm += c[l] * c[l];
+    cnorm      = sqrt(cnorm);
+    double tol = CONE_FEAS_TOL * (PetscMax(vnorm, cnorm) + margin);
+    ConsValues(K, c, w->vals);
+    for (PetscInt j = 0; j < qq; j++) w->vals[w->J[j]] = INFINITY; /* active rows are satisfied */
+    PetscInt p     = -1;
+    double   worst = tol;
+    for (PetscInt k = 0; k < K->m; k++) {
+      double an = ConsNorm(K, k);
+      if (!(an > 0)) continue;
+      double viol = (margin * an - w->vals[k]) / an;
+      if (viol > worst) {
+        worst = viol;
+        p     = k;
+      }
+    }
+    if (p < 0) break;
+
+    double sp = w->vals[p] - margin * ConsNorm(K, p), u = 0;
+    ConsRow(K, p, w->tmp); /* a_p, kept in tmp for the inner loop */
+    double apn = ConsNorm(K, p);
+    for (;;) {
+      if (++steps > max_steps) {
+        *status = 2;
+        goto done;
+      }
+      double nrm = QROrth(d, qq, w->Q, w->tmp, w->r, w->rem);
+      /* dual direction x = R^{-1} Q^T a_p */
+      memcpy(w->c, w->r, (size_t)qq * sizeof(double));
+      QRSolveUpper(d, qq, w->R, w->c);
+      double   t1 = INFINITY;
+      PetscInt l  = -1;
+      for (PetscInt j = 0; j < qq; j++)
+        if (w->c[j] > 0) {
+          double ratio = w->lam[j] / w->c[j];
+          if (ratio < t1) {
+            t1 = ratio;
+            l  = j;
+          }
+        }
+      PetscBool dependent = (PetscBool)(nrm <= CONE_DEP_TOL * apn);
+      double    t2        = dependent ? INFINITY : -sp / (nrm * nrm);
+      if (isinf(t1) && isinf(t2)) {
+        *status = 1;
+        goto done;
+      }
+      double t = PetscMin(t1, t2);
+      if (t < 0) t = 0;
+      if (!dependent) {
+        for (PetscInt m = 0; m < d; m++) c[m] += t * w->rem[m];
+        sp += t * nrm * nrm;
+      }
+      for (PetscInt j = 0; j < qq; j++) w->lam[j] -= t * w->c[j];
+      u += t;
+      if (!dependent && t2 <= t1) {
+        QRAppend(d, qq, w->Q, w->R, w->r, w->rem, nrm);
+        w->J[qq]   = p;
+        w->lam[qq] = u;
+        qq++;
+        break;
+      }
+      ActiveRemove(w, &qq, l);
+      QRRebuild(K, w, &qq);
+    }
+  }
+done:
+  *q = qq;
+  *nsteps += steps;
+}
+
+/* ------------------------------------------------------------ facets */
+
+/* Facets of a cone of dimension d <= 3 with unit interior direction c:
+ * indices of the rows that are extreme rays of cone{a_k}. Returns the count,
+ * or -1 when the reduction failed (the caller keeps all rows). */
+static PetscInt ConeFacets(const ConeCons *K, const double *c, PetscInt *idx, double *px, double *py,
+                           PetscInt *pk)
+{
+  const CvxConeSet *cs = K->cs;
+  PetscInt          d = cs->d, n = cs->n, np = 0;
+  double            a[3], e1[3] = {0, 0, 0}, e2[3] = {0, 0, 0};
+
+  if (d == 1) {
+    for (PetscInt k = 0; k < n; k++)
+      if (cs->rownorm[k] > 0) {
+        idx[0] = k;
+        return 1;
+      }
+    return 0;
+  }
+  if (d == 2) {
+    e1[0] = -c[1];
+    e1[1] = c[0];
+  } else {
+    /* e1 orthogonal to c: cross product with the axis least aligned with c */
+    int    ax = 0;
+    double mn = fabs(c[0]);
+    for (int j = 1; j < 3; j++)
+      if (fabs(c[j]) < mn) {
+        mn = fabs(c[j]);
+        ax = j;
+      }
+    double ea[3] = {0, 0, 0};
+    ea[ax]       = 1;
+    e1[0]        = c[1] * ea[2] - c[2] * ea[1];
+    e1[1]        = c[2] * ea[0] - c[0] * ea[2];
+    e1[2]        = c[0] * ea[1] - c[1] * ea[0];
+    double nn    = sqrt(e1[0] * e1[0] + e1[1] * e1[1] + e1[2] * e1[2]);
+    for (int j = 0; j < 3; j++) e1[j] /= nn;
+    e2[0] = c[1] * e1[2] - c[2] * e1[1];
+    e2[1] = c[2] * e1[0] - c[0] * e1[2];
+    e2[2] = c[0] * e1[1] - c[1] * e1[0];
+  }
+  for (PetscInt k = 0; k < n; k++) {
+    if (!(cs->rownorm[k] > 0)) continue;
+    ConsRow(K, k, a);
+    double h = 0, x1 = 0, x2 = 0;
+    for (PetscInt j = 0; j < d; j++) {
+      h += c[j] * a[j];
+      x1 += e1[j] * a[j];
+      x2 += e2[j] * a[j];
+    }
+    if (!(h > 0)) return -1;
+    px[np] = x1 / h;
+    py[np] = x2 / h;
+    pk[np] = k;
+    np++;
+  }
+  if (np == 0) return 0;
+  if (d == 2) {
+    PetscInt lo = 0, hi = 0;
+    for (PetscInt t = 1; t < np; t++) {
+      if (px[t] < px[lo]) lo = t;
+      if (px[t] > px[hi]) hi = t;
+    }
+    idx[0] = pk[lo];
+    if (px[hi] > px[lo]) {
+      idx[1] = pk[hi];
+      return 2;
+    }
+    return 1;
+  }
+  /* d == 3: counter-clockwise convex hull by gift wrapping. */
+  PetscInt start = 0;
+  double   scale = 0;
+  for (PetscInt t = 1; t < np; t++)
+    if (px[t] < px[start] || (px[t] == px[start] && py[t] < py[start])) start = t;
+  for (PetscInt t = 0; t < np; t++) scale = PetscMax(scale, fabs(px[t] - px[start]) + fabs(py[t] - py[start]));
+  if (scale == 0) {
+    idx[0] = pk[start];
+    return 1;
+  }
+  double   eps = 1e-13 * scale * scale;
+  PetscInt cur = start, nf = 0;
+  do {
+    if (nf >= np) return -1;
+    idx[nf++]    = pk[cur];
+    PetscInt nxt = -1;
+    for (PetscInt t = 0; t < np; t++) {
+      double dx = px[t] - px[cur], dy = py[t] - py[cur];
+      if (fabs(dx) + fabs(dy) <= 1e-15 * scale) continue; /* same point */
+      if (nxt < 0) {
+        nxt = t;
+        continue;
+      }
+      double ex = px[nxt] - px[cur], ey = py[nxt] - py[cur];
+      double cr = ex * dy - ey * dx;
+      if (cr < -eps) nxt = t; /* t lies to the right of cur -> nxt */
+      else if (cr <= eps && dx * dx + dy * dy > ex * ex + ey * ey) nxt = t;
+    }
+    if (nxt < 0) return nf; /* all points coincide */
+    cur = nxt;
+  } while (cur != start);
+  return nf;
+}
+
+/* ------------------------------------------------------------ public */
+
+/* Allocates scratch space for cones in R^d over n samples. Not collective. */
+PetscErrorCode CvxConeWorkCreate(PetscInt n, PetscInt d, CvxConeWork *w)
+{
+  PetscFunctionBeginUser;
+  PetscCheck(n >= 1 && d >= 1, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "cone.c: bad sizes n = %d, d = %d",
+             (int)n, (int)d);
+  memset(w, 0, sizeof(*w));
+  w->n = n;
+  w->d = d;
+  PetscCall(PetscMalloc1((size_t)d * (size_t)d, &w->Q));
+  PetscCall(PetscCalloc1((size_t)d * (size_t)d, &w->R));
+  PetscCall(PetscMalloc1((size_t)d + 1, &w->lam));
+  PetscCall(PetscMalloc1((size_t)d + 1, &w->c));
+  PetscCall(PetscMalloc1((size_t)d, &w->rem));
+  PetscCall(PetscMalloc1((size_t)d + 1, &w->r));
+  PetscCall(PetscMalloc1((size_t)d, &w->tmp));
+  PetscCall(PetscMalloc1((size_t)d, &w->arow));
+  PetscCall(PetscMalloc1((size_t)n, &w->vals));
+  PetscCall(PetscMalloc1((size_t)d + 1, &w->J));
+  PetscFunctionReturn(0);
+}
+
+/* Frees scratch space. Not collective. */
+PetscErrorCode CvxConeWorkDestroy(CvxConeWork *w)
+{
+  PetscFunctionBeginUser;
+  PetscCall(PetscFree(w->Q));
+  PetscCall(PetscFree(w->R));
+  PetscCall(PetscFree(w->lam));
+  PetscCall(PetscFree(w->c));
+  PetscCall(PetscFree(w->rem));
+  PetscCall(PetscFree(w->r));
+  PetscCall(PetscFree(w->tmp));
+  PetscCall(PetscFree(w->arow));
+  PetscCall(PetscFree(w->vals));
+  PetscCall(PetscFree(w->J));
+  PetscFunctionReturn(0);
+}
+
+/* Builds the cone set; see cone.h. Not collective. */
+PetscErrorCode CvxConeSetCreate(PetscInt n, PetscInt d, const double *X, PetscInt np, PetscInt words,
+                                const uint64_t *bits, PetscBool reduce, CvxConeSet *cs)
+{
+  CvxConeWork w;
+
+  PetscFunctionBeginUser;
+  PetscCheck(n >= 1 && d >= 1 && np >= 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
+             "cone.c: bad sizes n = %d, d = %d, patterns = %d", (int)n, (int)d, (int)np);
+  memset(cs, 0, sizeof(*cs));
+  cs->n         = n;
+  cs->d         = d;
+  cs->np        = np;
+  cs->words     = words;
+  cs->X         = X;
+  cs->bits      = bits;
+  cs->max_steps = 10 * d + 50;
+  PetscCall(PetscMalloc1((size_t)n, &cs->rownorm));
+  for (PetscInt k = 0; k < n; k++) {
+    double s = 0;
+    for (PetscInt j = 0; j < d; j++) s += X[k + j * n] * X[k + j * n];
+    cs->rownorm[k] = sqrt(s);
+  }
+  PetscCall(PetscCalloc1((size_t)d * (size_t)(np > 0 ? np : 1), &cs->interior));
+  PetscCall(PetscCalloc1((size_t)np + 1, &cs->reduced));
+  PetscCall(PetscCalloc1((size_t)np + 1, &cs->foff));
+  if (!reduce || d > 3 || np == 0) PetscFunctionReturn(0);
+
+  /* Facet reduction: interior direction, then extreme rays of cone{a_k}. */
+  PetscInt cap = 8 * np + 8, used = 0;
+  PetscInt *idx, *pk;
+  double   *px, *py;
+  PetscCall(PetscMalloc1((size_t)cap * (size_t)d, &cs->facets));
+  PetscCall(PetscMalloc1((size_t)n, &idx));
+  PetscCall(PetscMalloc1((size_t)n, &pk));
+  PetscCall(PetscMalloc1((size_t)n, &px));
+  PetscCall(PetscMalloc1((size_t)n, &py));
+  PetscCall(CvxConeWorkCreate(n, d, &w));
+  for (PetscInt i = 0; i < np; i++) {
+    double   *c = cs->interior + (size_t)i * (size_t)d;
+    PetscBool found;
+    cs->foff[i] = used;
+    PetscCall(CvxConeInterior(cs, &w, i, c, &found));
+    if (!found) continue;
+    ConeCons K;
+    ConsInit(cs, i, PETSC_FALSE, &K);
+    PetscInt nf = ConeFacets(&K, c, idx, px, py, pk);
+    if (nf < 0) continue;
+    if (used + nf > cap) {
+      double *nfacets;
+      PetscInt ncap = 2 * cap + nf;
+      PetscCall(PetscMalloc1((size_t)ncap * (size_t)d, &nfacets));
+      PetscCall(PetscArraycpy(nfacets, cs->facets, (size_t)used * (size_t)d));
+      PetscCall(PetscFree(cs->facets));
+      cs->facets = nfacets;
+      cap        = ncap;
+    }
+    for (PetscInt f = 0; f < nf; f++) {
+      double *a = cs->facets + (size_t)(used + f) * (size_t)d;
+      ConsRow(&K, idx[f], a);
+      for (PetscInt j = 0; j < d; j++) a[j] /= cs->rownorm[idx[f]];
+    }
+    used += nf;
+    cs->reduced[i] = PETSC_TRUE;
+  }
+  cs->foff[np] = used;
+  PetscCall(CvxConeWorkDestroy(&w));
+  PetscCall(PetscFree(idx));
+  PetscCall(PetscFree(pk));
+  PetscCall(PetscFree(px));
+  PetscCall(PetscFree(py));
+  PetscFunctionReturn(0);
+}
+
+/* Frees the cone set. Not collective. */
+PetscErrorCode CvxConeSetDestroy(CvxConeSet *cs)
+{
+  PetscFunctionBeginUser;
+  PetscCall(PetscFree(cs->rownorm));
+  PetscCall(PetscFree(cs->reduced));
+  PetscCall(PetscFree(cs->foff));
+  PetscCall(PetscFree(cs->facets));
+  PetscCall(PetscFree(cs->interior));
+  PetscFunctionReturn(0);
+}
+
+/* c = P_{K_i}(v) with warm-started active set; see cone.h. Not collective. */
+PetscErrorCode CvxConeProject(CvxConeSet *cs, CvxConeWork *w, PetscInt i, const double *v, double *c, PetscInt *J,
+                              PetscInt *q, PetscBool *ok)
+{
+  ConeCons K;
+  int      status;
+  PetscInt qq = PetscMin(*q, cs->d);
+
+  PetscFunctionBeginUser;
+  ConsInit(cs, i, PETSC_TRUE, &K);
+  for (PetscInt j = 0; j < qq; j++) w->J[j] = J[j];
+  ActiveSetSolve(&K, w, v, 0.0, c, &qq, cs->max_steps, PETSC_FALSE, &status, &cs->steps);
+  cs->solves++;
+  for (PetscInt j = 0; j < qq; j++) J[j] = w->J[j];
+  *q  = qq;
+  *ok = (PetscBool)(status == 0);
+  if (status) cs->capped++;
+  PetscFunctionReturn(0);
+}
+
+/* Warm-start phase only; see cone.h. Not collective. */
+PetscErrorCode CvxConeProjectWarm(CvxConeSet *cs, CvxConeWork *w, PetscInt i, const double *v, double *c, PetscInt *J,
+                                  PetscInt *q)
+{
+  ConeCons   K;
+  int        status;
+  PetscInt   qq = PetscMin(*q, cs->d);
+  PetscInt64 steps = 0;
+
+  PetscFunctionBeginUser;
+  ConsInit(cs, i, PETSC_TRUE, &K);
+  for (PetscInt j = 0; j < qq; j++) w->J[j] = J[j];
+  ActiveSetSolve(&K, w, v, 0.0, c, &qq, cs->max_steps, PETSC_TRUE, &status, &steps);
+  for (PetscInt j = 0; j < qq; j++) J[j] = w->J[j];
+  *q = qq;
+  PetscFunctionReturn(0);
+}
+
+/* Largest normalized violation over all rows; see cone.h. Not collective. */
+PetscErrorCode CvxConeViolation(const CvxConeSet *cs, CvxConeWork *w, PetscInt i, const double *c, double *viol)
+{
+  ConeCons K;
+
+  PetscFunctionBeginUser;
+  ConsInit(cs, i, PETSC_FALSE, &K);
+  ConsValues(&K, c, w->vals);
+  double worst = -INFINITY;
+  for (PetscInt k = 0; k < cs->n; k++)
+    if (cs->rownorm[k] > 0) worst = PetscMax(worst, -w->vals[k] / cs->rownorm[k]);
+  *viol = isinf(worst) ? 0 : worst;
+  PetscFunctionReturn(0);
+}
+
+/* Unit interior direction of cone i; see cone.h. Not collective. */
+PetscErrorCode CvxConeInterior(CvxConeSet *cs, CvxConeWork *w, PetscInt i, double *c, PetscBool *found)
+{
+  ConeCons K;
+  int      status;
+  PetscInt q = 0;
+  double   nrm = 0;
+
+  PetscFunctionBeginUser;
+  ConsInit(cs, i, PETSC_FALSE, &K);
+  for (PetscInt j = 0; j < cs->d; j++) w->tmp[j] = 0;
+  double *zero;
+  PetscCall(PetscCalloc1((size_t)cs->d, &zero));
+  ActiveSetSolve(&K, w, zero, 1.0, c, &q, 4 * cs->max_steps, PETSC_FALSE, &status, &cs->steps);
+  PetscCall(PetscFree(zero));
+  for (PetscInt j = 0; j < cs->d; j++) nrm += c[j] * c[j];
+  nrm    = sqrt(nrm);
+  *found = (PetscBool)(status == 0 && nrm > 0);
+  if (*found) {
+    for (PetscInt j = 0; j < cs->d; j++) c[j] /= nrm;
+    /* confirm strict interior */
+    double viol;
+    PetscCall(CvxConeViolation(cs, w, i, c, &viol));
+    if (!(viol < 0)) *found = PETSC_FALSE;
+  }
+  if (!*found)
+    for (PetscInt j = 0; j < cs->d; j++) c[j] = 0;
+  PetscFunctionReturn(0);
+}

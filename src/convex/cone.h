@@ -1,0 +1,100 @@
+/* The polyhedral cones of the convex program and projections onto them.
+ *
+ * Pattern i (0/1 vector d_i of length n) defines the cone
+ *
+ *     K_i = { z in R^d : (2 D_i - I) X z >= 0 },
+ *
+ * i.e. the constraints a_k^T z >= 0 with a_k = s_k x_k, s_k = 2 d_ik - 1 and
+ * x_k the k-th row of X. Both blocks v_i and w_i of the program live in K_i.
+ *
+ * Projection P_K(v) is computed by Moreau's decomposition through the polar
+ * cone K° = { -A^T lam : lam >= 0 }: P_K(v) = v + A^T lam* with lam* the
+ * solution of the nonnegative least-squares problem min_{lam >= 0}
+ * ||v + A^T lam||. It is solved by a dual active-set method (the Goldfarb-
+ * Idnani / Lawson-Hanson scheme for an identity Hessian): every iterate is
+ * the exact projection onto the cone of its active constraints, so ||c|| is
+ * never below ||P_K(v)|| (which keeps the duality certificate safe even when
+ * a solve is cut short); the active set of the previous call warm-starts the
+ * next. The same solver with the constraints a_k^T z >= ||a_k|| yields an
+ * interior direction of the cone.
+ *
+ * For d <= 3 each cone is first reduced to its facets (the extreme rays of
+ * cone{a_k}, found exactly from a gnomonic projection through an interior
+ * direction: the two extreme points on a line for d = 2, a 2-D convex hull
+ * for d = 3), so a projection costs O(facets * d) instead of O(n d). Cones
+ * without interior (rare, degenerate data) keep all n constraints.
+ */
+#ifndef CVXNN_CONVEX_CONE_H
+#define CVXNN_CONVEX_CONE_H
+
+#include <petscsys.h>
+#include <stdint.h>
+
+typedef struct {
+  PetscInt        n, d;    /* samples, columns of X */
+  PetscInt        np;      /* number of cones (local patterns) */
+  PetscInt        words;   /* 64-bit words per pattern */
+  const double   *X;       /* n x d column-major (not owned) */
+  const uint64_t *bits;    /* np patterns (not owned) */
+  double         *rownorm; /* ||x_k||, k < n */
+  PetscBool      *reduced; /* cone i uses its facet list */
+  PetscInt       *foff;    /* np + 1 offsets into facets */
+  double         *facets;  /* unit facet normals, d doubles each */
+  double         *interior;     /* d x np unit interior directions (zero when none was found) */
+  PetscInt        max_steps;    /* cap on active-set steps per solve */
+  /* statistics, accumulated by every solve */
+  PetscInt64 solves, steps, capped;
+} CvxConeSet;
+
+/* Scratch space of one solver (not thread-safe; one per caller). */
+typedef struct {
+  PetscInt d, n;
+  double  *Q, *R, *lam, *c, *rem, *r, *tmp, *arow, *vals;
+  PetscInt *J;
+} CvxConeWork;
+
+/* Builds the cones of patterns bits[0..np) over X (n x d); with reduce, cones
+ * of d <= 3 are reduced to their facets and interior directions are computed
+ * for every cone. Not collective. */
+PetscErrorCode CvxConeSetCreate(PetscInt n, PetscInt d, const double *X, PetscInt np, PetscInt words,
+                                const uint64_t *bits, PetscBool reduce, CvxConeSet *cs);
+
+/* Frees the cone set. Not collective. */
+PetscErrorCode CvxConeSetDestroy(CvxConeSet *cs);
+
+/* Allocates / frees solver scratch space for dimension d and n samples. */
+PetscErrorCode CvxConeWorkCreate(PetscInt n, PetscInt d, CvxConeWork *w);
+PetscErrorCode CvxConeWorkDestroy(CvxConeWork *w);
+
+/* c = P_{K_i}(v) (c may not alias v). J[0..*q) is the warm-start active set
+ * on input (pass *q = 0 for none; J has room for d entries) and the final
+ * active set on output. *ok is PETSC_FALSE when the step cap was hit: c is
+ * then the projection onto a relaxation of K_i (||c|| >= ||P_K(v)||) and may
+ * be slightly infeasible. Not collective. */
+PetscErrorCode CvxConeProject(CvxConeSet *cs, CvxConeWork *w, PetscInt i, const double *v, double *c, PetscInt *J,
+                              PetscInt *q, PetscBool *ok);
+
+/* The warm-start phase of CvxConeProject only: c = projection onto the
+ * subspace cone of the active set J (pruned to nonnegative multipliers).
+ * When c satisfies every constraint it is P_{K_i}(v); callers check that in
+ * bulk (one GEMM for many blocks) and finish the others with
+ * CvxConeProject. Not collective. */
+PetscErrorCode CvxConeProjectWarm(CvxConeSet *cs, CvxConeWork *w, PetscInt i, const double *v, double *c, PetscInt *J,
+                                  PetscInt *q);
+
+/* Largest violation max_k (-a_k^T c / ||a_k||) of cone i's constraints at c
+ * over all n rows (<= 0 means feasible). Not collective. */
+PetscErrorCode CvxConeViolation(const CvxConeSet *cs, CvxConeWork *w, PetscInt i, const double *c, double *viol);
+
+/* Unit interior direction of cone i (a_k^T c > 0 for all nonzero rows), or
+ * *found = PETSC_FALSE when the cone has no interior. Not collective. */
+PetscErrorCode CvxConeInterior(CvxConeSet *cs, CvxConeWork *w, PetscInt i, double *c, PetscBool *found);
+
+/* Sign s_k = 2 d_ik - 1 of row k in cone i. */
+static inline double CvxConeSign(const CvxConeSet *cs, PetscInt i, PetscInt k)
+{
+  const uint64_t *p = cs->bits + (size_t)i * (size_t)cs->words;
+  return ((p[k / 64] >> (k % 64)) & 1u) ? 1.0 : -1.0;
+}
+
+#endif

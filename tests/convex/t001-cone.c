@@ -1,0 +1,125 @@
+/* Cone projections: the facet-reduced cones (d <= 3) and the full ones give
+ * the same projection, which satisfies the optimality conditions of
+ * P_K(v): c in K, v - c in the polar cone, c orthogonal to v - c. Warm
+ * starts reproduce the result; interior directions are strictly interior.
+ * Prints only on failure. */
+#include "convex/cone.h"
+
+#include "t000-problem.h"
+
+static int failures;
+
+#define CHECK(cond, ...)                                   \
+  do {                                                     \
+    if (!(cond)) {                                         \
+      fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
+      fprintf(stderr, __VA_ARGS__);                        \
+      fprintf(stderr, "\n");                               \
+      failures++;                                          \
+    }                                                      \
+  } while (0)
+
+static double Dot(PetscInt d, const double *a, const double *b)
+{
+  double s = 0;
+  for (PetscInt j = 0; j < d; j++) s += a[j] * b[j];
+  return s;
+}
+
+static PetscErrorCode CheckCase(PetscInt n, PetscInt d_raw, PetscBool bias, uint64_t seed)
+{
+  TestProblem pr;
+  CvxConeSet  red, full;
+  CvxConeWork w;
+  CvxRng      rng;
+
+  PetscFunctionBeginUser;
+  TestProblemCreate(n, d_raw, bias, 400, 60, seed, &pr);
+  PetscInt d = pr.d;
+  PetscCall(CvxConeSetCreate(n, d, pr.X, pr.P, pr.words, pr.bits, PETSC_TRUE, &red));
+  PetscCall(CvxConeSetCreate(n, d, pr.X, pr.P, pr.words, pr.bits, PETSC_FALSE, &full));
+  PetscCall(CvxConeWorkCreate(n, d, &w));
+  double   *v, *c1, *c2, *c3, *p, *ci;
+  PetscInt *J1, *J2;
+  PetscCall(PetscMalloc1((size_t)d, &v));
+  PetscCall(PetscMalloc1((size_t)d, &c1));
+  PetscCall(PetscMalloc1((size_t)d, &c2));
+  PetscCall(PetscMalloc1((size_t)d, &c3));
+  PetscCall(PetscMalloc1((size_t)d, &p));
+  PetscCall(PetscMalloc1((size_t)d, &ci));
+  PetscCall(PetscMalloc1((size_t)d, &J1));
+  PetscCall(PetscMalloc1((size_t)d, &J2));
+  CvxRngInit(&rng, seed, CVX_STREAM_TEST, 9, 0);
+  PetscInt nreduced = 0;
+  for (PetscInt i = 0; i < pr.P; i++) {
+    if (red.reduced[i]) nreduced++;
+    /* the generating direction is feasible for its cone */
+    double viol;
+    PetscCall(CvxConeViolation(&full, &w, i, pr.g + (size_t)i * d, &viol));
+    CHECK(viol <= 1e-12, "n %d d %d: generator of cone %d violates it by %g", (int)n, (int)d, (int)i, viol);
+    PetscBool found;
+    PetscCall(CvxConeInterior(&full, &w, i, ci, &found));
+    if (found) {
+      PetscCall(CvxConeViolation(&full, &w, i, ci, &viol));
+      CHECK(viol < 0, "n %d d %d: interior direction of cone %d is not interior (%g)", (int)n, (int)d, (int)i, viol);
+    }
+    for (int trial = 0; trial < 6; trial++) {
+      CvxRngNormals(&rng, d, v);
+      if (trial == 5) /* a point already inside */
+        for (PetscInt j = 0; j < d; j++) v[j] = 0.7 * pr.g[(size_t)i * d + j];
+      PetscInt  q1 = 0, q2 = 0;
+      PetscBool ok1, ok2;
+      PetscCall(CvxConeProject(&red, &w, i, v, c1, J1, &q1, &ok1));
+      PetscCall(CvxConeProject(&full, &w, i, v, c2, J2, &q2, &ok2));
+      CHECK(ok1 && ok2, "n %d d %d cone %d: projection cut short", (int)n, (int)d, (int)i);
+      double vn = sqrt(Dot(d, v, v)), diff = 0;
+      for (PetscInt j = 0; j < d; j++) diff += (c1[j] - c2[j]) * (c1[j] - c2[j]);
+      CHECK(sqrt(diff) <= 1e-9 * vn, "n %d d %d cone %d: reduced and full projections differ by %g", (int)n, (int)d,
+            (int)i, sqrt(diff));
+      PetscCall(CvxConeViolation(&full, &w, i, c2, &viol));
+      CHECK(viol <= 1e-10 * vn, "n %d d %d cone %d: projection infeasible by %g", (int)n, (int)d, (int)i, viol);
+      PetscCall(CvxConeViolation(&full, &w, i, c1, &viol));
+      CHECK(viol <= 1e-10 * vn, "n %d d %d cone %d: reduced projection infeasible by %g", (int)n, (int)d, (int)i,
+            viol);
+      for (PetscInt j = 0; j < d; j++) p[j] = v[j] - c2[j];
+      CHECK(fabs(Dot(d, c2, p)) <= 1e-10 * vn * vn, "n %d d %d cone %d: c not orthogonal to v - c (%g)", (int)n,
+            (int)d, (int)i, Dot(d, c2, p));
+      /* v - c in the polar cone: nonpositive inner product with points of K */
+      CHECK(Dot(d, p, pr.g + (size_t)i * d) <= 1e-10 * vn * sqrt(Dot(d, pr.g + (size_t)i * d, pr.g + (size_t)i * d)),
+            "n %d d %d cone %d: v - c not in the polar cone", (int)n, (int)d, (int)i);
+      if (found)
+        CHECK(Dot(d, p, ci) <= 1e-10 * vn, "n %d d %d cone %d: v - c not in the polar cone (interior test)", (int)n,
+              (int)d, (int)i);
+      /* warm start from the final active set reproduces the projection */
+      PetscCall(CvxConeProject(&full, &w, i, v, c3, J2, &q2, &ok2));
+      diff = 0;
+      for (PetscInt j = 0; j < d; j++) diff += (c3[j] - c2[j]) * (c3[j] - c2[j]);
+      CHECK(ok2 && sqrt(diff) <= 1e-12 * vn + 1e-300, "n %d d %d cone %d: warm start changed the result by %g", (int)n,
+            (int)d, (int)i, sqrt(diff));
+    }
+  }
+  if (d <= 3) CHECK(nreduced == pr.P, "n %d d %d: only %d of %d cones reduced", (int)n, (int)d, (int)nreduced, (int)pr.P);
+  PetscCall(PetscFree(v));
+  PetscCall(PetscFree(c1));
+  PetscCall(PetscFree(c2));
+  PetscCall(PetscFree(c3));
+  PetscCall(PetscFree(p));
+  PetscCall(PetscFree(ci));
+  PetscCall(PetscFree(J1));
+  PetscCall(PetscFree(J2));
+  PetscCall(CvxConeWorkDestroy(&w));
+  PetscCall(CvxConeSetDestroy(&red));
+  PetscCall(CvxConeSetDestroy(&full));
+  TestProblemDestroy(&pr);
+  PetscFunctionReturn(0);
+}
+
+int main(int argc, char **argv)
+{
+  if (PetscInitialize(&argc, &argv, NULL, NULL)) return 1;
+  const PetscInt cases[][3] = {{30, 1, 1}, {30, 1, 0}, {40, 2, 1}, {40, 2, 0}, {80, 3, 0}, {70, 3, 1}, {50, 5, 1}, {60, 9, 1}};
+  for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++)
+    if (CheckCase(cases[c][0], cases[c][1], (PetscBool)cases[c][2], 100 + c)) failures++;
+  if (PetscFinalize()) return 1;
+  return failures ? 1 : 0;
+}

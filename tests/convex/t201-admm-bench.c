@@ -1,0 +1,289 @@
+/* Benchmark of the convex solver (not a pass/fail test; prints figures).
+ *
+ *   t201-admm-bench [-cases abcd] [-flops] [solver options]
+ *
+ * -flops: the machine's dgemm rate, and ADMM seconds per iteration at
+ *         n = 2000, d = 51, P = 500 against the flop floor of one iteration
+ *         (8 n d P flops: F, F^T and the cone check, each 2 n d P per
+ *         direction).
+ * cases (iterations and wall time to a certified 1e-4 and 1e-6 gap):
+ *   a: n = 20,   d = 1 + bias, beta = 1e-4, exact patterns (P = 40)
+ *   b: n = 500,  d = 1 + bias, beta = 1e-4, exact patterns (P = 1000)
+ *   c: n = 200,  d = 2 + bias, beta = 1e-3, exact patterns (P ~ 40,000)
+ *   d: n = 2000, d = 50 + bias, beta = 1e-3, P = 500 sampled
+ * Custom problem: -n N -draw D -beta B -P P (sampled) [-exact] [-nobias].
+ * Solver options: -splitting cone|slack -rho R -alpha A -anderson M
+ *   -certify_every K -max_iter N -polish 0|1 -time_limit S -verbose.
+ */
+#include "convex/admm.h"
+#include "core/timer.h"
+
+#include "t000-problem.h"
+
+#include <cblas.h>
+
+/* Exact arrangement of X (n x 3, general position): every cell has a vertex
+ * ray x_a x x_b; perturb +-ray into the four adjacent cells. */
+static void ExactPatterns3(TestProblem *pr)
+{
+  PetscInt  n = pr->n, W = pr->words, cap = 8 * n * (n - 1) / 2 + 8, nc = 0;
+  uint64_t *cand = (uint64_t *)malloc(sizeof(uint64_t) * (size_t)W * (size_t)cap);
+  double   *gc   = (double *)malloc(sizeof(double) * 3 * (size_t)cap);
+  const double *X = pr->X;
+  for (PetscInt a = 0; a < n; a++)
+    for (PetscInt b = a + 1; b < n; b++) {
+      double xa[3] = {X[a], X[a + n], X[a + 2 * n]}, xb[3] = {X[b], X[b + n], X[b + 2 * n]};
+      double r[3] = {xa[1] * xb[2] - xa[2] * xb[1], xa[2] * xb[0] - xa[0] * xb[2], xa[0] * xb[1] - xa[1] * xb[0]};
+      double rn = sqrt(r[0] * r[0] + r[1] * r[1] + r[2] * r[2]);
+      if (!(rn > 0)) continue;
+      for (int l = 0; l < 3; l++) r[l] /= rn;
+      /* margin of the other rows */
+      double mmin = INFINITY;
+      for (PetscInt k = 0; k < n; k++) {
+        if (k == a || k == b) continue;
+        double v = fabs(X[k] * r[0] + X[k + n] * r[1] + X[k + 2 * n] * r[2]);
+        double xn = sqrt(X[k] * X[k] + X[k + n] * X[k + n] + X[k + 2 * n] * X[k + 2 * n]);
+        mmin = PetscMin(mmin, v / xn);
+      }
+      /* u1, u2 with [xa; xb] [u1 u2] = I (minimum norm) */
+      double g11 = xa[0] * xa[0] + xa[1] * xa[1] + xa[2] * xa[2], g22 = xb[0] * xb[0] + xb[1] * xb[1] + xb[2] * xb[2];
+      double g12 = xa[0] * xb[0] + xa[1] * xb[1] + xa[2] * xb[2], det = g11 * g22 - g12 * g12;
+      double u1[3], u2[3];
+      for (int l = 0; l < 3; l++) {
+        u1[l] = (g22 * xa[l] - g12 * xb[l]) / det;
+        u2[l] = (-g12 * xa[l] + g11 * xb[l]) / det;
+      }
+      double un = sqrt(PetscMax(u1[0] * u1[0] + u1[1] * u1[1] + u1[2] * u1[2], u2[0] * u2[0] + u2[1] * u2[1] + u2[2] * u2[2]));
+      double delta = 0.25 * mmin / (un * 2.0 + 1e-300);
+      for (int sg = -1; sg <= 1; sg += 2)
+        for (int s1 = -1; s1 <= 1; s1 += 2)
+          for (int s2 = -1; s2 <= 1; s2 += 2) {
+            double *g = gc + (size_t)nc * 3;
+            for (int l = 0; l < 3; l++) g[l] = sg * r[l] + delta * (s1 * u1[l] + s2 * u2[l]);
+            TestPatternOf(pr, g, cand + (size_t)nc * W);
+            nc++;
+          }
+    }
+  TestPatternsFinish(pr, cand, gc, nc, nc);
+  free(cand);
+  free(gc);
+}
+
+static void ProblemCase(char c, TestProblem *pr, double *beta)
+{
+  switch (c) {
+  case 'a':
+    TestProblemLine(20, 7, pr);
+    *beta = 1e-4;
+    break;
+  case 'b':
+    TestProblemLine(500, 8, pr);
+    *beta = 1e-4;
+    break;
+  case 'c':
+    TestProblemCreate(200, 2, PETSC_TRUE, 1, 1, 9, pr);
+    free(pr->bits);
+    free(pr->g);
+    ExactPatterns3(pr);
+    *beta = 1e-3;
+    break;
+  default:
+    TestProblemCreate(2000, 50, PETSC_TRUE, 500, 500, 10, pr);
+    *beta = 1e-3;
+    break;
+  }
+}
+
+typedef struct {
+  double   tol[2];
+  double   time[2];
+  PetscInt iter[2];
+  double   t0;
+} Reach;
+
+static PetscErrorCode Monitor(const CvxAdmmTraceRow *row, void *ctx)
+{
+  Reach *r = (Reach *)ctx;
+  PetscFunctionBeginUser;
+  if (isfinite(row->lower_bound)) {
+    double gap = (row->objective - row->lower_bound) / row->objective;
+    for (int s = 0; s < 2; s++)
+      if (r->iter[s] < 0 && gap <= r->tol[s]) {
+        r->iter[s] = row->iteration;
+        r->time[s] = row->time;
+      }
+  }
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode SetOptions(CvxAdmmOptions *opt)
+{
+  char      split[16];
+  PetscBool flg, verbose = PETSC_FALSE;
+  PetscFunctionBeginUser;
+  PetscCall(PetscOptionsGetString(NULL, NULL, "-splitting", split, sizeof(split), &flg));
+  if (flg) opt->splitting = strcmp(split, "slack") == 0 ? CVX_SPLIT_SLACK : CVX_SPLIT_CONE;
+  PetscCall(PetscOptionsGetReal(NULL, NULL, "-rho", &opt->rho, NULL));
+  PetscCall(PetscOptionsGetReal(NULL, NULL, "-alpha", &opt->relaxation, NULL));
+  PetscCall(PetscOptionsGetInt(NULL, NULL, "-anderson", &opt->anderson, NULL));
+  PetscCall(PetscOptionsGetInt(NULL, NULL, "-certify_every", &opt->certify_every, NULL));
+  PetscCall(PetscOptionsGetInt(NULL, NULL, "-max_iter", &opt->max_iter, NULL));
+  PetscCall(PetscOptionsGetInt(NULL, NULL, "-stall", &opt->stall_certificates, NULL));
+  PetscCall(PetscOptionsGetBool(NULL, NULL, "-polish", &opt->polish, NULL));
+  PetscCall(PetscOptionsGetReal(NULL, NULL, "-polish_gap", &opt->polish_gap, NULL));
+  PetscCall(PetscOptionsGetReal(NULL, NULL, "-time_limit", &opt->time_limit, NULL));
+  PetscCall(PetscOptionsGetReal(NULL, NULL, "-progress", &opt->progress_interval, NULL));
+  PetscCall(PetscOptionsGetBool(NULL, NULL, "-verbose", &verbose, NULL));
+  opt->verbosity = verbose ? CVX_LOG_VERBOSE : CVX_LOG_QUIET;
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode RunCase(const char *label, TestProblem *pr, double beta)
+{
+  CvxAdmmOptions    opt;
+  CvxAdmmResult     res;
+  CvxArrangementSet set;
+  Reach             reach = {{1e-4, 1e-6}, {NAN, NAN}, {-1, -1}, 0};
+  PetscMPIInt       rank, size;
+
+  PetscFunctionBeginUser;
+  PetscCallMPI(MPI_Comm_rank(PETSC_COMM_WORLD, &rank));
+  PetscCallMPI(MPI_Comm_size(PETSC_COMM_WORLD, &size));
+  TestSetView(pr, PETSC_COMM_WORLD, &set);
+  PetscCall(CvxAdmmOptionsSetDefaults(&opt));
+  opt.beta        = beta;
+  opt.tol         = 1e-6;
+  opt.max_iter    = 50000;
+  opt.time_limit  = 60;
+  opt.monitor     = Monitor;
+  opt.monitor_ctx = &reach;
+  PetscCall(SetOptions(&opt));
+  double t0 = CvxWallTime();
+  PetscCall(CvxAdmmSolve(&set, pr->d, pr->X, pr->y, &opt, &res));
+  double wall = CvxWallTime() - t0;
+  if (res.gap <= 1e-4 && reach.iter[0] < 0) {
+    reach.iter[0] = res.iterations;
+    reach.time[0] = wall;
+  }
+  if (res.gap <= 1e-6 && reach.iter[1] < 0) {
+    reach.iter[1] = res.iterations;
+    reach.time[1] = wall;
+  }
+  if (rank == 0) {
+    printf("case %s: n %d d %d P %d beta %g ranks %d splitting %s rho %.3g\n", label, (int)pr->n, (int)pr->d,
+           (int)pr->P, beta, size, opt.splitting == CVX_SPLIT_CONE ? "cone" : "slack", res.rho);
+    printf("  1e-4: %s iterations %d, %.3f s\n", reach.iter[0] >= 0 ? "reached" : "MISSED", (int)reach.iter[0],
+           reach.time[0]);
+    printf("  1e-6: %s iterations %d, %.3f s\n", reach.iter[1] >= 0 ? "reached" : "MISSED", (int)reach.iter[1],
+           reach.time[1]);
+    printf("  final: %s after %d iterations, %.3f s: objective %.12e lower bound %.12e gap %.3e, %d neurons, "
+           "p1 mismatch %.1e\n",
+           CvxAdmmStopReasonName(res.reason), (int)res.iterations, wall, res.objective, res.lower_bound, res.gap,
+           (int)res.network.m, res.network_mismatch);
+    printf("  stages: setup %.3f s, iterations %.3f s, certificates %d in %.3f s, polish %d in %.3f s, "
+           "projections %.3f s\n",
+           res.time_setup, res.time_iterations, (int)res.certificates, res.time_certificate, (int)res.polish_attempts,
+           res.time_polish, res.time_projection);
+    fflush(stdout);
+  }
+  PetscCall(CvxAdmmResultDestroy(&res));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode FlopFigures(void)
+{
+  PetscMPIInt rank, size;
+  PetscFunctionBeginUser;
+  PetscCallMPI(MPI_Comm_rank(PETSC_COMM_WORLD, &rank));
+  PetscCallMPI(MPI_Comm_size(PETSC_COMM_WORLD, &size));
+  /* dgemm rate of one rank (all ranks run it at once, as in the solver) */
+  int     m = 1000, k = 1000, nn = 1000;
+  double *a, *b, *c;
+  PetscCall(PetscMalloc1((size_t)m * k, &a));
+  PetscCall(PetscMalloc1((size_t)k * nn, &b));
+  PetscCall(PetscMalloc1((size_t)m * nn, &c));
+  for (size_t s = 0; s < (size_t)m * k; s++) a[s] = 1e-3 * (double)(s % 97);
+  for (size_t s = 0; s < (size_t)k * nn; s++) b[s] = 1e-3 * (double)(s % 89);
+  cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, m, nn, k, 1.0, a, m, b, k, 0.0, c, m);
+  PetscCallMPI(MPI_Barrier(PETSC_COMM_WORLD));
+  double t0 = CvxWallTime();
+  int    reps = 5;
+  for (int r = 0; r < reps; r++) cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, m, nn, k, 1.0, a, m, b, k, 0.0, c, m);
+  double rate = 2.0 * m * nn * (double)k * reps / (CvxWallTime() - t0);
+  PetscCall(PetscFree(a));
+  PetscCall(PetscFree(b));
+  PetscCall(PetscFree(c));
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &rate, 1, MPI_DOUBLE, MPI_MIN, PETSC_COMM_WORLD));
+
+  /* ADMM seconds per iteration at n = 2000, d = 51, P = 500 */
+  TestProblem       pr;
+  CvxArrangementSet set;
+  CvxAdmmOptions    opt;
+  CvxAdmmResult     res;
+  TestProblemCreate(2000, 50, PETSC_TRUE, 500, 500, 10, &pr);
+  TestSetView(&pr, PETSC_COMM_WORLD, &set);
+  PetscCall(CvxAdmmOptionsSetDefaults(&opt));
+  opt.beta          = 1e-3;
+  opt.tol           = 0;
+  opt.max_iter      = 200;
+  opt.certify_every = 1000000;
+  opt.polish        = PETSC_FALSE;
+  opt.verbosity     = CVX_LOG_QUIET;
+  PetscCall(SetOptions(&opt));
+  PetscCall(CvxAdmmSolve(&set, pr.d, pr.X, pr.y, &opt, &res));
+  double per_it = res.time_iterations / (double)PetscMax(res.iterations, 1);
+  double flops  = 8.0 * pr.n * (double)pr.d * (double)pr.P; /* F, F^T: 2ndP each; cone check X Z: 4ndP */
+  if (rank == 0) {
+    printf("dgemm rate per rank: %.2f GFlop/s (%d ranks)\n", rate * 1e-9, size);
+    printf("ADMM n %d d %d P %d: %.4f s per iteration (%d iterations, projections %.3f s in all)\n", (int)pr.n,
+           (int)pr.d, (int)pr.P, per_it, (int)res.iterations, res.time_projection);
+    printf("  flop floor %.1f MFlop per iteration = %.4f s at %d x %.2f GFlop/s; ratio %.2f\n", flops * 1e-6,
+           flops / (rate * size), size, rate * 1e-9, per_it / (flops / (rate * size)));
+    fflush(stdout);
+  }
+  PetscCall(CvxAdmmResultDestroy(&res));
+  TestProblemDestroy(&pr);
+  PetscFunctionReturn(0);
+}
+
+int main(int argc, char **argv)
+{
+  char      cases[16] = "abcd";
+  PetscBool flops = PETSC_FALSE, custom = PETSC_FALSE, exact = PETSC_FALSE, nobias = PETSC_FALSE;
+  PetscInt  n = 100, draw = 2, P = 200;
+  double    beta = 1e-3;
+
+  if (PetscInitialize(&argc, &argv, NULL, NULL)) return 1;
+  if (PetscOptionsGetString(NULL, NULL, "-cases", cases, sizeof(cases), NULL)) return 1;
+  if (PetscOptionsGetBool(NULL, NULL, "-flops", &flops, NULL)) return 1;
+  if (PetscOptionsGetInt(NULL, NULL, "-n", &n, &custom)) return 1;
+  if (PetscOptionsGetInt(NULL, NULL, "-draw", &draw, NULL)) return 1;
+  if (PetscOptionsGetInt(NULL, NULL, "-P", &P, NULL)) return 1;
+  if (PetscOptionsGetReal(NULL, NULL, "-beta", &beta, NULL)) return 1;
+  if (PetscOptionsGetBool(NULL, NULL, "-exact", &exact, NULL)) return 1;
+  if (PetscOptionsGetBool(NULL, NULL, "-nobias", &nobias, NULL)) return 1;
+  if (flops && FlopFigures()) return 1;
+  if (custom) {
+    TestProblem pr;
+    if (exact && draw == 1) TestProblemLine(n, 11, &pr);
+    else {
+      TestProblemCreate(n, draw, (PetscBool)!nobias, exact ? 1 : 20 * P, exact ? 1 : P, 11, &pr);
+      if (exact) {
+        free(pr.bits);
+        free(pr.g);
+        ExactPatterns3(&pr);
+      }
+    }
+    if (RunCase("custom", &pr, beta)) return 1;
+    TestProblemDestroy(&pr);
+  } else {
+    for (const char *c = cases; *c; c++) {
+      TestProblem pr;
+      char        label[2] = {*c, 0};
+      ProblemCase(*c, &pr, &beta);
+      if (RunCase(label, &pr, beta)) return 1;
+      TestProblemDestroy(&pr);
+    }
+  }
+  return PetscFinalize() ? 1 : 0;
+}
