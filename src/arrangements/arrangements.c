@@ -124,7 +124,7 @@ static PetscErrorCode SampleSort(MPI_Comm comm, PetscInt words, MPI_Datatype pty
 }
 
 PetscErrorCode CvxArrangementSetAssemble(MPI_Comm comm, PetscInt n, int64_t m, uint64_t *pat, PetscInt limit,
-                                         PetscBool exact, CvxArrangementSet *set)
+                                         PetscBool exact, PetscBool dropped, CvxArrangementSet *set)
 {
   PetscMPIInt  size, rank;
   PetscInt     words = (n + 63) / 64, P, rstart, rend;
@@ -141,13 +141,20 @@ PetscErrorCode CvxArrangementSetAssemble(MPI_Comm comm, PetscInt n, int64_t m, u
   PetscCallMPI(MPI_Type_commit(&ptype));
 
   PetscCall(CvxPatternSortUnique(words, &m, &pat));
-  if (limit > 0 && m > limit) m = limit;
+  if (limit > 0 && m > limit) { /* only the first `limit` can survive the global cap */
+    m       = limit;
+    dropped = PETSC_TRUE;
+  }
   if (size > 1) {
     PetscCall(ExchangeByHash(comm, words, ptype, &m, &pat));
     PetscCall(CvxPatternSortUnique(words, &m, &pat));
-    if (limit > 0 && m > limit) m = limit; /* only the first `limit` can survive the global cap */
+    if (limit > 0 && m > limit) {
+      m       = limit;
+      dropped = PETSC_TRUE;
+    }
     PetscCall(SampleSort(comm, words, ptype, &m, &pat));
   }
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &dropped, 1, MPIU_BOOL, MPI_LOR, comm));
 
   /* Global positions and the cap. */
   PetscCallMPI(MPI_Exscan(&m, &off, 1, MPI_INT64_T, MPI_SUM, comm));
@@ -155,6 +162,7 @@ PetscErrorCode CvxArrangementSetAssemble(MPI_Comm comm, PetscInt n, int64_t m, u
   PetscCallMPI(MPI_Allreduce(&m, &total, 1, MPI_INT64_T, MPI_SUM, comm));
   PetscBool capped = (limit > 0 && total > limit) ? PETSC_TRUE : PETSC_FALSE;
   if (capped) total = limit;
+  if (dropped) capped = PETSC_TRUE;
   PetscCheck(total <= PETSC_MAX_INT, comm, PETSC_ERR_SUP,
              "%lld distinct patterns exceed the largest supported count %d; set arrangements.max_patterns",
              (long long)total, (int)PETSC_MAX_INT);
@@ -217,15 +225,16 @@ PetscErrorCode CvxArrangementSetCreateFromPatterns(MPI_Comm comm, PetscInt n, Pe
   }
   PetscCall(PetscMalloc1((size_t)nlocal * words, &copy));
   if (nlocal > 0) memcpy(copy, local, (size_t)nlocal * words * sizeof(uint64_t));
-  PetscCall(CvxArrangementSetAssemble(comm, n, nlocal, copy, max_patterns, exact, set));
+  PetscCall(CvxArrangementSetAssemble(comm, n, nlocal, copy, max_patterns, exact, PETSC_FALSE, set));
   PetscFunctionReturn(0);
 }
 
 PetscErrorCode CvxArrangementSetCreate(MPI_Comm comm, PetscInt n, PetscInt d, const double *X,
                                        const CvxArrangementOptions *opt, CvxArrangementSet *set)
 {
-  int64_t   m   = 0;
-  uint64_t *pat = NULL;
+  int64_t   m       = 0;
+  uint64_t *pat     = NULL;
+  PetscBool dropped = PETSC_FALSE;
 
   PetscFunctionBeginUser;
   PetscCheck(opt && set, comm, PETSC_ERR_ARG_NULL, "CvxArrangementSetCreate needs options and an output set");
@@ -247,11 +256,11 @@ PetscErrorCode CvxArrangementSetCreate(MPI_Comm comm, PetscInt n, PetscInt d, co
   if (opt->kind == CVX_ARRANGEMENT_SAMPLE) {
     PetscCheck(opt->samples >= 1, comm, CVX_ERR_INPUT, "arrangements.samples must be >= 1, got %lld",
                (long long)opt->samples);
-    PetscCall(CvxArrangementSampleLocal(comm, n, d, X, opt->seed, opt->samples, opt->max_patterns, &m, &pat));
-    PetscCall(CvxArrangementSetAssemble(comm, n, m, pat, opt->max_patterns, PETSC_FALSE, set));
+    PetscCall(CvxArrangementSampleLocal(comm, n, d, X, opt->seed, opt->samples, opt->max_patterns, &m, &pat, &dropped));
+    PetscCall(CvxArrangementSetAssemble(comm, n, m, pat, opt->max_patterns, PETSC_FALSE, dropped, set));
   } else {
-    PetscCall(CvxArrangementExactLocal(comm, n, d, X, opt->max_patterns, &m, &pat));
-    PetscCall(CvxArrangementSetAssemble(comm, n, m, pat, opt->max_patterns, PETSC_TRUE, set));
+    PetscCall(CvxArrangementExactLocal(comm, n, d, X, opt->max_patterns, &m, &pat, &dropped));
+    PetscCall(CvxArrangementSetAssemble(comm, n, m, pat, opt->max_patterns, PETSC_TRUE, dropped, set));
   }
   PetscFunctionReturn(0);
 }

@@ -30,6 +30,7 @@ typedef struct {
   uint64_t  mask;       /* table size - 1 (a power of two) */
   PetscInt  limit;      /* 0 = keep everything */
   PetscBool pruned;     /* maxpat is valid */
+  PetscBool dropped;    /* some distinct pattern was discarded because of the limit */
   uint64_t *maxpat;     /* after a prune: the largest pattern kept */
 } CvxPatternTable;
 
@@ -46,8 +47,9 @@ PetscErrorCode CvxPatternTableInsertMany(CvxPatternTable *t, PetscInt m, const u
 
 /* Hands over the stored patterns (at most limit of them when limit > 0, in
  * no particular order; *pat PetscMalloc'd, NULL when empty) and empties the
- * table. Not collective. */
-PetscErrorCode CvxPatternTableTake(CvxPatternTable *t, int64_t *m, uint64_t **pat);
+ * table. *dropped (may be NULL) tells whether the limit discarded any
+ * distinct pattern. Not collective. */
+PetscErrorCode CvxPatternTableTake(CvxPatternTable *t, int64_t *m, uint64_t **pat, PetscBool *dropped);
 
 /* Frees the table. Not collective. */
 PetscErrorCode CvxPatternTableDestroy(CvxPatternTable *t);
@@ -60,19 +62,22 @@ PetscErrorCode CvxPatternSortUnique(PetscInt words, int64_t *m, uint64_t **pat);
 /* The global phase shared by every method: takes ownership of this rank's m
  * patterns (pat, PetscMalloc'd, may hold duplicates), deduplicates across
  * ranks (hash-partitioned exchange), sorts in canonical order across ranks
- * (sample sort), applies the cap and splits evenly into set. Collective. */
+ * (sample sort), applies the cap and splits evenly into set. set->exact is
+ * `exact` unless the cap removed a pattern here or on any rank before
+ * (dropped). Collective. */
 PetscErrorCode CvxArrangementSetAssemble(MPI_Comm comm, PetscInt n, int64_t m, uint64_t *pat, PetscInt limit,
-                                         PetscBool exact, CvxArrangementSet *set);
+                                         PetscBool exact, PetscBool dropped, CvxArrangementSet *set);
 
 /* Sample method, local part: this rank's share of the directions, locally
- * deduplicated (*pat PetscMalloc'd). Collective (only to learn the rank). */
+ * deduplicated (*pat PetscMalloc'd; *dropped as for CvxPatternTableTake). Collective (only to learn the rank). */
 PetscErrorCode CvxArrangementSampleLocal(MPI_Comm comm, PetscInt n, PetscInt d, const double *X, uint64_t seed,
-                                         int64_t samples, PetscInt limit, int64_t *m, uint64_t **pat);
+                                         int64_t samples, PetscInt limit, int64_t *m, uint64_t **pat,
+                                         PetscBool *dropped);
 
 /* Exact method, local part: this rank's share of the vertex rays, locally
  * deduplicated. Raises CVX_ERR_INPUT on every rank when rank(X) > 3.
  * Collective. */
 PetscErrorCode CvxArrangementExactLocal(MPI_Comm comm, PetscInt n, PetscInt d, const double *X, PetscInt limit,
-                                        int64_t *m, uint64_t **pat);
+                                        int64_t *m, uint64_t **pat, PetscBool *dropped);
 
 #endif

@@ -331,7 +331,7 @@ static PetscErrorCode EnumerateRank3(Probe *pr, int64_t L0, int64_t L1)
 }
 
 PetscErrorCode CvxArrangementExactLocal(MPI_Comm comm, PetscInt n, PetscInt d, const double *X, PetscInt limit,
-                                        int64_t *m, uint64_t **pat)
+                                        int64_t *m, uint64_t **pat, PetscBool *dropped)
 {
   PetscMPIInt     size, rank;
   ProjectCtx      ctx;
@@ -393,6 +393,6 @@ PetscErrorCode CvxArrangementExactLocal(MPI_Comm comm, PetscInt n, PetscInt d, c
   }
   PetscCall(PetscFree2(pr.pos, pr.neg));
   PetscCall(PetscFree2(a, nz));
-  PetscCall(CvxPatternTableTake(&table, m, pat));
+  PetscCall(CvxPatternTableTake(&table, m, pat, dropped));
   PetscFunctionReturn(0);
 }

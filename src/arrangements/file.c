@@ -467,6 +467,7 @@ PetscErrorCode CvxArrangementSetRead(MPI_Comm comm, PetscInt n, const char *path
   rd.words = (n + 63) / 64;
   PetscCall(CvxRootRun(comm, ReadFile, &rd));
   PetscCallMPI(MPI_Bcast(&rd.exact, 1, MPI_INT, 0, comm));
-  PetscCall(CvxArrangementSetAssemble(comm, n, rd.m, rd.pat, max_patterns, rd.exact ? PETSC_TRUE : PETSC_FALSE, set));
+  PetscCall(CvxArrangementSetAssemble(comm, n, rd.m, rd.pat, max_patterns, rd.exact ? PETSC_TRUE : PETSC_FALSE, PETSC_FALSE,
+                                      set));
   PetscFunctionReturn(0);
 }

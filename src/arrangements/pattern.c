@@ -151,7 +151,10 @@ static PetscErrorCode TablePrune(CvxPatternTable *t)
 
   PetscFunctionBeginUser;
   PetscCall(CvxPatternSortUnique(t->words, &m, &t->pat));
-  if (m > t->limit) m = t->limit;
+  if (m > t->limit) {
+    m          = t->limit;
+    t->dropped = PETSC_TRUE;
+  }
   t->count = m;
   t->cap   = m > 0 ? m : 1;
   if (m == 0) { /* the sorted copy may be NULL when the table was empty */
@@ -171,7 +174,10 @@ static PetscErrorCode TableInsertHashed(CvxPatternTable *t, const uint64_t *p, u
   const PetscInt words = t->words;
 
   PetscFunctionBeginUser;
-  if (t->pruned && CvxPatternCompare(p, t->maxpat, words) > 0) PetscFunctionReturn(0);
+  if (t->pruned && CvxPatternCompare(p, t->maxpat, words) > 0) {
+    t->dropped = PETSC_TRUE;
+    PetscFunctionReturn(0);
+  }
   uint64_t s = h & t->mask;
   while (t->slot[s].idx >= 0) {
     if (t->slot[s].hash == h) {
@@ -223,10 +229,11 @@ PetscErrorCode CvxPatternTableInsertMany(CvxPatternTable *t, PetscInt m, const u
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode CvxPatternTableTake(CvxPatternTable *t, int64_t *m, uint64_t **pat)
+PetscErrorCode CvxPatternTableTake(CvxPatternTable *t, int64_t *m, uint64_t **pat, PetscBool *dropped)
 {
   PetscFunctionBeginUser;
   if (t->limit > 0 && t->count > t->limit) PetscCall(TablePrune(t));
+  if (dropped) *dropped = t->dropped;
   *m   = t->count;
   *pat = NULL;
   if (t->count > 0) {

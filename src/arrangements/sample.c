@@ -51,7 +51,8 @@ static void PackColumn(const double *c, PetscInt n, PetscInt words, const uint64
 }
 
 PetscErrorCode CvxArrangementSampleLocal(MPI_Comm comm, PetscInt n, PetscInt d, const double *X, uint64_t seed,
-                                         int64_t samples, PetscInt limit, int64_t *m, uint64_t **pat)
+                                         int64_t samples, PetscInt limit, int64_t *m, uint64_t **pat,
+                                         PetscBool *dropped)
 {
   PetscMPIInt     size, rank;
   const PetscInt  B = BlockSize(n), words = (n + 63) / 64;
@@ -89,6 +90,6 @@ PetscErrorCode CvxArrangementSampleLocal(MPI_Comm comm, PetscInt n, PetscInt d, 
   }
   PetscCall(PetscFree4(G, C, p, hashes));
   PetscCall(PetscFree(zero));
-  PetscCall(CvxPatternTableTake(&table, m, pat));
+  PetscCall(CvxPatternTableTake(&table, m, pat, dropped));
   PetscFunctionReturn(0);
 }
