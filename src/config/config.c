@@ -184,6 +184,7 @@ static const Key keys[] = {
     K_INT("sgd", "step_epochs", sgd.step_epochs, 100, 1, PI_MAX, "step: epochs between decays"),
     K_INT("sgd", "record_every", sgd.record_every, 1, 1, PI_MAX, "iterations between trace rows"),
     K_BOOL("sgd", "shuffle", sgd.shuffle, PETSC_TRUE, "reshuffle the minibatches every epoch"),
+    K_DBL("sgd", "gatol", sgd.gatol, 1e-8, RANGE_GT, 0, 0, "lmvm: stop when the gradient norm is at most this"),
 
     K_STR("output", "dir", output.dir, "results", "parent folder of the run folder"),
     K_BOOL("output", "arrangements", output.arrangements, PETSC_FALSE, "write the pattern set"),
@@ -1427,6 +1428,10 @@ PetscErrorCode CvxConfigValidate(const CvxConfig *cfg, PetscMPIInt world_size)
              cfg->sgd.ranks, (int)world_size);
   PetscCheck(!cfg->sgd.enabled || cfg->sgd.n_widths > 0, PETSC_COMM_SELF, CVX_ERR_INPUT,
              "sgd.widths is empty but sgd.enabled is true: give at least one width, e.g. [5]");
+  for (PetscInt i = 0; i < cfg->sgd.n_widths; i++)
+    for (PetscInt j = 0; j < i; j++)
+      PetscCheck(cfg->sgd.widths[i] != cfg->sgd.widths[j], PETSC_COMM_SELF, CVX_ERR_INPUT,
+                 "sgd.widths lists %" PetscInt_FMT " twice: a job is named by its (width, trial)", cfg->sgd.widths[i]);
   PetscCheck(cfg->data.classes[0] != cfg->data.classes[1], PETSC_COMM_SELF, CVX_ERR_INPUT,
              "data.classes = [%" PetscInt_FMT ", %" PetscInt_FMT "]: the two classes must differ", cfg->data.classes[0],
              cfg->data.classes[1]);

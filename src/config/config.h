@@ -95,6 +95,7 @@ typedef struct {
     PetscInt     step_epochs; /* step: epochs between decays */
     PetscInt     record_every; /* iterations between trace rows */
     PetscBool    shuffle;      /* reshuffle minibatches every epoch */
+    double       gatol;        /* lmvm: gradient-norm tolerance */
   } sgd;
   struct {
     char      dir[CVX_PATH_MAX]; /* parent of the run folder */

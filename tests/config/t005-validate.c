@@ -117,6 +117,13 @@ static void BoolBad(CvxConfig *c)
 {
   c->data.bias = (PetscBool)2;
 }
+static void RepeatedWidth(CvxConfig *c)
+{
+  c->sgd.n_widths  = 3;
+  c->sgd.widths[0] = 5;
+  c->sgd.widths[1] = 15;
+  c->sgd.widths[2] = 5;
+}
 static void NegSize(CvxConfig *c)
 {
   c->data.n_test = -2;
@@ -158,6 +165,7 @@ static const Case bad[] = {
     {"tol 0", TolZero, 1, {"convex.tol = 0.0 is out of range: must be > 0"}},
     {"bad enum", EnumBad, 1, {"sgd.optimizer = 9 is not a valid choice"}},
     {"bad bool", BoolBad, 1, {"data.bias = 2 is not a boolean"}},
+    {"repeated width", RepeatedWidth, 1, {"sgd.widths lists 5 twice"}},
     {"negative size", NegSize, 1, {"data.n_test = -2 is out of range: must be >= -1"}},
     {"negative seed", NegSeed, 1, {"run.seed = -3 is out of range: must be >= 0"}},
     {"unterminated string", Unterminated, 1, {"run.name is longer than 255 bytes"}},

@@ -44,7 +44,8 @@ static void CheckValues(const CvxConfig *c)
   CHECK(c->sgd.beta1 == 0.85 && c->sgd.beta2 == 0.99 && c->sgd.eps == 1.0e-7, "sgd adam");
   CHECK(c->sgd.epochs == 50 && c->sgd.batch_size == 16 && c->sgd.schedule == CVX_SCHED_STEP && c->sgd.decay == 0.5,
         "sgd c");
-  CHECK(c->sgd.step_epochs == 20 && c->sgd.record_every == 5 && !c->sgd.shuffle, "sgd d");
+  CHECK(c->sgd.step_epochs == 20 && c->sgd.record_every == 5 && !c->sgd.shuffle && c->sgd.gatol == 1.0e-7,
+        "sgd d");
   CHECK(!strcmp(c->output.dir, "results/all-keys") && c->output.arrangements && c->output.overwrite, "output");
   CHECK(c->logging.level == CVX_LOG_VERBOSE && c->logging.progress_interval == 0.5 && c->logging.log_view, "logging");
 }
