@@ -1,6 +1,7 @@
 #include "app/app.h"
 
 #include "app/cli.h"
+#include "app/run.h"
 #include "config/config.h"
 #include "core/error.h"
 #include "core/timer.h"
@@ -15,19 +16,6 @@
 #include <time.h>
 
 #define CVX_VERSION "0.1.0"
-
-/* Everything one run carries from stage to stage. */
-typedef struct {
-  const CvxCommandLine *cl;
-  CvxConfig             cfg;
-  MPI_Comm              world;
-  PetscMPIInt           rank, size;
-  char                  dir[CVX_OUT_PATH_MAX]; /* run folder (rank 0) */
-  CvxDataset            data;
-  double                t_start;
-  double                t_load;
-  char                  started[64];
-} CvxRun;
 
 /* Keeps OpenBLAS to one thread per rank when several ranks share a node,
  * unless the user set OPENBLAS_NUM_THREADS. Collective on world. */
@@ -94,6 +82,9 @@ static PetscErrorCode SummaryWrite(const CvxRun *run)
   CvxYamlString(&y, "version", CVX_VERSION);
   CvxYamlString(&y, "started", run->started);
   CvxYamlInt(&y, "ranks", run->size);
+  CvxYamlInt(&y, "convex_ranks", run->convex_ranks);
+  CvxYamlInt(&y, "sgd_ranks", run->sgd_ranks);
+  CvxYamlBool(&y, "concurrent", run->concurrent);
   CvxYamlEndMap(&y);
 
   CvxYamlBeginMap(&y, "data");
@@ -106,8 +97,23 @@ static PetscErrorCode SummaryWrite(const CvxRun *run)
   CvxYamlBool(&y, "classification", run->data.classification);
   CvxYamlEndMap(&y);
 
+  if (run->convex_done) PetscCall(CvxRunConvexSummary(run, &y));
+  if (run->cfg.sgd.enabled) {
+    CvxYamlBeginMap(&y, "sgd");
+    PetscCall(CvxRunSgdSummary(run, &y));
+    CvxYamlEndMap(&y);
+  }
+
   CvxYamlBeginMap(&y, "timings");
   CvxYamlDouble(&y, "load", run->t_load);
+  if (run->convex_done) {
+    CvxYamlDouble(&y, "arrangements", run->t_arrangements);
+    CvxYamlDouble(&y, "convex_setup", run->convex.time_setup);
+    CvxYamlDouble(&y, "convex_iterations", run->convex.time_iterations);
+    CvxYamlDouble(&y, "certificate", run->convex.time_certificate);
+    CvxYamlDouble(&y, "polish", run->convex.time_polish);
+  }
+  if (run->cfg.sgd.enabled) CvxYamlDouble(&y, "sgd", run->t_sgd);
   CvxYamlDouble(&y, "total", CvxWallTime() - run->t_start);
   CvxYamlEndMap(&y);
 
@@ -124,9 +130,41 @@ static PetscErrorCode OutputWriteOnRoot(void *ctx)
   CvxRun *run = (CvxRun *)ctx;
 
   PetscFunctionBeginUser;
+  if (run->convex_done) PetscCall(CvxRunConvexWriteNetwork(run));
   PetscCall(ConfigFileWrite(run));
   PetscCall(SummaryWrite(run));
   if (run->cfg.logging.level != CVX_LOG_QUIET) fprintf(stderr, "cvxnn-dist: results in %s\n", run->dir);
+  PetscFunctionReturn(0);
+}
+
+/* Splits the world once into the convex pool (rank 0 and the ranks below
+ * size - sgd.ranks) and the SGD pool (the last sgd.ranks ranks). With
+ * sgd.ranks = 0 both pools are the whole world and the parts run in turn.
+ * Collective on world. */
+static PetscErrorCode RolesSplit(CvxRun *run)
+{
+  const CvxConfig *cfg = &run->cfg;
+  PetscMPIInt      S   = cfg->sgd.enabled ? (PetscMPIInt)cfg->sgd.ranks : 0;
+  PetscBool        in_convex, in_sgd;
+
+  PetscFunctionBeginUser;
+  PetscCheck(S < run->size || run->size == 1, run->world, CVX_ERR_INPUT,
+             "sgd.ranks = %d leaves no rank for the convex pool on %d ranks", (int)S, (int)run->size);
+  run->concurrent   = (S > 0 && cfg->convex.enabled) ? PETSC_TRUE : PETSC_FALSE;
+  in_convex         = (cfg->convex.enabled && (S == 0 || run->rank < run->size - S)) ? PETSC_TRUE : PETSC_FALSE;
+  in_sgd            = (cfg->sgd.enabled && (S == 0 || run->rank >= run->size - S)) ? PETSC_TRUE : PETSC_FALSE;
+  run->convex_ranks = cfg->convex.enabled ? (S > 0 ? run->size - S : run->size) : 0;
+  run->sgd_ranks    = cfg->sgd.enabled ? (S > 0 ? S : run->size) : 0;
+  PetscCallMPI(MPI_Comm_split(run->world, in_convex ? 0 : MPI_UNDEFINED, run->rank, &run->convex_comm));
+  PetscCallMPI(MPI_Comm_split(run->world, in_sgd ? 0 : MPI_UNDEFINED, run->rank, &run->sgd_comm));
+  PetscCallMPI(MPI_Comm_dup(run->world, &run->link));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode SgdBeginOnRoot(void *ctx)
+{
+  PetscFunctionBeginUser;
+  PetscCall(CvxRunSgdBegin((CvxRun *)ctx));
   PetscFunctionReturn(0);
 }
 
@@ -158,6 +196,30 @@ static PetscErrorCode RunExecute(CvxRun *run)
                                (int)run->data.d, (int)run->data.n_test);
     PetscFunctionReturn(0);
   }
+
+  PetscCall(RolesSplit(run));
+  if (run->rank == 0 && run->cfg.logging.level != CVX_LOG_QUIET) {
+    if (run->concurrent)
+      fprintf(stderr, "cvxnn-dist: convex pool %d rank%s, SGD pool %d rank%s, working at the same time\n",
+              (int)run->convex_ranks, run->convex_ranks > 1 ? "s" : "", (int)run->sgd_ranks,
+              run->sgd_ranks > 1 ? "s" : "");
+    else
+      fprintf(stderr, "cvxnn-dist: %s%s%s on %d rank%s\n", run->cfg.convex.enabled ? "convex program" : "",
+              run->cfg.convex.enabled && run->cfg.sgd.enabled ? ", then " : "",
+              run->cfg.sgd.enabled ? "SGD pool" : "", (int)run->size, run->size > 1 ? "s" : "");
+  }
+  if (run->cfg.sgd.enabled) PetscCall(CvxRootRun(run->world, SgdBeginOnRoot, run));
+  run->pools_started = PETSC_TRUE;
+  if (run->convex_comm != MPI_COMM_NULL) PetscCall(CvxRunConvex(run));
+  if (run->sgd_comm != MPI_COMM_NULL) {
+    PetscLogStage stage_sgd;
+    PetscCall(PetscLogStageRegister("SGD", &stage_sgd));
+    PetscCall(PetscLogStagePush(stage_sgd));
+    PetscCall(CvxRunSgdPool(run));
+    PetscCall(PetscLogStagePop());
+  }
+  if (run->rank == 0 && run->cfg.sgd.enabled) PetscCall(CvxRunSgdEnd(run));
+  run->pools_started = PETSC_FALSE;
 
   PetscCall(PetscLogStagePush(stage_output));
   PetscCall(CvxRootRun(run->world, OutputWriteOnRoot, run));
@@ -220,6 +282,9 @@ int CvxAppMain(int argc, char **argv)
   }
 
   memset(&run, 0, sizeof(run));
+  run.convex_comm = MPI_COMM_NULL;
+  run.sgd_comm    = MPI_COMM_NULL;
+  run.link        = MPI_COMM_NULL;
   run.cl      = &cl;
   run.world   = PETSC_COMM_WORLD;
   run.rank    = rank;
@@ -245,13 +310,21 @@ int CvxAppMain(int argc, char **argv)
     if (CvxErrorIsInput(ierr)) {
       if (rank == 0) fprintf(stderr, "cvxnn-dist: error: %s\n", CvxErrorLastMessage());
       status = CVX_EXIT_INPUT;
+      /* Raised inside one pool while the other works: stop the whole job. */
+      if (run.pools_started && run.concurrent && size > 1) MPI_Abort(MPI_COMM_WORLD, CVX_EXIT_INPUT);
     } else {
       status = CVX_EXIT_RUNTIME;
       /* Other ranks may be waiting in a collective: do not leave them. */
       if (size > 1) MPI_Abort(MPI_COMM_WORLD, CVX_EXIT_RUNTIME);
     }
   }
+  CvxRunConvexCleanup(&run);
+  CvxRunSgdCleanup(&run);
+  if (run.convex_comm != MPI_COMM_NULL) MPI_Comm_free(&run.convex_comm);
+  if (run.sgd_comm != MPI_COMM_NULL) MPI_Comm_free(&run.sgd_comm);
+  if (run.link != MPI_COMM_NULL) MPI_Comm_free(&run.link);
   CvxDatasetDestroy(&run.data);
+  CvxGramFinalizePackage();
   PetscFinalize();
   free(petsc_argv);
   MPI_Finalize();

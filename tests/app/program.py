@@ -1,0 +1,259 @@
+#!/usr/bin/python3
+"""End-to-end tests of the cvxnn-dist program: runs the real binary on small
+problems and checks its exit status, its messages and the files it writes.
+
+Usage: program.py BINARY CONFIG_DIR CASE
+Each CASE is one meson test; it prints only on failure and exits non-zero.
+"""
+import csv
+import math
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+BIN, CONFIG_DIR, CASE = os.path.abspath(sys.argv[1]), sys.argv[2], sys.argv[3]
+ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
+           OMPI_MCA_rmaps_base_oversubscribe="1", OPENBLAS_NUM_THREADS="1")
+MPIEXEC = shutil.which("mpiexec") or "mpiexec"
+
+# A small run: n = 20 samples on a line, exact arrangements, 2 widths x 2 trials.
+SMALL = """
+run: {name: small, seed: 3}
+data: {source: synthetic, n_train: 20, n_test: 10, dim: 1, rule: norm}
+model: {beta: 1.0e-3}
+arrangements: {method: exact}
+convex: {tol: 1.0e-6}
+sgd: {widths: [5, 20], trials: 2, optimizer: adam, lr: 1.0e-2, epochs: 300, record_every: 5}
+logging: {level: quiet}
+"""
+
+
+def fail(msg):
+    print("FAIL [%s]: %s" % (CASE, msg))
+    sys.exit(1)
+
+
+def check(cond, msg):
+    if not cond:
+        fail(msg)
+
+
+def run(args, np=1, cwd=None):
+    cmd = [BIN] + args
+    if np > 1:
+        cmd = [MPIEXEC, "--oversubscribe", "-n", str(np)] + cmd
+    p = subprocess.run(cmd, cwd=cwd, env=ENV, capture_output=True, text=True, timeout=600)
+    return p.returncode, p.stdout, p.stderr
+
+
+def read_yaml(path):
+    """Reads the block-style YAML the program writes into a flat dict of
+    dotted keys (enough for summary.yaml; lists are kept as text)."""
+    out, stack = {}, []
+    with open(path) as f:
+        for line in f:
+            if not line.strip() or line.lstrip().startswith("#"):
+                continue
+            indent = len(line) - len(line.lstrip(" "))
+            key, _, value = line.strip().partition(":")
+            while stack and stack[-1][0] >= indent:
+                stack.pop()
+            value = value.strip()
+            if value == "":
+                stack.append((indent, key))
+                continue
+            full = ".".join([k for _, k in stack] + [key])
+            if value.startswith('"'):
+                value = value[1:-1]
+            elif value in (".nan",):
+                value = math.nan
+            elif value in (".inf", "-.inf"):
+                value = math.inf if value == ".inf" else -math.inf
+            else:
+                try:
+                    value = int(value)
+                except ValueError:
+                    try:
+                        value = float(value)
+                    except ValueError:
+                        pass
+            out[full] = value
+    return out
+
+
+def write(path, text):
+    with open(path, "w") as f:
+        f.write(text)
+
+
+def read_rows(path):
+    with open(path) as f:
+        return list(csv.DictReader(f))
+
+
+def expect_input_error(args, needles, cwd, np=1):
+    rc, out, err = run(args, np=np, cwd=cwd)
+    check(rc == 2, "exit status %d (want 2) for %s; stderr: %s" % (rc, args, err))
+    lines = [l for l in err.splitlines() if l.startswith("cvxnn-dist: error:")]
+    check(len(lines) == 1, "want exactly one error line, got %r" % err)
+    for n in needles:
+        check(n in lines[0], "error %r does not mention %r" % (lines[0], n))
+    return lines[0]
+
+
+def case_help(tmp):
+    rc, out, err = run(["--help"], cwd=tmp)
+    check(rc == 0 and "--set SECTION.KEY=VALUE" in out and "Exit status" in out, "help text: %r" % out)
+    rc, out, err = run(["--keys"], cwd=tmp)
+    check(rc == 0 and "sgd.lr" in out and "model.beta" in out, "--keys output: %r" % out[:300])
+    rc, out, err = run(["--version"], cwd=tmp)
+    check(rc == 0 and out.startswith("cvxnn-dist "), "--version output %r" % out)
+    expect_input_error(["--bogus", "x.yaml"], ["unknown option '--bogus'"], tmp)
+
+
+def case_input_errors(tmp):
+    cfg = os.path.join(tmp, "bad.yaml")
+    write(cfg, "run:\n  name: x\n sgd: [\n")
+    expect_input_error([cfg], ["bad.yaml:"], tmp)
+    write(cfg, "run:\n  name: x\nsgd:\n  lrate: 0.1\n")
+    expect_input_error([cfg], ["bad.yaml:4:", "sgd.lrate", "sgd.lr"], tmp)
+    write(cfg, "sgd:\n  lr: fast\n")
+    expect_input_error([cfg], ["bad.yaml:2:", "sgd.lr"], tmp)
+    write(cfg, "data:\n  n_train: -5\n")
+    expect_input_error([cfg], ["data.n_train"], tmp)
+    expect_input_error([os.path.join(tmp, "missing.yaml")], ["missing.yaml"], tmp)
+    write(cfg, "run: {name: csvrun}\ndata: {source: csv, path: %s/nope.csv}\n" % tmp)
+    expect_input_error([cfg], ["nope.csv"], tmp)
+    check(not os.path.exists(os.path.join(tmp, "results", "csvrun")), "a failed run left a results folder")
+    # A NaN in a data file.
+    write(os.path.join(tmp, "nan.csv"), "1.0,2.0,1\n0.5,nan,-1\n")
+    write(cfg, "run: {name: nanrun}\ndata: {source: csv, path: %s/nan.csv}\n" % tmp)
+    expect_input_error([cfg], ["nan.csv:2"], tmp)
+    # The same error on every rank, one message, no hang.
+    write(cfg, "run: {name: idxrun}\ndata: {source: idx, path: %s/nowhere}\n" % tmp)
+    expect_input_error([cfg], ["nowhere"], tmp, np=3)
+    # More SGD ranks than the world has.
+    write(cfg, SMALL + "\n")
+    expect_input_error([cfg, "--set", "sgd.ranks=2"], ["sgd.ranks"], tmp, np=2)
+
+
+def small_run(tmp, name, np=1, extra=()):
+    cfg = os.path.join(tmp, "small.yaml")
+    write(cfg, SMALL)
+    rc, out, err = run([cfg, "--set", "run.name=%s" % name] + list(extra), np=np, cwd=tmp)
+    check(rc == 0, "run %s failed (%d): %s" % (name, rc, err))
+    return os.path.join(tmp, "results", name)
+
+
+def case_small_run(tmp):
+    d = small_run(tmp, "one")
+    for f in ["summary.yaml", "config.yaml", "convex_trace.csv", "sgd_trace.csv", "sgd_test.csv", "sgd_results.csv",
+              "network.txt"]:
+        check(os.path.isfile(os.path.join(d, f)), "missing %s" % f)
+    check(not [f for f in os.listdir(d) if f.startswith(".")], "temporary files left: %s" % os.listdir(d))
+    s = read_yaml(os.path.join(d, "summary.yaml"))
+    check(s["arrangements.count"] == 40 and s["arrangements.exact"] == "true", "P = 2n = 40 exact patterns")
+    check(s["convex.certified"] == "true" and s["convex.gap"] <= 1e-6, "gap %s not certified to 1e-6" % s["convex.gap"])
+    check(s["convex.lower_bound"] <= s["convex.objective"], "lower bound above objective")
+    check(abs(s["network.objective"] - s["convex.objective"]) <= 1e-8 * s["convex.objective"],
+          "network p1 %r vs convex %r" % (s["network.objective"], s["convex.objective"]))
+    check(s["network.neurons"] >= 1, "no neurons recovered")
+    check(s["sgd.jobs"] == 4, "sgd.jobs")
+    # The theory's guarantee: with every arrangement, no SGD iterate goes below the certified bound.
+    lb = s["convex.lower_bound"]
+    rows = read_rows(os.path.join(d, "sgd_trace.csv"))
+    check(len(rows) > 0, "empty SGD trace")
+    low = min(float(r["objective"]) for r in rows)
+    check(low >= lb * (1 - 1e-12), "an SGD iterate (%r) is below the certified lower bound %r" % (low, lb))
+    trace = read_rows(os.path.join(d, "convex_trace.csv"))
+    check(len(trace) > 0 and set(trace[0]) >= {"iteration", "objective", "lower_bound", "rho"}, "convex trace columns")
+    # The resolved config reruns to the same optimum.
+    rc, out, err = run([os.path.join(d, "config.yaml"), "--set", "run.name=again"], cwd=tmp)
+    check(rc == 0, "rerun of config.yaml failed: %s" % err)
+    s2 = read_yaml(os.path.join(tmp, "results", "again", "summary.yaml"))
+    check(abs(s2["convex.objective"] - s["convex.objective"]) <= 1e-12 * s["convex.objective"], "rerun differs")
+    # A finished run is never overwritten by accident.
+    before = open(os.path.join(d, "summary.yaml")).read()
+    expect_input_error([os.path.join(tmp, "small.yaml"), "--set", "run.name=one"], ["already holds a finished run"], tmp)
+    check(open(os.path.join(d, "summary.yaml")).read() == before, "summary.yaml changed")
+
+
+def sgd_rows(d):
+    rows = read_rows(os.path.join(d, "sgd_trace.csv"))
+    return sorted((r["width"], r["trial"], r["iteration"], r["epoch"], r["objective"], r["accuracy"]) for r in rows)
+
+
+def case_ranks(tmp):
+    ref = small_run(tmp, "np1")
+    s1 = read_yaml(os.path.join(ref, "summary.yaml"))
+    rows1 = sgd_rows(ref)
+    for np, sgd_ranks in [(2, 1), (4, 2), (3, 0)]:
+        d = small_run(tmp, "np%d-s%d" % (np, sgd_ranks), np=np, extra=["--set", "sgd.ranks=%d" % sgd_ranks])
+        s = read_yaml(os.path.join(d, "summary.yaml"))
+        check(s["run.ranks"] == np, "ranks recorded")
+        rel = abs(s["convex.objective"] - s1["convex.objective"]) / s1["convex.objective"]
+        check(rel <= 1e-10, "-n %d: convex objective differs by %g relative" % (np, rel))
+        check(sgd_rows(d) == rows1, "-n %d (sgd.ranks %d): SGD traces differ from -n 1" % (np, sgd_ranks))
+
+
+def case_plot(tmp):
+    """The plotting tool on a real small results folder: the PNG exists and
+    the series it plots are the ones in the CSV files and the summary."""
+    d = small_run(tmp, "plotme")
+    analysis = os.path.join(os.path.dirname(CONFIG_DIR.rstrip("/")), "analysis")
+    sys.path.insert(0, analysis)
+    import numpy as np
+    import plot_run
+    from results import Run
+
+    png = os.path.join(tmp, "fig.png")
+    rep = os.path.join(tmp, "report.md")
+    check(plot_run.main([d, "-o", png, "--report", rep]) == 0, "plot_run failed")
+    check(os.path.getsize(png) > 10000, "figure too small")
+    with open(png, "rb") as f:
+        check(f.read(8) == b"\x89PNG\r\n\x1a\n", "not a PNG")
+    text = open(rep).read()
+    s = read_yaml(os.path.join(d, "summary.yaml"))
+    check(("%.6g" % s["convex.objective"]) in text, "report lacks the convex objective")
+
+    run = Run(d)
+    fig = plot_run.make_figure([run])
+    ax_obj = fig.axes[0]
+    rows = read_rows(os.path.join(d, "sgd_trace.csv"))
+    lines = {l.get_label(): l for l in ax_obj.lines}
+    for w, t in [(5, 0), (5, 1), (20, 0), (20, 1)]:
+        line = lines.get("m=%d trial %d" % (w, t))
+        check(line is not None, "no line for m=%d trial %d" % (w, t))
+        want = [(float(r["iteration"]), float(r["objective"])) for r in rows
+                if int(r["width"]) == w and int(r["trial"]) == t]
+        got = list(zip(np.asarray(line.get_xdata(), float).tolist(), np.asarray(line.get_ydata(), float).tolist()))
+        check(got == want, "plotted SGD series m=%d trial %d differs from sgd_trace.csv" % (w, t))
+    hl = [l for l in ax_obj.lines if l.get_label().startswith("convex optimum")]
+    check(len(hl) == 1 and float(hl[0].get_ydata()[0]) == s["convex.objective"], "optimum line")
+    lb = [l for l in ax_obj.lines if l.get_label().startswith("certified lower bound")]
+    check(len(lb) == 1 and float(lb[0].get_ydata()[0]) == s["convex.lower_bound"], "lower-bound line")
+    ct = read_rows(os.path.join(d, "convex_trace.csv"))
+    admm = [l for l in fig.axes[1].lines if l.get_label() == "ADMM objective"]
+    check(len(admm) == 1 and np.asarray(admm[0].get_ydata(), float).tolist() == [float(r["objective"]) for r in ct],
+          "ADMM trace series")
+    # Overlay of two folders: both runs' series appear, labelled by run.
+    d2 = small_run(tmp, "plotme2", extra=["--set", "arrangements.method=sample", "--set", "arrangements.samples=10"])
+    fig = plot_run.make_figure([Run(d), Run(d2)])
+    labels = [l.get_label() for l in fig.axes[0].lines]
+    check(any(l.startswith("plotme m=5") for l in labels) and any(l.startswith("plotme2 m=5") for l in labels),
+          "overlay labels %s" % labels[:6])
+    check(plot_run.main([d, os.path.join(tmp, "nonexistent")]) == 2, "a missing folder is not an error")
+
+
+CASES = {"plot": case_plot, "help": case_help, "input-errors": case_input_errors, "small-run": case_small_run, "ranks": case_ranks}
+
+if __name__ == "__main__":
+    if CASE not in CASES:
+        fail("unknown case")
+    tmp = tempfile.mkdtemp(prefix="cvxnn-test-")
+    try:
+        CASES[CASE](tmp)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
