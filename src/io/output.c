@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -100,7 +101,15 @@ void CvxPrintDouble(FILE *fp, double v, PetscBool yaml)
 {
   if (isnan(v)) fputs(yaml ? ".nan" : "nan", fp);
   else if (isinf(v)) fputs(v > 0 ? (yaml ? ".inf" : "inf") : (yaml ? "-.inf" : "-inf"), fp);
-  else fprintf(fp, "%.17g", v);
+  else {
+    /* The shortest of %.15g, %.16g, %.17g that reads back exactly. */
+    char buf[32];
+    for (int prec = 15; prec <= 17; prec++) {
+      snprintf(buf, sizeof(buf), "%.*g", prec, v);
+      if (strtod(buf, NULL) == v) break;
+    }
+    fputs(buf, fp);
+  }
 }
 
 void CvxYamlInit(CvxYaml *y, FILE *fp)

@@ -38,7 +38,7 @@ PetscErrorCode CvxOutFileCommit(CvxOutFile *f);
 /* Closes and removes an unfinished file (used on error paths). Never fails. */
 void CvxOutFileDiscard(CvxOutFile *f);
 
-/* Writes a double so that it reads back exactly (%.17g), or nan/inf in the
+/* Writes a double in the shortest form that reads back exactly, or nan/inf in the
  * given spelling set (YAML: .nan, .inf; CSV: nan, inf). */
 void CvxPrintDouble(FILE *fp, double v, PetscBool yaml);
 
