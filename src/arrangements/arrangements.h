@@ -125,7 +125,7 @@ PetscErrorCode CvxArrangementSetRead(MPI_Comm comm, PetscInt n, const char *path
  * patterns in bounded chunks (text: one 64-sample word of every pattern at a
  * time, P words; binary: at most about 8 MB at a time). The file is written
  * to path.tmp, flushed, synced and renamed, so it appears whole or not at
- * all. Collective on set->comm. */
+ * all. An empty set (P = 0) cannot be written. Collective on set->comm. */
 PetscErrorCode CvxArrangementSetWrite(const CvxArrangementSet *set, const char *path, CvxArrangementFormat fmt);
 
 /* Frees the patterns and zeroes the struct. Not collective. */

@@ -177,6 +177,7 @@ PetscErrorCode CvxArrangementSetWrite(const CvxArrangementSet *set, const char *
              "unknown arrangement file format %d", (int)fmt);
   PetscCheck(path && path[0] && strlen(path) < PETSC_MAX_PATH_LEN, set->comm, CVX_ERR_INPUT,
              "bad arrangement file path (empty or longer than %d characters)", PETSC_MAX_PATH_LEN - 1);
+  PetscCheck(set->P > 0, set->comm, PETSC_ERR_ARG_WRONGSTATE, "cannot write an empty arrangement set to '%s'", path);
   PetscCallMPI(MPI_Comm_rank(set->comm, &rank));
   PetscCallMPI(MPI_Comm_size(set->comm, &size));
   memset(&w, 0, sizeof(w));

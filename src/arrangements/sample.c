@@ -13,11 +13,11 @@
 #include <string.h>
 
 /* Directions per block: X G takes about 256 KB (so it stays in cache while
- * it is packed), between 1 and 1024 columns. */
+ * it is packed), between 8 and 1024 columns. */
 static PetscInt BlockSize(PetscInt n)
 {
   PetscInt b = (PetscInt)((32 * 1024) / n);
-  return PetscMax(1, PetscMin(1024, b));
+  return PetscMax(8, PetscMin(1024, b));
 }
 
 /* Packs bit i = 1[c[i] >= 0] of the column c (length n) into p. The sign
