@@ -21,9 +21,11 @@ static PetscInt BlockSize(PetscInt n)
 }
 
 /* Packs bit i = 1[c[i] >= 0] of the column c (length n) into p. The sign
- * bit decides, except that an exact zero counts as >= 0: -0.0 (sign bit
- * set) arises only when every product of the row is zero, i.e. from a zero
- * row of X, and those rows are set from the mask `zero`. */
+ * bit decides, and an exact zero must count as >= 0: an exact cancellation
+ * gives +0.0 (round to nearest), and -0.0 needs every product of the row to
+ * vanish, which for Gaussian directions means a zero row of X (those rows
+ * are set from the mask `zero`) or entries so tiny (subnormal) that their
+ * products underflow, where the sign carries no information anyway. */
 static void PackColumn(const double *c, PetscInt n, PetscInt words, const uint64_t *zero, uint64_t *p)
 {
   for (PetscInt w = 0; w < words; w++) {
