@@ -154,7 +154,9 @@ PetscErrorCode CvxArrangementSetAssemble(MPI_Comm comm, PetscInt n, int64_t m, u
     }
     PetscCall(SampleSort(comm, words, ptype, &m, &pat));
   }
-  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &dropped, 1, MPIU_BOOL, MPI_LOR, comm));
+  int any_dropped = dropped ? 1 : 0;
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &any_dropped, 1, MPI_INT, MPI_LOR, comm));
+  dropped = any_dropped ? PETSC_TRUE : PETSC_FALSE;
 
   /* Global positions and the cap. */
   PetscCallMPI(MPI_Exscan(&m, &off, 1, MPI_INT64_T, MPI_SUM, comm));
