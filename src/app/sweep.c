@@ -399,8 +399,8 @@ static PetscErrorCode ReadTasks(ParseCtx *pc, yaml_node_t *seq, CvxSweep *sw)
   for (yaml_node_item_t *it = seq->data.sequence.items.start; it < seq->data.sequence.items.top; it++) {
     char where[64];
     snprintf(where, sizeof(where), "tasks[%" PetscInt_FMT "]", sw->n_tasks);
-    PetscCall(ReadOverrideMap(pc, yaml_document_get_node(&pc->doc, *it), where, &sw->tasks[sw->n_tasks]));
-    sw->n_tasks++;
+    sw->n_tasks++; /* counted first, so that CvxSweepDestroy frees a partly read entry */
+    PetscCall(ReadOverrideMap(pc, yaml_document_get_node(&pc->doc, *it), where, &sw->tasks[sw->n_tasks - 1]));
   }
   sw->count = n;
   PetscFunctionReturn(0);
