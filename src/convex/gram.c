@@ -25,7 +25,8 @@
  *
  * Patterns are unpacked in chunks of at most GRAM_CHUNK_BYTES; the option
  * -gram_chunk_columns N caps a chunk at N patterns (tests use it to run the
- * multi-chunk loops at small sizes). The cg path reads its KSP options with
+ * multi-chunk loops at small sizes); -gram_panel_columns N sets the width
+ * of the GEMM panels of the scalapack path (default GRAM_PANEL). The cg path reads its KSP options with
  * the prefix gram_ (e.g. -gram_ksp_monitor).
  *
  * Every rank ends a Solve with bit-identical x: the dense paths replicate
@@ -70,6 +71,9 @@ static PetscBool gram_blacs_used = PETSC_FALSE;
 
 /* Largest unpacked 0/1 pattern block held at once. */
 #define GRAM_CHUNK_BYTES ((size_t)32 << 20)
+
+/* Columns of C formed per GEMM on the scalapack path (rounded to blocks). */
+#define GRAM_PANEL 512
 
 /* The replicated path stores n^2 doubles and hands 1 + 6n + 2n^2 to dsyevd
  * as a 32-bit integer: n must stay below this. */
@@ -405,16 +409,21 @@ static PetscErrorCode GramCreateScalapack(CvxGram g, const CvxArrangementSet *se
     PetscInt cap;
     PetscCall(GramChunkCap(&cap));
     PetscInt chunk = GramChunkColumns(g->mloc + g->nloc, set->P, cap);
+    PetscInt pcols = GRAM_PANEL;
+    PetscCall(PetscOptionsGetInt(NULL, NULL, "-gram_panel_columns", &pcols, NULL));
+    int panel = g->nb * (int)PetscMax(1, pcols / g->nb);
     PetscCall(PetscMalloc2((size_t)g->mloc * chunk, &Dr, (size_t)g->nloc * chunk, &Dc));
     for (PetscInt j0 = 0; j0 < set->P; j0 += chunk) {
       PetscInt        nc = PetscMin(chunk, set->P - j0);
       const uint64_t *b  = all + (size_t)j0 * (size_t)set->words;
       GramUnpack(b, set->words, nc, g->mloc, g->rows, Dr);
       GramUnpack(b, set->words, nc, g->nloc, g->cols, Dc);
-      /* pdsyevd reads the lower triangle only: per local block column, the
-       * local rows from the diagonal block down (rows ascend globally). */
-      for (int c0 = 0, r0 = 0; c0 < g->nloc; c0 += g->nb) {
-        int w = PetscMin(g->nb, g->nloc - c0);
+      /* pdsyevd reads the lower triangle only: per panel of local block
+       * columns, the local rows from its first diagonal block down (rows
+       * ascend globally). Panels of about GRAM_PANEL columns keep each GEMM
+       * wide enough that repacking Dr does not dominate. */
+      for (int c0 = 0, r0 = 0; c0 < g->nloc; c0 += panel) {
+        int w = PetscMin(panel, g->nloc - c0);
         while (r0 < g->mloc && g->rows[r0] < g->cols[c0]) r0++;
         if (r0 == g->mloc) break;
         cblas_dgemm(CblasColMajor, CblasNoTrans, CblasTrans, g->mloc - r0, w, (int)nc, 1.0, Dr + r0, g->mloc,
