@@ -33,13 +33,13 @@ struct _n_CvxSweep {
   char         *task_name; /* folder name pattern, NULL = "task-<K>" */
   OverrideList  set;       /* applied to every task */
   PetscInt      n_axes;
-  OverrideList *axes;      /* one list per axis: its values */
-  PetscInt      n_tasks;   /* explicit task list (0 = axes or none) */
+  OverrideList *axes;    /* one list per axis: its values */
+  PetscInt      n_tasks; /* explicit task list (0 = axes or none) */
   OverrideList *tasks;
   PetscInt64    count;
-  int           width;     /* digits of count */
+  int           width; /* digits of count */
   PetscInt      max_overrides;
-  const char  **scratch;   /* returned by CvxSweepTaskOverrides */
+  const char  **scratch; /* returned by CvxSweepTaskOverrides */
 };
 
 /* ------------------------------------------------------------------------ */
@@ -115,11 +115,11 @@ static PetscErrorCode ReadBroadcast(MPI_Comm comm, const char *path, const char 
 /* ------------------------------------------------------------------------ */
 
 typedef struct {
-  const char     *file;  /* the sweep path, for messages */
+  const char     *file; /* the sweep path, for messages */
   const char     *text;
   size_t          len;
   yaml_document_t doc;
-  char           *val;   /* SWEEP_VALUE_MAX bytes: serialization buffer */
+  char           *val; /* SWEEP_VALUE_MAX bytes: serialization buffer */
   size_t          nval;
   char          **known; /* every config key "section.key" */
   int             n_known;
@@ -155,11 +155,13 @@ static PetscErrorCode SyntaxFail(const ParseCtx *pc, yaml_parser_t *p)
       if (pc->text[i] == '\n') {
         m.line++;
         m.column = 0;
-      } else m.column++;
+      } else
+        m.column++;
     }
   }
   if (p->context)
-    PetscCall(Fail(pc, m, "malformed YAML: %s %s started on line %zu", p->problem ? p->problem : "error", p->context, (size_t)p->context_mark.line + 1));
+    PetscCall(Fail(pc, m, "malformed YAML: %s %s started on line %zu", p->problem ? p->problem : "error", p->context,
+                   (size_t)p->context_mark.line + 1));
   PetscCall(Fail(pc, m, "malformed YAML: %s", p->problem ? p->problem : "error"));
   PetscFunctionReturn(0);
 }
@@ -207,10 +209,14 @@ static PetscErrorCode Serialize(ParseCtx *pc, yaml_node_t *node, PetscBool neste
       PetscCall(AppendStr(pc, node->start_mark, "\""));
       for (size_t i = 0; i < n; i++) {
         char esc[8];
-        if (s[i] == '"' || s[i] == '\\') snprintf(esc, sizeof(esc), "\\%c", s[i]);
-        else if (s[i] == '\n') strcpy(esc, "\\n");
-        else if (s[i] == '\t') strcpy(esc, "\\t");
-        else if (s[i] < 0x20 || s[i] == 0x7f) snprintf(esc, sizeof(esc), "\\x%02x", s[i]);
+        if (s[i] == '"' || s[i] == '\\')
+          snprintf(esc, sizeof(esc), "\\%c", s[i]);
+        else if (s[i] == '\n')
+          strcpy(esc, "\\n");
+        else if (s[i] == '\t')
+          strcpy(esc, "\\t");
+        else if (s[i] < 0x20 || s[i] == 0x7f)
+          snprintf(esc, sizeof(esc), "\\x%02x", s[i]);
         else {
           esc[0] = (char)s[i];
           esc[1] = '\0';
@@ -331,7 +337,8 @@ static PetscErrorCode CheckDuplicate(ParseCtx *pc, yaml_node_t *map, yaml_node_p
   for (yaml_node_pair_t *q = map->data.mapping.pairs.start; q < p; q++) {
     const char *o = ScalarText(yaml_document_get_node(&pc->doc, q->key));
     if (o && !strcmp(o, k))
-      PetscCall(Fail(pc, yaml_document_get_node(&pc->doc, p->key)->start_mark, "%s: key '%s' appears twice (first on line %zu)", where, k,
+      PetscCall(Fail(pc, yaml_document_get_node(&pc->doc, p->key)->start_mark,
+                     "%s: key '%s' appears twice (first on line %zu)", where, k,
                      (size_t)yaml_document_get_node(&pc->doc, q->key)->start_mark.line + 1));
   }
   PetscFunctionReturn(0);
@@ -341,15 +348,17 @@ static PetscErrorCode CheckDuplicate(ParseCtx *pc, yaml_node_t *map, yaml_node_p
 static PetscErrorCode ReadOverrideMap(ParseCtx *pc, yaml_node_t *map, const char *where, OverrideList *list)
 {
   PetscFunctionBeginUser;
-  if (map->type == YAML_SCALAR_NODE && map->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && map->data.scalar.length == 0)
+  if (map->type == YAML_SCALAR_NODE && map->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
+      map->data.scalar.length == 0)
     PetscFunctionReturn(0); /* "set:" with nothing: no overrides */
-  if (map->type != YAML_MAPPING_NODE) PetscCall(Fail(pc, map->start_mark, "%s: expected a mapping of section.key: value", where));
+  if (map->type != YAML_MAPPING_NODE)
+    PetscCall(Fail(pc, map->start_mark, "%s: expected a mapping of section.key: value", where));
   PetscInt n = (PetscInt)(map->data.mapping.pairs.top - map->data.mapping.pairs.start);
   PetscCall(PetscCalloc1(n + 1, &list->sets));
   for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
     PetscCall(CheckDuplicate(pc, map, p, where));
-    PetscCall(MakeOverride(pc, where, yaml_document_get_node(&pc->doc, p->key), yaml_document_get_node(&pc->doc, p->value),
-                           &list->sets[list->n]));
+    PetscCall(MakeOverride(pc, where, yaml_document_get_node(&pc->doc, p->key),
+                           yaml_document_get_node(&pc->doc, p->value), &list->sets[list->n]));
     list->n++;
   }
   PetscFunctionReturn(0);
@@ -358,7 +367,8 @@ static PetscErrorCode ReadOverrideMap(ParseCtx *pc, yaml_node_t *map, const char
 static PetscErrorCode ReadAxes(ParseCtx *pc, yaml_node_t *map, CvxSweep *sw)
 {
   PetscFunctionBeginUser;
-  if (map->type != YAML_MAPPING_NODE) PetscCall(Fail(pc, map->start_mark, "axes: expected a mapping of section.key: [values]"));
+  if (map->type != YAML_MAPPING_NODE)
+    PetscCall(Fail(pc, map->start_mark, "axes: expected a mapping of section.key: [values]"));
   PetscInt n = (PetscInt)(map->data.mapping.pairs.top - map->data.mapping.pairs.start);
   if (n == 0) PetscCall(Fail(pc, map->start_mark, "axes: no axis given"));
   PetscCall(PetscCalloc1(n, &sw->axes));
@@ -372,7 +382,9 @@ static PetscErrorCode ReadAxes(ParseCtx *pc, yaml_node_t *map, CvxSweep *sw)
     PetscCall(CheckDuplicate(pc, map, p, "axes"));
     if (!key) PetscCall(Fail(pc, knode->start_mark, "axes: expected a config key section.key"));
     if (vnode->type != YAML_SEQUENCE_NODE)
-      PetscCall(Fail(pc, vnode->start_mark, "axes: %s: expected a list of values, e.g. [1, 2, 3] (a list-valued key takes a list of lists)", key));
+      PetscCall(Fail(pc, vnode->start_mark,
+                     "axes: %s: expected a list of values, e.g. [1, 2, 3] (a list-valued key takes a list of lists)",
+                     key));
     PetscInt nv = (PetscInt)(vnode->data.sequence.items.top - vnode->data.sequence.items.start);
     if (nv == 0) PetscCall(Fail(pc, vnode->start_mark, "axes: %s: the axis is empty (give at least one value)", key));
     PetscCall(PetscCalloc1(nv, &ax->sets));
@@ -391,10 +403,12 @@ static PetscErrorCode ReadAxes(ParseCtx *pc, yaml_node_t *map, CvxSweep *sw)
 static PetscErrorCode ReadTasks(ParseCtx *pc, yaml_node_t *seq, CvxSweep *sw)
 {
   PetscFunctionBeginUser;
-  if (seq->type != YAML_SEQUENCE_NODE) PetscCall(Fail(pc, seq->start_mark, "tasks: expected a list of mappings {section.key: value, ...}"));
+  if (seq->type != YAML_SEQUENCE_NODE)
+    PetscCall(Fail(pc, seq->start_mark, "tasks: expected a list of mappings {section.key: value, ...}"));
   PetscInt n = (PetscInt)(seq->data.sequence.items.top - seq->data.sequence.items.start);
   if (n == 0) PetscCall(Fail(pc, seq->start_mark, "tasks: the task list is empty"));
-  if (n > CVX_SWEEP_MAX_TASKS) PetscCall(Fail(pc, seq->start_mark, "tasks: more than %d tasks in the sweep", CVX_SWEEP_MAX_TASKS));
+  if (n > CVX_SWEEP_MAX_TASKS)
+    PetscCall(Fail(pc, seq->start_mark, "tasks: more than %d tasks in the sweep", CVX_SWEEP_MAX_TASKS));
   PetscCall(PetscCalloc1(n, &sw->tasks));
   for (yaml_node_item_t *it = seq->data.sequence.items.start; it < seq->data.sequence.items.top; it++) {
     char where[64];
@@ -410,9 +424,11 @@ static PetscErrorCode ReadTasks(ParseCtx *pc, yaml_node_t *seq, CvxSweep *sw)
 static PetscErrorCode ReadString(ParseCtx *pc, yaml_node_t *v, const char *key, size_t max, char **out)
 {
   PetscFunctionBeginUser;
-  if (v->type != YAML_SCALAR_NODE || v->data.scalar.length == 0) PetscCall(Fail(pc, v->start_mark, "%s: expected a non-empty string", key));
+  if (v->type != YAML_SCALAR_NODE || v->data.scalar.length == 0)
+    PetscCall(Fail(pc, v->start_mark, "%s: expected a non-empty string", key));
   if (v->data.scalar.length >= max) PetscCall(Fail(pc, v->start_mark, "%s: longer than %zu bytes", key, max - 1));
-  if (memchr(v->data.scalar.value, '\0', v->data.scalar.length)) PetscCall(Fail(pc, v->start_mark, "%s: holds a NUL byte", key));
+  if (memchr(v->data.scalar.value, '\0', v->data.scalar.length))
+    PetscCall(Fail(pc, v->start_mark, "%s: holds a NUL byte", key));
   PetscCall(PetscStrallocpy((const char *)v->data.scalar.value, out));
   PetscFunctionReturn(0);
 }
@@ -420,11 +436,12 @@ static PetscErrorCode ReadString(ParseCtx *pc, yaml_node_t *v, const char *key, 
 /* Whether a task folder name is usable: non-empty, no '/', not "." or "..". */
 static PetscBool NameIsValid(const char *s)
 {
-  return s[0] && !strchr(s, '/') && strcmp(s, ".") && strcmp(s, "..") && strlen(s) < CVX_NAME_MAX ? PETSC_TRUE : PETSC_FALSE;
+  return s[0] && !strchr(s, '/') && strcmp(s, ".") && strcmp(s, "..") && strlen(s) < CVX_NAME_MAX ? PETSC_TRUE
+                                                                                                  : PETSC_FALSE;
 }
 
-static PetscErrorCode TaskNameCompute(const CvxSweep *sw, PetscInt64 k, const char **ov, char *name, size_t len, PetscBool *ok, char *bad,
-                                      size_t badlen);
+static PetscErrorCode TaskNameCompute(const CvxSweep *sw, PetscInt64 k, const char **ov, char *name, size_t len,
+                                      PetscBool *ok, char *bad, size_t badlen);
 
 static int CompareStrings(const void *a, const void *b)
 {
@@ -436,10 +453,10 @@ static int CompareStrings(const void *a, const void *b)
  * unique. */
 static PetscErrorCode CheckTaskNames(ParseCtx *pc, yaml_mark_t m, CvxSweep *sw)
 {
-  char       *names = NULL, **ptrs = NULL, one[CVX_NAME_MAX], bad[CVX_NAME_MAX + 256], dup[CVX_NAME_MAX] = "";
+  char        *names = NULL, **ptrs = NULL, one[CVX_NAME_MAX], bad[CVX_NAME_MAX + 256], dup[CVX_NAME_MAX] = "";
   const char **ov;
-  PetscBool   has_task = strstr(sw->task_name, "{task}") ? PETSC_TRUE : PETSC_FALSE, ok = PETSC_TRUE;
-  PetscInt64  n        = sw->count;
+  PetscBool    has_task = strstr(sw->task_name, "{task}") ? PETSC_TRUE : PETSC_FALSE, ok = PETSC_TRUE;
+  PetscInt64   n = sw->count;
 
   PetscFunctionBeginUser;
   if (!has_task && n > SWEEP_UNIQUE_MAX)
@@ -467,7 +484,9 @@ static PetscErrorCode CheckTaskNames(ParseCtx *pc, yaml_mark_t m, CvxSweep *sw)
   PetscCall(PetscFree(names));
   PetscCall(PetscFree(ptrs));
   if (!ok) PetscCall(Fail(pc, m, "task_name: '%s': %s", sw->task_name, bad));
-  if (dup[0]) PetscCall(Fail(pc, m, "task_name: '%s' gives two tasks the same folder '%s' (add {task} or the varying keys)", sw->task_name, dup));
+  if (dup[0])
+    PetscCall(Fail(pc, m, "task_name: '%s' gives two tasks the same folder '%s' (add {task} or the varying keys)",
+                   sw->task_name, dup));
   PetscFunctionReturn(0);
 }
 
@@ -509,22 +528,26 @@ static PetscErrorCode ParseSweep(ParseCtx *pc, yaml_parser_t *parser, CvxSweep *
   {
     yaml_document_t extra;
     if (!yaml_parser_load(parser, &extra)) PetscCall(SyntaxFail(pc, parser));
-    PetscBool more = yaml_document_get_root_node(&extra) ? PETSC_TRUE : PETSC_FALSE;
-    yaml_mark_t m  = extra.start_mark;
+    PetscBool   more = yaml_document_get_root_node(&extra) ? PETSC_TRUE : PETSC_FALSE;
+    yaml_mark_t m    = extra.start_mark;
     yaml_document_delete(&extra);
     if (more) PetscCall(Fail(pc, m, "more than one YAML document: put the whole sweep in one document"));
   }
-  if (root->type != YAML_MAPPING_NODE) PetscCall(Fail(pc, root->start_mark, "expected a mapping of base, name, axes or tasks, set"));
+  if (root->type != YAML_MAPPING_NODE)
+    PetscCall(Fail(pc, root->start_mark, "expected a mapping of base, name, axes or tasks, set"));
   for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top; p++) {
     yaml_node_t *k   = yaml_document_get_node(&pc->doc, p->key);
     const char  *key = ScalarText(k);
     int          i;
-    if (!key) PetscCall(Fail(pc, k->start_mark, "expected a key (base, name, axes, tasks, set, task_name, description)"));
+    if (!key)
+      PetscCall(Fail(pc, k->start_mark, "expected a key (base, name, axes, tasks, set, task_name, description)"));
     PetscCall(CheckDuplicate(pc, root, p, "sweep"));
     for (i = 0; top_keys[i]; i++)
       if (!strcmp(top_keys[i], key)) break;
     if (!top_keys[i])
-      PetscCall(Fail(pc, k->start_mark, "unknown key '%s' in the sweep (allowed: base, name, axes, tasks, set, task_name, description)", key));
+      PetscCall(Fail(pc, k->start_mark,
+                     "unknown key '%s' in the sweep (allowed: base, name, axes, tasks, set, task_name, description)",
+                     key));
     nodes[i] = yaml_document_get_node(&pc->doc, p->value);
     if (i == 1) name_mark = k->start_mark;
   }
@@ -539,15 +562,18 @@ static PetscErrorCode ParseSweep(ParseCtx *pc, yaml_parser_t *parser, CvxSweep *
   }
   if (nodes[1]) {
     PetscCall(ReadString(pc, nodes[1], "name", CVX_NAME_MAX, &sw->name));
-    if (!NameIsValid(sw->name)) PetscCall(Fail(pc, name_mark, "name: '%s' must be a folder name without '/'", sw->name));
+    if (!NameIsValid(sw->name))
+      PetscCall(Fail(pc, name_mark, "name: '%s' must be a folder name without '/'", sw->name));
   } else {
     /* The file's name without its folder and its .yaml/.yml extension. */
     const char *b = strrchr(pc->file, '/');
     size_t      n;
     b = b ? b + 1 : pc->file;
     n = strlen(b);
-    if (n > 5 && !strcmp(b + n - 5, ".yaml")) n -= 5;
-    else if (n > 4 && !strcmp(b + n - 4, ".yml")) n -= 4;
+    if (n > 5 && !strcmp(b + n - 5, ".yaml"))
+      n -= 5;
+    else if (n > 4 && !strcmp(b + n - 4, ".yml"))
+      n -= 4;
     PetscCall(PetscMalloc1(n + 1, &sw->name));
     memcpy(sw->name, b, n);
     sw->name[n] = '\0';
@@ -560,14 +586,17 @@ static PetscErrorCode ParseSweep(ParseCtx *pc, yaml_parser_t *parser, CvxSweep *
   sw->count = 1;
   if (nodes[2]) PetscCall(ReadAxes(pc, nodes[2], sw));
   if (nodes[3]) PetscCall(ReadTasks(pc, nodes[3], sw));
-  if (nodes[6] && nodes[6]->type != YAML_SCALAR_NODE) PetscCall(Fail(pc, nodes[6]->start_mark, "description: expected a string"));
+  if (nodes[6] && nodes[6]->type != YAML_SCALAR_NODE)
+    PetscCall(Fail(pc, nodes[6]->start_mark, "description: expected a string"));
   for (sw->width = 1; sw->width < 20; sw->width++) {
     PetscInt64 p = 1;
-    for (int i = 0; i < sw->width; i++) p *= 10;
+    for (int i = 0; i < sw->width; i++)
+      p *= 10;
     if (sw->count < p) break;
   }
   sw->max_overrides = sw->set.n + sw->n_axes;
-  for (PetscInt t = 0; t < sw->n_tasks; t++) sw->max_overrides = PetscMax(sw->max_overrides, sw->set.n + sw->tasks[t].n);
+  for (PetscInt t = 0; t < sw->n_tasks; t++)
+    sw->max_overrides = PetscMax(sw->max_overrides, sw->set.n + sw->tasks[t].n);
   PetscCall(PetscCalloc1(sw->max_overrides + 1, &sw->scratch));
   if (nodes[5]) {
     PetscCall(ReadString(pc, nodes[5], "task_name", CVX_NAME_MAX, &sw->task_name));
@@ -607,7 +636,8 @@ PetscErrorCode CvxSweepLoad(MPI_Comm comm, const char *path, CvxSweep **sweep)
   if (!ierr) ierr = CvxConfigSetDefaults(pc.probe);
   if (!ierr) ierr = KnownKeysCreate(&pc);
   if (!ierr) {
-    if (!yaml_parser_initialize(&parser)) ierr = ParserInitFailed();
+    if (!yaml_parser_initialize(&parser))
+      ierr = ParserInitFailed();
     else {
       memset(&pc.doc, 0, sizeof(pc.doc));
       ierr = ParseSweep(&pc, &parser, sw);
@@ -615,7 +645,8 @@ PetscErrorCode CvxSweepLoad(MPI_Comm comm, const char *path, CvxSweep **sweep)
       yaml_parser_delete(&parser);
     }
   }
-  for (int i = 0; i < pc.n_known; i++) PetscCall(PetscFree(pc.known[i]));
+  for (int i = 0; i < pc.n_known; i++)
+    PetscCall(PetscFree(pc.known[i]));
   PetscCall(PetscFree(pc.known));
   PetscCall(PetscFree(pc.probe));
   PetscCall(PetscFree(pc.val));
@@ -641,7 +672,8 @@ PetscErrorCode CvxSweepLoad(MPI_Comm comm, const char *path, CvxSweep **sweep)
 
 static void OverrideListFree(OverrideList *l)
 {
-  for (PetscInt i = 0; i < l->n; i++) PetscFree(l->sets[i]);
+  for (PetscInt i = 0; i < l->n; i++)
+    PetscFree(l->sets[i]);
   PetscFree(l->sets);
   l->n = 0;
 }
@@ -655,9 +687,11 @@ PetscErrorCode CvxSweepDestroy(CvxSweep **sweep)
   sw = *sweep;
   OverrideListFree(&sw->set);
   if (sw->axes)
-    for (PetscInt i = 0; i < sw->n_axes; i++) OverrideListFree(&sw->axes[i]);
+    for (PetscInt i = 0; i < sw->n_axes; i++)
+      OverrideListFree(&sw->axes[i]);
   if (sw->tasks)
-    for (PetscInt i = 0; i < sw->n_tasks; i++) OverrideListFree(&sw->tasks[i]);
+    for (PetscInt i = 0; i < sw->n_tasks; i++)
+      OverrideListFree(&sw->tasks[i]);
   PetscCall(PetscFree(sw->axes));
   PetscCall(PetscFree(sw->tasks));
   PetscCall(PetscFree(sw->path));
@@ -697,8 +731,9 @@ PetscErrorCode CvxSweepCheckTask(const CvxSweep *sweep, PetscInt64 k)
   PetscFunctionBeginUser;
   PetscCheck(sweep, PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "CvxSweepCheckTask: NULL sweep");
   PetscCheck(k >= 0 && k < sweep->count, PETSC_COMM_SELF, CVX_ERR_INPUT,
-             "--task %" PetscInt64_FMT " is out of range: the sweep '%s' has %" PetscInt64_FMT " task%s (0 to %" PetscInt64_FMT ")", k,
-             sweep->path, sweep->count, sweep->count == 1 ? "" : "s", sweep->count - 1);
+             "--task %" PetscInt64_FMT " is out of range: the sweep '%s' has %" PetscInt64_FMT
+             " task%s (0 to %" PetscInt64_FMT ")",
+             k, sweep->path, sweep->count, sweep->count == 1 ? "" : "s", sweep->count - 1);
   PetscFunctionReturn(0);
 }
 
@@ -708,7 +743,8 @@ static void TaskOverridesFill(const CvxSweep *sw, PetscInt64 k, PetscInt *n, con
 {
   PetscInt m = 0;
 
-  for (PetscInt i = 0; i < sw->set.n; i++) out[m++] = sw->set.sets[i];
+  for (PetscInt i = 0; i < sw->set.n; i++)
+    out[m++] = sw->set.sets[i];
   if (sw->n_axes) {
     /* Mixed radix, last axis fastest. */
     PetscInt64 rest = k, stride = sw->count;
@@ -718,7 +754,8 @@ static void TaskOverridesFill(const CvxSweep *sw, PetscInt64 k, PetscInt *n, con
       rest %= stride;
     }
   } else if (sw->n_tasks) {
-    for (PetscInt i = 0; i < sw->tasks[k].n; i++) out[m++] = sw->tasks[k].sets[i];
+    for (PetscInt i = 0; i < sw->tasks[k].n; i++)
+      out[m++] = sw->tasks[k].sets[i];
   }
   *n = m;
 }
@@ -742,19 +779,24 @@ static void AppendNameValue(char *name, size_t len, size_t *pos, const char *v)
     unsigned char c = (unsigned char)*v;
     char          o;
     if (strchr("[]{}\"' ", c)) continue;
-    if (c == ',') o = '-';
-    else if (isalnum(c) || strchr("._+-", c)) o = (char)c;
-    else o = '_';
-    if (*pos + 1 < len) name[(*pos)++] = o;
-    else *pos = len; /* mark as truncated */
+    if (c == ',')
+      o = '-';
+    else if (isalnum(c) || strchr("._+-", c))
+      o = (char)c;
+    else
+      o = '_';
+    if (*pos + 1 < len)
+      name[(*pos)++] = o;
+    else
+      *pos = len; /* mark as truncated */
   }
 }
 
 /* Expands the task_name pattern (or the default "task-<K>") for task k.
  * *ok is false, with the reason in bad, when the pattern names a key the
  * task does not set or the result is not a valid folder name. */
-static PetscErrorCode TaskNameCompute(const CvxSweep *sw, PetscInt64 k, const char **ov, char *name, size_t len, PetscBool *ok, char *bad,
-                                      size_t badlen)
+static PetscErrorCode TaskNameCompute(const CvxSweep *sw, PetscInt64 k, const char **ov, char *name, size_t len,
+                                      PetscBool *ok, char *bad, size_t badlen)
 {
   PetscFunctionBeginUser;
   *ok = PETSC_TRUE;
@@ -768,8 +810,10 @@ static PetscErrorCode TaskNameCompute(const CvxSweep *sw, PetscInt64 k, const ch
   TaskOverridesFill(sw, k, &nov, ov);
   for (const char *p = sw->task_name; *p && *ok; p++) {
     if (*p != '{') {
-      if (pos + 1 < len) name[pos++] = *p;
-      else pos = len;
+      if (pos + 1 < len)
+        name[pos++] = *p;
+      else
+        pos = len;
       continue;
     }
     const char *e = strchr(p, '}');
@@ -827,7 +871,8 @@ PetscErrorCode CvxSweepTaskName(const CvxSweep *sweep, PetscInt64 k, char *name,
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode CvxSweepTaskConfig(CvxSweep *sweep, PetscInt64 k, int n_extra, const char *const extra_sets[], CvxConfig *cfg)
+PetscErrorCode CvxSweepTaskConfig(CvxSweep *sweep, PetscInt64 k, int n_extra, const char *const extra_sets[],
+                                  CvxConfig *cfg)
 {
   const char *const *sets;
   PetscInt           n;
@@ -836,18 +881,22 @@ PetscErrorCode CvxSweepTaskConfig(CvxSweep *sweep, PetscInt64 k, int n_extra, co
 
   PetscFunctionBeginUser;
   PetscCheck(sweep && cfg, PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "CvxSweepTaskConfig: NULL argument");
-  PetscCheck(n_extra >= 0 && (n_extra == 0 || extra_sets), PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "CvxSweepTaskConfig: bad extra overrides");
+  PetscCheck(n_extra >= 0 && (n_extra == 0 || extra_sets), PETSC_COMM_SELF, PETSC_ERR_ARG_NULL,
+             "CvxSweepTaskConfig: bad extra overrides");
   PetscCall(CvxSweepTaskOverrides(sweep, k, &n, &sets));
   PetscCall(CvxSweepTaskName(sweep, k, name, sizeof(name)));
   PetscCall(CvxConfigSetDefaults(cfg));
   if (sweep->base) PetscCall(CvxConfigParseString(sweep->base_text, sweep->base_len, sweep->base, cfg));
-  for (PetscInt i = 0; i < n; i++) PetscCall(CvxConfigApplyOverride(cfg, sets[i]));
-  for (int i = 0; i < n_extra; i++) PetscCall(CvxConfigApplyOverride(cfg, extra_sets[i]));
+  for (PetscInt i = 0; i < n; i++)
+    PetscCall(CvxConfigApplyOverride(cfg, sets[i]));
+  for (int i = 0; i < n_extra; i++)
+    PetscCall(CvxConfigApplyOverride(cfg, extra_sets[i]));
   dl = strlen(cfg->output.dir);
-  while (dl > 1 && cfg->output.dir[dl - 1] == '/') dl--;
+  while (dl > 1 && cfg->output.dir[dl - 1] == '/')
+    dl--;
   int w = snprintf(dir, sizeof(dir), "%.*s/%s", (int)dl, cfg->output.dir, sweep->name);
-  PetscCheck(w > 0 && (size_t)w < sizeof(dir), PETSC_COMM_SELF, CVX_ERR_INPUT, "output.dir '%s' with the sweep name '%s' is too long",
-             cfg->output.dir, sweep->name);
+  PetscCheck(w > 0 && (size_t)w < sizeof(dir), PETSC_COMM_SELF, CVX_ERR_INPUT,
+             "output.dir '%s' with the sweep name '%s' is too long", cfg->output.dir, sweep->name);
   if (dl == 1 && cfg->output.dir[0] == '/') snprintf(dir, sizeof(dir), "/%s", sweep->name);
   PetscCheck(strlen(name) < sizeof(cfg->run.name), PETSC_COMM_SELF, CVX_ERR_INPUT, "task name '%s' is too long", name);
   strcpy(cfg->output.dir, dir);
@@ -868,8 +917,10 @@ static void PrintShellWord(FILE *f, const char *s)
   }
   fputc('\'', f);
   for (p = s; *p; p++) {
-    if (*p == '\'') fputs("'\\''", f);
-    else fputc(*p, f);
+    if (*p == '\'')
+      fputs("'\\''", f);
+    else
+      fputc(*p, f);
   }
   fputc('\'', f);
 }

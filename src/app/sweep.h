@@ -74,7 +74,8 @@ PetscErrorCode CvxSweepTaskName(const CvxSweep *sweep, PetscInt64 k, char *name,
  * command-line overrides extra_sets[] applied after the task's own. The
  * result is not validated: call CvxConfigValidate() for the rank count. k out
  * of range is an input error. Not collective. Output: cfg. */
-PetscErrorCode CvxSweepTaskConfig(CvxSweep *sweep, PetscInt64 k, int n_extra, const char *const extra_sets[], CvxConfig *cfg);
+PetscErrorCode CvxSweepTaskConfig(CvxSweep *sweep, PetscInt64 k, int n_extra, const char *const extra_sets[],
+                                  CvxConfig *cfg);
 
 /* Prints one line per task for --list: "K NAME override override ...", each
  * override single-quoted when it holds characters the shell would split or

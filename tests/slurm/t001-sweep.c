@@ -13,14 +13,14 @@
 static int  failures = 0;
 static char tmpdir[256];
 
-#define CHECK(cond, ...) \
-  do { \
-    if (!(cond)) { \
-      fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
-      fprintf(stderr, __VA_ARGS__); \
-      fputc('\n', stderr); \
-      failures++; \
-    } \
+#define CHECK(cond, ...)                                                                                               \
+  do {                                                                                                                 \
+    if (!(cond)) {                                                                                                     \
+      fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                                                             \
+      fprintf(stderr, __VA_ARGS__);                                                                                    \
+      fputc('\n', stderr);                                                                                             \
+      failures++;                                                                                                      \
+    }                                                                                                                  \
   } while (0)
 
 /* Writes text to tmpdir/name (rank 0 only: the sweep is read there) and
@@ -56,7 +56,8 @@ static void ExpectError(const char *name, const char *text, PetscErrorCode code,
 
   CHECK(ierr == code, "[%s] error code %d, want %d (message: %s)", name, (int)ierr, (int)code, msg);
   CHECK(sw == NULL, "[%s] a sweep was returned with an error", name);
-  for (int i = 0; subs[i]; i++) CHECK(strstr(msg, subs[i]) != NULL, "[%s] message lacks \"%s\": %s", name, subs[i], msg);
+  for (int i = 0; subs[i]; i++)
+    CHECK(strstr(msg, subs[i]) != NULL, "[%s] message lacks \"%s\": %s", name, subs[i], msg);
   CvxSweepDestroy(&sw);
 }
 
@@ -65,7 +66,8 @@ static void CheckOverrides(CvxSweep *sw, PetscInt64 k, const char *const *want)
   const char *const *sets;
   PetscInt           n, nw = 0;
 
-  while (want[nw]) nw++;
+  while (want[nw])
+    nw++;
   PetscErrorCode ierr = CvxSweepTaskOverrides(sw, k, &n, &sets);
   CHECK(!ierr, "task %lld overrides: %s", (long long)k, CvxErrorLastMessage());
   if (ierr) return;
@@ -88,15 +90,15 @@ static void TestAxes(void)
   char       name[CVX_NAME_MAX];
 
   WriteFile("base.yaml", base_yaml);
-  const char *path = WriteFile("axes.yaml", "# a comment\n"
-                                            "base: base.yaml\n"
-                                            "name: widths\n"
-                                            "axes:\n"
-                                            "  sgd.widths: [[5], [15, 20]]\n"
-                                            "  run.seed: [1, 2, 3, 4, 5, 6]\n"
-                                            "set:\n"
-                                            "  sgd.trials: 3\n"
-                                            "  model.beta: 1.0e-3\n");
+  const char    *path = WriteFile("axes.yaml", "# a comment\n"
+                                                  "base: base.yaml\n"
+                                                  "name: widths\n"
+                                                  "axes:\n"
+                                                  "  sgd.widths: [[5], [15, 20]]\n"
+                                                  "  run.seed: [1, 2, 3, 4, 5, 6]\n"
+                                                  "set:\n"
+                                                  "  sgd.trials: 3\n"
+                                                  "  model.beta: 1.0e-3\n");
   PetscErrorCode ierr = CvxSweepLoad(PETSC_COMM_WORLD, path, &sw);
   CHECK(!ierr, "load axes.yaml: %s", CvxErrorLastMessage());
   if (ierr) return;
@@ -109,14 +111,18 @@ static void TestAxes(void)
   }
 
   /* set first, then the axes with the first one slowest. */
-  CheckOverrides(sw, 0, (const char *const[]){"sgd.trials=3", "model.beta=1.0e-3", "sgd.widths=[5]", "run.seed=1", NULL});
-  CheckOverrides(sw, 5, (const char *const[]){"sgd.trials=3", "model.beta=1.0e-3", "sgd.widths=[5]", "run.seed=6", NULL});
-  CheckOverrides(sw, 7, (const char *const[]){"sgd.trials=3", "model.beta=1.0e-3", "sgd.widths=[15, 20]", "run.seed=2", NULL});
-  CheckOverrides(sw, 11, (const char *const[]){"sgd.trials=3", "model.beta=1.0e-3", "sgd.widths=[15, 20]", "run.seed=6", NULL});
+  CheckOverrides(sw, 0,
+                 (const char *const[]){"sgd.trials=3", "model.beta=1.0e-3", "sgd.widths=[5]", "run.seed=1", NULL});
+  CheckOverrides(sw, 5,
+                 (const char *const[]){"sgd.trials=3", "model.beta=1.0e-3", "sgd.widths=[5]", "run.seed=6", NULL});
+  CheckOverrides(sw, 7,
+                 (const char *const[]){"sgd.trials=3", "model.beta=1.0e-3", "sgd.widths=[15, 20]", "run.seed=2", NULL});
+  CheckOverrides(sw, 11,
+                 (const char *const[]){"sgd.trials=3", "model.beta=1.0e-3", "sgd.widths=[15, 20]", "run.seed=6", NULL});
 
   /* Task 7: base, set, axes, then the extras; run.name and output.dir last. */
   const char *extra[] = {"sgd.trials=4", "run.name=ignored", "data.dim=2"};
-  ierr = CvxSweepTaskConfig(sw, 7, 3, extra, &cfg);
+  ierr                = CvxSweepTaskConfig(sw, 7, 3, extra, &cfg);
   CHECK(!ierr, "task config 7: %s", CvxErrorLastMessage());
   if (!ierr) {
     CHECK(cfg.sgd.n_widths == 2 && cfg.sgd.widths[0] == 15 && cfg.sgd.widths[1] == 20, "task 7 widths");
@@ -131,14 +137,15 @@ static void TestAxes(void)
   }
   ierr = CvxSweepTaskConfig(sw, 0, 0, NULL, &cfg);
   CHECK(!ierr && cfg.sgd.trials == 3 && cfg.sgd.n_widths == 1 && cfg.sgd.widths[0] == 5 && cfg.run.seed == 1 &&
-          !strcmp(cfg.run.name, "task-00"),
+            !strcmp(cfg.run.name, "task-00"),
         "task 0 config");
   CHECK(!CvxSweepTaskName(sw, 11, name, sizeof(name)) && !strcmp(name, "task-11"), "task 11 name '%s'", name);
 
   /* Out of range: an input error naming K and the count. */
   ierr = CvxSweepTaskConfig(sw, 12, 0, NULL, &cfg);
   CHECK(ierr == CVX_ERR_INPUT, "task 12 accepted (code %d)", (int)ierr);
-  CHECK(strstr(CvxErrorLastMessage(), "--task 12 ") && strstr(CvxErrorLastMessage(), "12 tasks"), "task 12 message: %s", CvxErrorLastMessage());
+  CHECK(strstr(CvxErrorLastMessage(), "--task 12 ") && strstr(CvxErrorLastMessage(), "12 tasks"), "task 12 message: %s",
+        CvxErrorLastMessage());
   {
     PetscInt           n;
     const char *const *sets;
@@ -147,7 +154,7 @@ static void TestAxes(void)
   }
   /* A bad extra override is reported as such. */
   const char *bad_extra[] = {"sgd.nope=1"};
-  ierr = CvxSweepTaskConfig(sw, 1, 1, bad_extra, &cfg);
+  ierr                    = CvxSweepTaskConfig(sw, 1, 1, bad_extra, &cfg);
   CHECK(ierr == CVX_ERR_INPUT && strstr(CvxErrorLastMessage(), "sgd.nope"), "bad extra: %s", CvxErrorLastMessage());
 
   /* --list */
@@ -157,11 +164,13 @@ static void TestAxes(void)
     FILE  *f   = open_memstream(&buf, &len);
     CHECK(!CvxSweepPrintTasks(sw, f), "print tasks");
     fclose(f);
-    CHECK(buf && !strncmp(buf, "0 task-00 sgd.trials=3 model.beta=1.0e-3 'sgd.widths=[5]' run.seed=1\n", 69), "list starts '%.*s'", 80,
-          buf ? buf : "");
-    CHECK(buf && strstr(buf, "\n11 task-11 sgd.trials=3 model.beta=1.0e-3 'sgd.widths=[15, 20]' run.seed=6\n"), "list: %s", buf ? buf : "");
+    CHECK(buf && !strncmp(buf, "0 task-00 sgd.trials=3 model.beta=1.0e-3 'sgd.widths=[5]' run.seed=1\n", 69),
+          "list starts '%.*s'", 80, buf ? buf : "");
+    CHECK(buf && strstr(buf, "\n11 task-11 sgd.trials=3 model.beta=1.0e-3 'sgd.widths=[15, 20]' run.seed=6\n"),
+          "list: %s", buf ? buf : "");
     int lines = 0;
-    for (size_t i = 0; i < len; i++) lines += buf[i] == '\n';
+    for (size_t i = 0; i < len; i++)
+      lines += buf[i] == '\n';
     CHECK(lines == 12, "list has %d lines", lines);
     free(buf);
   }
@@ -176,25 +185,27 @@ static void TestTasks(void)
   PetscInt64 count = 0;
   char       name[CVX_NAME_MAX];
 
-  const char *path = WriteFile("list.yml", "tasks:\n"
-                                           "  - {model.beta: 1.0e-4, data.n_train: 20}\n"
-                                           "  - model.beta: 1.0e-3\n"
-                                           "    data.path: 'my data/x.csv'\n"
-                                           "    data.source: csv\n"
-                                           "  - {}\n");
+  const char    *path = WriteFile("list.yml", "tasks:\n"
+                                                 "  - {model.beta: 1.0e-4, data.n_train: 20}\n"
+                                                 "  - model.beta: 1.0e-3\n"
+                                                 "    data.path: 'my data/x.csv'\n"
+                                                 "    data.source: csv\n"
+                                                 "  - {}\n");
   PetscErrorCode ierr = CvxSweepLoad(PETSC_COMM_WORLD, path, &sw);
   CHECK(!ierr, "load list.yml: %s", CvxErrorLastMessage());
   if (ierr) return;
   CvxSweepTaskCount(sw, &count);
   CHECK(count == 3, "tasks count %lld", (long long)count);
   CheckOverrides(sw, 0, (const char *const[]){"model.beta=1.0e-4", "data.n_train=20", NULL});
-  CheckOverrides(sw, 1, (const char *const[]){"model.beta=1.0e-3", "data.path=\"my data/x.csv\"", "data.source=csv", NULL});
+  CheckOverrides(sw, 1,
+                 (const char *const[]){"model.beta=1.0e-3", "data.path=\"my data/x.csv\"", "data.source=csv", NULL});
   CheckOverrides(sw, 2, (const char *const[]){NULL});
   ierr = CvxSweepTaskConfig(sw, 1, 0, NULL, &cfg);
-  CHECK(!ierr && !strcmp(cfg.data.path, "my data/x.csv") && cfg.data.source == CVX_DATA_CSV, "task 1 path '%s'", cfg.data.path);
+  CHECK(!ierr && !strcmp(cfg.data.path, "my data/x.csv") && cfg.data.source == CVX_DATA_CSV, "task 1 path '%s'",
+        cfg.data.path);
   /* No base: defaults; name from the file name; one digit for 3 tasks. */
-  CHECK(!ierr && !strcmp(cfg.output.dir, "results/list") && !strcmp(cfg.run.name, "task-1"), "task 1 dir '%s' name '%s'", cfg.output.dir,
-        cfg.run.name);
+  CHECK(!ierr && !strcmp(cfg.output.dir, "results/list") && !strcmp(cfg.run.name, "task-1"),
+        "task 1 dir '%s' name '%s'", cfg.output.dir, cfg.run.name);
   ierr = CvxSweepTaskConfig(sw, 2, 0, NULL, &cfg);
   {
     CvxConfig def;
@@ -216,7 +227,8 @@ static void TestTasks(void)
   if (ierr) return;
   CHECK(!CvxSweepTaskName(sw, 3, name, sizeof(name)) && !strcmp(name, "w15-20-s2-3"), "pattern name '%s'", name);
   ierr = CvxSweepTaskConfig(sw, 0, 0, NULL, &cfg);
-  CHECK(!ierr && !strcmp(cfg.run.name, "w5-s1-0") && !strcmp(cfg.output.dir, "results/pat"), "pattern config '%s'", cfg.run.name);
+  CHECK(!ierr && !strcmp(cfg.run.name, "w5-s1-0") && !strcmp(cfg.output.dir, "results/pat"), "pattern config '%s'",
+        cfg.run.name);
   CvxSweepDestroy(&sw);
 
   /* Neither axes nor tasks: one task with the set. */
@@ -235,35 +247,44 @@ static void TestErrors(void)
 {
   char missing[600];
 
-  ExpectError("malformed.yaml", "name: x\naxes:\n  run.seed: [1, 2\n", CVX_ERR_INPUT, (const char *const[]){"malformed.yaml:", "malformed YAML", NULL});
-  ExpectError("badtab.yaml", "name: x\naxes:\n\trun.seed: [1]\n", CVX_ERR_INPUT, (const char *const[]){"badtab.yaml:3:", NULL});
+  ExpectError("malformed.yaml", "name: x\naxes:\n  run.seed: [1, 2\n", CVX_ERR_INPUT,
+              (const char *const[]){"malformed.yaml:", "malformed YAML", NULL});
+  ExpectError("badtab.yaml", "name: x\naxes:\n\trun.seed: [1]\n", CVX_ERR_INPUT,
+              (const char *const[]){"badtab.yaml:3:", NULL});
   ExpectError("unknown.yaml", "name: x\naxis:\n  run.seed: [1]\n", CVX_ERR_INPUT,
               (const char *const[]){"unknown.yaml:2:1:", "unknown key 'axis'", NULL});
   ExpectError("axiskey.yaml", "name: x\naxes:\n  run.seed: [1, 2]\n  sgd.widthz: [[5]]\n", CVX_ERR_INPUT,
               (const char *const[]){"axiskey.yaml:4:3:", "sgd.widthz", NULL});
-  ExpectError("axissection.yaml", "axes:\n  solver.rho: [1]\n", CVX_ERR_INPUT, (const char *const[]){"axissection.yaml:2:3:", "solver.rho", NULL});
+  ExpectError("axissection.yaml", "axes:\n  solver.rho: [1]\n", CVX_ERR_INPUT,
+              (const char *const[]){"axissection.yaml:2:3:", "solver.rho", NULL});
   ExpectError("axisvalue.yaml", "axes:\n  run.seed: [1, abc]\n", CVX_ERR_INPUT,
               (const char *const[]){"axisvalue.yaml:2:17:", "run.seed", "abc", NULL});
-  ExpectError("emptyaxis.yaml", "axes:\n  run.seed: []\n", CVX_ERR_INPUT, (const char *const[]){"emptyaxis.yaml:2:13:", "run.seed", "empty", NULL});
-  ExpectError("scalaraxis.yaml", "axes:\n  run.seed: 3\n", CVX_ERR_INPUT, (const char *const[]){"scalaraxis.yaml:2:13:", "run.seed", "list", NULL});
+  ExpectError("emptyaxis.yaml", "axes:\n  run.seed: []\n", CVX_ERR_INPUT,
+              (const char *const[]){"emptyaxis.yaml:2:13:", "run.seed", "empty", NULL});
+  ExpectError("scalaraxis.yaml", "axes:\n  run.seed: 3\n", CVX_ERR_INPUT,
+              (const char *const[]){"scalaraxis.yaml:2:13:", "run.seed", "list", NULL});
   ExpectError("noaxes.yaml", "axes: {}\n", CVX_ERR_INPUT, (const char *const[]){"noaxes.yaml:1:7:", "no axis", NULL});
   ExpectError("both.yaml", "axes:\n  run.seed: [1]\ntasks:\n  - {run.seed: 2}\n", CVX_ERR_INPUT,
               (const char *const[]){"both.yaml:4:3:", "not both", NULL});
-  ExpectError("emptytasks.yaml", "tasks: []\n", CVX_ERR_INPUT, (const char *const[]){"emptytasks.yaml:1:8:", "empty", NULL});
+  ExpectError("emptytasks.yaml", "tasks: []\n", CVX_ERR_INPUT,
+              (const char *const[]){"emptytasks.yaml:1:8:", "empty", NULL});
   ExpectError("taskkey.yaml", "tasks:\n  - {run.seed: 2}\n  - {model.betta: 1}\n", CVX_ERR_INPUT,
               (const char *const[]){"taskkey.yaml:3:6:", "tasks[1]", "model.betta", NULL});
   ExpectError("setkey.yaml", "set:\n  sgd.trials: 3\n  sgd.trails: 3\n", CVX_ERR_INPUT,
               (const char *const[]){"setkey.yaml:3:3:", "set", "sgd.trails", NULL});
-  ExpectError("setvalue.yaml", "set:\n  sgd.widths: [5, x]\n", CVX_ERR_INPUT, (const char *const[]){"setvalue.yaml:2:15:", "sgd.widths", NULL});
+  ExpectError("setvalue.yaml", "set:\n  sgd.widths: [5, x]\n", CVX_ERR_INPUT,
+              (const char *const[]){"setvalue.yaml:2:15:", "sgd.widths", NULL});
   ExpectError("dup.yaml", "axes:\n  run.seed: [1]\n  run.seed: [2]\n", CVX_ERR_INPUT,
               (const char *const[]){"dup.yaml:3:3:", "run.seed", "twice", NULL});
-  ExpectError("duptop.yaml", "name: a\nname: b\n", CVX_ERR_INPUT, (const char *const[]){"duptop.yaml:2:1:", "twice", NULL});
+  ExpectError("duptop.yaml", "name: a\nname: b\n", CVX_ERR_INPUT,
+              (const char *const[]){"duptop.yaml:2:1:", "twice", NULL});
   ExpectError("notmap.yaml", "- 1\n- 2\n", CVX_ERR_INPUT, (const char *const[]){"notmap.yaml:1:1:", "mapping", NULL});
   ExpectError("empty.yaml", "# nothing\n", CVX_ERR_INPUT, (const char *const[]){"empty.yaml:", "empty", NULL});
-  ExpectError("twodocs.yaml", "name: a\n---\nname: b\n", CVX_ERR_INPUT, (const char *const[]){"twodocs.yaml:2:", "more than one", NULL});
+  ExpectError("twodocs.yaml", "name: a\n---\nname: b\n", CVX_ERR_INPUT,
+              (const char *const[]){"twodocs.yaml:2:", "more than one", NULL});
   ExpectError("badname.yaml", "name: a/b\n", CVX_ERR_INPUT, (const char *const[]){"badname.yaml:1:1:", "name", NULL});
-  ExpectError("samename.yaml", "task_name: s{run.seed}\naxes:\n  run.seed: [1, 2]\n  model.beta: [1.0e-3, 1.0e-2]\n", CVX_ERR_INPUT,
-              (const char *const[]){"samename.yaml:1:12:", "same folder 's1'", NULL});
+  ExpectError("samename.yaml", "task_name: s{run.seed}\naxes:\n  run.seed: [1, 2]\n  model.beta: [1.0e-3, 1.0e-2]\n",
+              CVX_ERR_INPUT, (const char *const[]){"samename.yaml:1:12:", "same folder 's1'", NULL});
   ExpectError("badpattern.yaml", "task_name: s{data.dim}\naxes:\n  run.seed: [1, 2]\n", CVX_ERR_INPUT,
               (const char *const[]){"badpattern.yaml:1:12:", "{data.dim}", NULL});
   ExpectError("nobase.yaml", "base: does-not-exist.yaml\naxes:\n  run.seed: [1]\n", CVX_ERR_FILE,
@@ -275,8 +296,8 @@ static void TestErrors(void)
   snprintf(missing, sizeof(missing), "%s/no-such-sweep.yaml", tmpdir);
   CvxSweep      *sw   = NULL;
   PetscErrorCode ierr = CvxSweepLoad(PETSC_COMM_WORLD, missing, &sw);
-  CHECK(ierr == CVX_ERR_FILE && strstr(CvxErrorLastMessage(), "no-such-sweep.yaml") && !sw, "missing sweep file: %d %s", (int)ierr,
-        CvxErrorLastMessage());
+  CHECK(ierr == CVX_ERR_FILE && strstr(CvxErrorLastMessage(), "no-such-sweep.yaml") && !sw, "missing sweep file: %d %s",
+        (int)ierr, CvxErrorLastMessage());
 }
 
 int main(int argc, char **argv)

@@ -9,14 +9,14 @@
 
 static int failures = 0;
 
-#define CHECK(cond, ...) \
-  do { \
-    if (!(cond)) { \
-      fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
-      fprintf(stderr, __VA_ARGS__); \
-      fputc('\n', stderr); \
-      failures++; \
-    } \
+#define CHECK(cond, ...)                                                                                               \
+  do {                                                                                                                 \
+    if (!(cond)) {                                                                                                     \
+      fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                                                             \
+      fprintf(stderr, __VA_ARGS__);                                                                                    \
+      fputc('\n', stderr);                                                                                             \
+      failures++;                                                                                                      \
+    }                                                                                                                  \
   } while (0)
 
 /* Loads dir/file, checks its count and validates every task on 2 ranks;
@@ -45,8 +45,8 @@ static CvxSweep *CheckJob(const char *dir, const char *file, PetscInt64 want)
 
 int main(int argc, char **argv)
 {
-  CvxSweep  *sw;
-  CvxConfig  cfg;
+  CvxSweep   *sw;
+  CvxConfig   cfg;
   const char *dir;
 
   if (PetscInitialize(&argc, &argv, NULL, NULL)) return 1;
@@ -62,9 +62,10 @@ int main(int argc, char **argv)
     for (PetscInt64 k = 0; k < 12; k++) {
       static const PetscInt widths[] = {5, 15, 50, 100};
       CvxSweepTaskConfig(sw, k, 0, NULL, &cfg);
-      CHECK(cfg.sgd.n_widths == 1 && cfg.sgd.widths[0] == widths[k / 3] && cfg.run.seed == 1 + k % 3, "q7 task %lld: width/seed", (long long)k);
-      CHECK(cfg.data.n_train == 20 && cfg.data.seed == 1 && cfg.arrangements.method == CVX_ARR_EXACT, "q7 task %lld: data/arrangements",
-            (long long)k);
+      CHECK(cfg.sgd.n_widths == 1 && cfg.sgd.widths[0] == widths[k / 3] && cfg.run.seed == 1 + k % 3,
+            "q7 task %lld: width/seed", (long long)k);
+      CHECK(cfg.data.n_train == 20 && cfg.data.seed == 1 && cfg.arrangements.method == CVX_ARR_EXACT,
+            "q7 task %lld: data/arrangements", (long long)k);
       CHECK(!strcmp(cfg.output.dir, "results/q7-widths"), "q7 output.dir '%s'", cfg.output.dir);
     }
     CvxSweepDestroy(&sw);
@@ -78,7 +79,8 @@ int main(int argc, char **argv)
       exact += cfg.arrangements.method == CVX_ARR_EXACT;
       if (cfg.arrangements.method == CVX_ARR_SAMPLE) {
         sample++;
-        CHECK(cfg.arrangements.samples <= 1000, "q8 task %lld: %lld samples is not a small sample", (long long)k, (long long)cfg.arrangements.samples);
+        CHECK(cfg.arrangements.samples <= 1000, "q8 task %lld: %lld samples is not a small sample", (long long)k,
+              (long long)cfg.arrangements.samples);
       }
     }
     CHECK(exact == 12 && sample == 12, "q8: %d exact and %d sampled tasks", exact, sample);
@@ -99,7 +101,8 @@ int main(int argc, char **argv)
   if ((sw = CheckJob(dir, "slurm-smoke.yaml", 4))) {
     for (PetscInt64 k = 0; k < 4; k++) {
       CvxSweepTaskConfig(sw, k, 0, NULL, &cfg);
-      CHECK(cfg.data.n_train <= 50 && cfg.sgd.epochs <= 2000 && cfg.sgd.trials <= 3, "smoke task %lld is not small", (long long)k);
+      CHECK(cfg.data.n_train <= 50 && cfg.sgd.epochs <= 2000 && cfg.sgd.trials <= 3, "smoke task %lld is not small",
+            (long long)k);
     }
     CvxSweepDestroy(&sw);
   }
