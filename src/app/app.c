@@ -2,6 +2,7 @@
 
 #include "app/cli.h"
 #include "app/run.h"
+#include "app/sweep.h"
 #include "config/config.h"
 #include "core/error.h"
 #include "core/timer.h"
@@ -137,6 +138,42 @@ static PetscErrorCode OutputWriteOnRoot(void *ctx)
   PetscFunctionReturn(0);
 }
 
+/* --job FILE --count / --list: prints the number of tasks or one line per
+ * task on rank 0. Collective on world. */
+static PetscErrorCode SweepDescribe(const CvxCommandLine *cl)
+{
+  CvxSweep   *sweep = NULL;
+  PetscMPIInt rank;
+  PetscInt64  count;
+
+  PetscFunctionBeginUser;
+  PetscCallMPI(MPI_Comm_rank(PETSC_COMM_WORLD, &rank));
+  PetscCall(CvxSweepLoad(PETSC_COMM_WORLD, cl->job, &sweep));
+  PetscCall(CvxSweepTaskCount(sweep, &count));
+  if (rank == 0) {
+    if (cl->count) printf("%lld\n", (long long)count);
+    if (cl->list) PetscCall(CvxSweepPrintTasks(sweep, stdout));
+  }
+  PetscCall(CvxSweepDestroy(&sweep));
+  PetscFunctionReturn(0);
+}
+
+/* --job FILE --task K: task K's resolved and validated config. Collective on
+ * world. */
+static PetscErrorCode SweepTaskConfig(CvxRun *run)
+{
+  const CvxCommandLine *cl    = run->cl;
+  CvxSweep             *sweep = NULL;
+
+  PetscFunctionBeginUser;
+  PetscCall(CvxSweepLoad(run->world, cl->job, &sweep));
+  PetscCall(CvxSweepCheckTask(sweep, cl->task));
+  PetscCall(CvxSweepTaskConfig(sweep, cl->task, cl->n_sets, cl->sets, &run->cfg));
+  PetscCall(CvxSweepDestroy(&sweep));
+  PetscCall(CvxConfigValidate(&run->cfg, run->size));
+  PetscFunctionReturn(0);
+}
+
 /* Splits the world once into the convex pool (rank 0 and the ranks below
  * size - sgd.ranks) and the SGD pool (the last sgd.ranks ranks). With
  * sgd.ranks = 0 both pools are the whole world and the parts run in turn.
@@ -178,7 +215,8 @@ static PetscErrorCode RunExecute(CvxRun *run)
   PetscCall(PetscLogStageRegister("Output", &stage_output));
 
   PetscCall(PetscLogStagePush(stage_load));
-  PetscCall(CvxConfigLoad(run->world, cl->config_path, cl->n_sets, cl->sets, &run->cfg));
+  if (cl->job) PetscCall(SweepTaskConfig(run));
+  else PetscCall(CvxConfigLoad(run->world, cl->config_path, cl->n_sets, cl->sets, &run->cfg));
   if (run->cfg.logging.log_view) PetscCall(PetscLogDefaultBegin());
   if (!cl->dry_run) PetscCall(CvxRootRun(run->world, OutputDirCheckOnRoot, run));
   PetscCall(CvxDatasetLoad(run->world, &run->cfg, &run->data));
@@ -299,9 +337,8 @@ int CvxAppMain(int argc, char **argv)
 
   if (cl.keys) {
     if (rank == 0) ierr = CvxConfigPrintKeys(stdout);
-  } else if (cl.job) {
-    if (rank == 0) fprintf(stderr, "cvxnn-dist: error: sweeps (--job) are not available in this version\n");
-    ierr = CVX_ERR_INPUT;
+  } else if (cl.job && (cl.count || cl.list)) {
+    ierr = SweepDescribe(&cl);
   } else {
     ierr = RunExecute(&run);
   }
