@@ -150,8 +150,10 @@ int main(int argc, char **argv)
       }
       PetscCall(CvxGramDestroy(&gram));
       if (code) {
-        PetscCall(PetscPrintf(PETSC_COMM_WORLD, "%-11s %6d %7d %10.3f %10s (not converged: %s)\n", all_names[p],
-                              (int)n, (int)P, tc, "-", CvxErrorLastMessage()));
+        char *msg = NULL;
+        PetscCall(PetscErrorMessage(code, NULL, &msg));
+        PetscCall(PetscPrintf(PETSC_COMM_WORLD, "%-11s %6d %7d %10.3f %10s (%s)\n", all_names[p], (int)n, (int)P,
+                              tc, "-", msg ? msg : "not converged"));
         continue;
       }
       PetscCall(PetscPrintf(PETSC_COMM_WORLD, "%-11s %6d %7d %10.3f %10.5f %12.1f %12.4f\n", all_names[p], (int)n,
