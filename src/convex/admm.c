@@ -72,7 +72,7 @@ PetscErrorCode CvxAdmmOptionsSetDefaults(CvxAdmmOptions *opt)
   opt->trace_every        = 0;
   opt->stall_certificates = 50;
   opt->polish_gap         = 1e-2;
-  opt->polish_rounds      = 6;
+  opt->polish_rounds      = 4;
   opt->recover_threshold  = 1e-10;
   opt->slack_nnls         = PETSC_TRUE;
   PetscCall(CvxGramOptionsSetDefaults(&opt->gram));
@@ -622,6 +622,7 @@ static PetscErrorCode AdmmSetup(CvxAdmm *A, const CvxArrangementSet *set, PetscI
   PetscCall(PetscMalloc1(dPL, &A->Dl));
   PetscCall(PetscMalloc1(dnb, &A->cand));
   PetscCall(PetscMalloc1(2 * (size_t)PetscMax(PL, 1), &A->norms));
+  PetscCall(PetscMalloc1(2 * (size_t)PetscMax(PL, 1), &A->norms2));
   PetscCall(PetscCalloc1(dnb, &A->act));
   PetscCall(PetscCalloc1(2 * (size_t)PetscMax(PL, 1), &A->nact));
   PetscCall(PetscCalloc1(dnb, &A->cact));
@@ -712,6 +713,7 @@ static PetscErrorCode AdmmDestroy(CvxAdmm *A)
   PetscCall(PetscFree(A->Dl));
   PetscCall(PetscFree(A->cand));
   PetscCall(PetscFree(A->norms));
+  PetscCall(PetscFree(A->norms2));
   PetscCall(PetscFree(A->Y));
   PetscCall(PetscFree(A->act));
   PetscCall(PetscFree(A->nact));
@@ -848,8 +850,8 @@ PetscErrorCode CvxAdmmSolve(const CvxArrangementSet *set, PetscInt d, const doub
 {
   CvxAdmm      A;
   AdmmProgress pg;
-  PetscInt     it = 0, stall_count = 0, last_polish_it = -1;
-  double       stall_ref = INFINITY, polish_ref_gap = INFINITY;
+  PetscInt     it = 0, stall_count = 0, last_polish_it = -1, settled = 0;
+  double       stall_ref = INFINITY, polish_ref_gap = INFINITY, prev_obj = INFINITY;
   PetscBool    stop = PETSC_FALSE;
 
   PetscFunctionBeginUser;
@@ -1000,7 +1002,7 @@ PetscErrorCode CvxAdmmSolve(const CvxArrangementSet *set, PetscInt d, const doub
     PetscBool trace   = (PetscBool)(certify || (opt->trace_every > 0 && it % opt->trace_every == 0));
     if (trace) {
       CvxAdmmTraceRow row;
-      const double   *x;
+      const double   *x = NULL;
       double          obj, lb = NAN;
       PetscCall(AdmmPrimalPoint(&A, &x));
       if (certify) {
@@ -1031,10 +1033,15 @@ PetscErrorCode CvxAdmmSolve(const CvxArrangementSet *set, PetscInt d, const doub
            * than at the last attempt, or after as many iterations again), or
            * when the iterations stall */
           PetscBool try_polish = PETSC_FALSE;
+          /* the objective has settled when it moved by less than 1e-5
+           * (relative) over three consecutive certificates */
+          if (fabs(prev_obj - obj) <= 1e-5 * fabs(obj)) settled++;
+          else settled = 0;
+          prev_obj = obj;
           if (opt->polish && isfinite(gap)) {
+            PetscBool ready = (PetscBool)(gap <= opt->polish_gap || settled >= 3);
             if (stalled) try_polish = PETSC_TRUE;
-            else if (gap <= opt->polish_gap &&
-                     (last_polish_it < 0 || gap <= 0.1 * polish_ref_gap || it >= 2 * last_polish_it))
+            else if (ready && (last_polish_it < 0 || gap <= 0.1 * polish_ref_gap || it >= 2 * last_polish_it))
               try_polish = PETSC_TRUE;
           }
           if (try_polish) {
@@ -1074,7 +1081,7 @@ PetscErrorCode CvxAdmmSolve(const CvxArrangementSet *set, PetscInt d, const doub
   /* never report an uncertified final iterate: certify it when the last
    * certificate is older */
   if (it == 0 || it % opt->certify_every != 0) {
-    const double *x;
+    const double *x = NULL;
     if (it == 0) PetscCall(AdmmZStep(&A));
     PetscCall(AdmmPrimalPoint(&A, &x));
     PetscCall(CvxAdmmCertify(&A, x, NULL, NULL));

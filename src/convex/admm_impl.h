@@ -44,6 +44,7 @@ typedef struct {
   double   *xc, *Cc, *Pc; /* certificate: thresholded point, F^T r blocks, projections (d x nb) */
   double   *xproj;        /* slack: projected primal point (d x nb) */
   double   *norms;        /* nb block norms */
+  double   *norms2;       /* nb, scratch copy of norms */
 
   /* Anderson acceleration */
   PetscInt  mem, hcount, hhead;

@@ -112,8 +112,10 @@ static inline void TestProblemCreate(PetscInt n, PetscInt d_raw, PetscBool bias,
 }
 
 /* Exact pattern set of points on a line (d_raw = 1, bias): all threshold
- * sets {x >= c} and {x <= c}; 2n patterns for distinct points. */
-static inline void TestProblemLine(PetscInt n, uint64_t seed, TestProblem *pr)
+ * sets {x >= c} and {x <= c}; 2n patterns for distinct points. With
+ * norm_rule, x ~ N(0, 1) and y = +1 when |x| > 1, else -1 (the program's
+ * synthetic "norm" rule); otherwise x uniform in [-1, 1], random labels. */
+static inline void TestProblemLine(PetscInt n, uint64_t seed, PetscBool norm_rule, TestProblem *pr)
 {
   CvxRng rng;
   memset(pr, 0, sizeof(*pr));
@@ -125,9 +127,14 @@ static inline void TestProblemLine(PetscInt n, uint64_t seed, TestProblem *pr)
   pr->y     = (double *)malloc(sizeof(double) * (size_t)n);
   CvxRngInit(&rng, seed, CVX_STREAM_TEST, 3, 0);
   for (PetscInt k = 0; k < n; k++) {
-    pr->X[k]     = 2.0 * CvxRngUniform(&rng) - 1.0;
+    if (norm_rule) {
+      pr->X[k] = CvxRngNormal(&rng);
+      pr->y[k] = fabs(pr->X[k]) > 1.0 ? 1.0 : -1.0;
+    } else {
+      pr->X[k] = 2.0 * CvxRngUniform(&rng) - 1.0;
+      pr->y[k] = CvxRngUniform(&rng) < 0.5 ? -1.0 : 1.0;
+    }
     pr->X[k + n] = 1.0;
-    pr->y[k]     = CvxRngUniform(&rng) < 0.5 ? -1.0 : 1.0;
   }
   /* thresholds between sorted points (and beyond both ends), both senses */
   double *xs = (double *)malloc(sizeof(double) * (size_t)n);

@@ -59,7 +59,7 @@ static PetscErrorCode RunCase(const Case *c, const char *python, const char *scr
   char              status[64];
 
   PetscFunctionBeginUser;
-  if (c->line) TestProblemLine(c->n, seed, &pr);
+  if (c->line) TestProblemLine(c->n, seed, PETSC_FALSE, &pr);
   else TestProblemCreate(c->n, c->d_raw, c->bias, c->samples, c->maxP, seed, &pr);
   int fd = mkstemp(path);
   PetscCheck(fd >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "cannot create a temporary file");

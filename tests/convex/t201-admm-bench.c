@@ -73,11 +73,11 @@ static void ProblemCase(char c, TestProblem *pr, double *beta)
 {
   switch (c) {
   case 'a':
-    TestProblemLine(20, 7, pr);
+    TestProblemLine(20, 7, PETSC_TRUE, pr);
     *beta = 1e-4;
     break;
   case 'b':
-    TestProblemLine(500, 8, pr);
+    TestProblemLine(500, 8, PETSC_TRUE, pr);
     *beta = 1e-4;
     break;
   case 'c':
@@ -265,7 +265,7 @@ int main(int argc, char **argv)
   if (flops && FlopFigures()) return 1;
   if (custom) {
     TestProblem pr;
-    if (exact && draw == 1) TestProblemLine(n, 11, &pr);
+    if (exact && draw == 1) TestProblemLine(n, 11, PETSC_TRUE, &pr);
     else {
       TestProblemCreate(n, draw, (PetscBool)!nobias, exact ? 1 : 20 * P, exact ? 1 : P, 11, &pr);
       if (exact) {
