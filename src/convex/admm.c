@@ -574,6 +574,7 @@ static PetscErrorCode AdmmLambdaMax(CvxAdmm *A, double *lmax)
 }
 
 static PetscErrorCode AdmmSetupSlack(CvxAdmm *A);
+static PetscErrorCode AdmmLambdaMax(CvxAdmm *A, double *lmax);
 
 static PetscErrorCode AdmmSetup(CvxAdmm *A, const CvxArrangementSet *set, PetscInt d, const double *X,
                                 const double *y, const CvxAdmmOptions *opt)
@@ -738,16 +739,87 @@ static PetscErrorCode AdmmDestroy(CvxAdmm *A)
 
 /* ------------------------------------------------------------ slack splitting */
 
+/* Slack splitting setup: A = I + X^T X = L L^T, Z = X L^{-T} (so that
+ * Z Z^T = X A^{-1} X^T), the coupling system of Z, F^T y, and the projected
+ * primal point. */
 static PetscErrorCode AdmmSetupSlack(CvxAdmm *A)
 {
+  PetscInt n = A->n, d = A->d, PL = A->PL;
+  int      dd = (int)d, info = 0;
+  double  *Z;
+
   PetscFunctionBeginUser;
-  SETERRQ(A->comm, PETSC_ERR_SUP, "admm.c: the slack splitting is not available in this build");
+  PetscCall(PetscMalloc1((size_t)d * d, &A->L));
+  cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, dd, dd, (int)n, 1.0, A->X, (int)n, A->X, (int)n, 0.0, A->L, dd);
+  for (PetscInt l = 0; l < d; l++) A->L[l + l * d] += 1.0;
+  dpotrf_("L", &dd, A->L, &dd, &info, 1);
+  CvxCheckInfo(A->comm, "dpotrf (I + X^T X)", info);
+  PetscCall(PetscMalloc1((size_t)n * d, &Z));
+  memcpy(Z, A->X, (size_t)n * d * sizeof(double));
+  cblas_dtrsm(CblasColMajor, CblasRight, CblasLower, CblasTrans, CblasNonUnit, (int)n, dd, 1.0, A->L, dd, Z, (int)n);
+  PetscCall(CvxGramCreate(A->set, d, Z, &A->opt.gram, &A->gram));
+  PetscCall(PetscFree(Z));
+  PetscCall(AdmmLambdaMax(A, &A->lambda_max));
+  PetscCall(PetscMalloc1(A->nz + 1, &A->Fty));
+  PetscCall(CvxAdmmFTLocal(A, A->y, A->G));
+  for (size_t s = 0; s < (size_t)d * PL; s++) {
+    A->Fty[s]                  = A->G[s];
+    A->Fty[(size_t)d * PL + s] = -A->G[s];
+  }
+  PetscCall(PetscCalloc1(A->nz + 1, &A->xproj));
+  PetscFunctionReturn(0);
 }
 
+/* au = (u, G u) with u = argmin 1/2||F u - y||^2 + rho/2 ||u - a||^2 +
+ * rho/2 ||G u - b||^2 for w = (a, b): by Woodbury,
+ *   t = (1/rho) A^{-1} (F^T y + rho (a + G^T b)),
+ *   q = (I + (2/rho) K_Z)^{-1} F t,   u = t - (1/rho) A^{-1} F^T q,
+ * with G_j = (2 D_i - I) X and A = I + X^T X. Two GEMMs with X (G^T b and
+ * G u) besides the passes over the patterns. */
 static PetscErrorCode AdmmUStepSlack(CvxAdmm *A, double *extra, PetscInt nextra)
 {
+  PetscInt n = A->n, d = A->d, PL = A->PL, nb = A->nb;
+  int      dd = (int)d, nbb = (int)nb, info = 0;
+  double  *a = A->w, *b = A->w + A->nz, *u = A->au, *Gu = A->au + A->nz;
+
   PetscFunctionBeginUser;
-  SETERRQ(A->comm, PETSC_ERR_SUP, "admm.c: the slack splitting is not available in this build");
+  if (nb > 0) {
+    /* signed b into the s part of au (scratch), then G^T b = X^T (S o b) */
+    for (PetscInt j = 0; j < nb; j++) {
+      const double *Dj = A->Dm + (size_t)(j % PL) * n;
+      const double *bj = b + (size_t)j * n;
+      double       *sj = Gu + (size_t)j * n;
+      for (PetscInt k = 0; k < n; k++) sj[k] = Dj[k] != 0 ? bj[k] : -bj[k];
+    }
+    cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, dd, nbb, (int)n, A->rho, A->X, (int)n, Gu, (int)n, 0.0, u, dd);
+    for (size_t s = 0; s < A->nz; s++) u[s] = (u[s] + A->Fty[s] + A->rho * a[s]) / A->rho;
+    dpotrs_("L", &dd, &nbb, A->L, &dd, u, &dd, &info, 1);
+    CvxCheckInfo(PETSC_COMM_SELF, "dpotrs", info);
+  }
+  PetscCall(CvxAdmmFLocal(A, u, A->h));
+  for (PetscInt s = 0; s < nextra; s++) A->h[n + s] = extra[s];
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, A->h, (int)(n + nextra), MPI_DOUBLE, MPI_SUM, A->comm));
+  for (PetscInt s = 0; s < nextra; s++) extra[s] = A->h[n + s];
+  PetscCall(CvxGramSolve(A->gram, 1.0, 2.0 / A->rho, A->h, A->q));
+  if (nb > 0) {
+    PetscCall(CvxAdmmFTLocal(A, A->q, A->G));
+    for (size_t s = 0; s < (size_t)d * PL; s++) {
+      A->cand[s]                  = A->G[s] / A->rho;
+      A->cand[(size_t)d * PL + s] = -A->G[s] / A->rho;
+    }
+    dpotrs_("L", &dd, &nbb, A->L, &dd, A->cand, &dd, &info, 1);
+    CvxCheckInfo(PETSC_COMM_SELF, "dpotrs", info);
+    for (size_t s = 0; s < A->nz; s++) u[s] -= A->cand[s];
+    /* G u = S o (X u) */
+    cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)n, nbb, dd, 1.0, A->X, (int)n, u, dd, 0.0, Gu, (int)n);
+    for (PetscInt j = 0; j < nb; j++) {
+      const double *Dj = A->Dm + (size_t)(j % PL) * n;
+      double       *gj = Gu + (size_t)j * n;
+      for (PetscInt k = 0; k < n; k++)
+        if (Dj[k] == 0) gj[k] = -gj[k];
+    }
+  }
+  PetscFunctionReturn(0);
 }
 
 /* ------------------------------------------------------------ Anderson */
