@@ -101,6 +101,7 @@ MpiDefault=pmix
 JobAcctGatherType=jobacct_gather/none
 AccountingStorageType=accounting_storage/none
 SchedulerType=sched/backfill
+SchedulerParameters=sched_interval=1,bf_interval=1
 ReturnToService=2
 MinJobAge=600
 KillWait=5
