@@ -1,0 +1,117 @@
+/* The certificate is a true lower bound: below the objective of many random
+ * feasible points (nonnegative multiples of each pattern's generating
+ * direction, a random subset of blocks), at every stage of the iterations,
+ * with both splittings. Stop reasons: a max_iter stop is reported as
+ * max_iter (never converged) with a certified pair from the final iterate,
+ * a time limit as time_limit, a loose tol as converged. Any rank count.
+ * Prints only on failure. */
+#include "convex/admm.h"
+
+#include "t000-problem.h"
+
+static int failures;
+
+#define CHECK(cond, ...)                                               \
+  do {                                                                 \
+    if (!(cond)) {                                                     \
+      fprintf(stderr, "[%d] FAIL %s:%d: ", rank, __FILE__, __LINE__);  \
+      fprintf(stderr, __VA_ARGS__);                                    \
+      fprintf(stderr, "\n");                                           \
+      failures++;                                                      \
+    }                                                                  \
+  } while (0)
+
+static PetscMPIInt rank;
+
+/* Objective of the block point v_i = cv[i] g_i, w_i = cw[i] g_i. */
+static double Objective(const TestProblem *pr, const double *cv, const double *cw, double beta)
+{
+  double loss = 0, reg = 0;
+  for (PetscInt k = 0; k < pr->n; k++) {
+    double out = 0;
+    for (PetscInt i = 0; i < pr->P; i++) {
+      const uint64_t *p = pr->bits + (size_t)i * pr->words;
+      if (!((p[k / 64] >> (k % 64)) & 1u)) continue;
+      double h = 0;
+      for (PetscInt l = 0; l < pr->d; l++) h += pr->X[k + l * pr->n] * pr->g[(size_t)i * pr->d + l];
+      out += (cv[i] - cw[i]) * h;
+    }
+    loss += (out - pr->y[k]) * (out - pr->y[k]);
+  }
+  for (PetscInt i = 0; i < pr->P; i++) {
+    double gn = 0;
+    for (PetscInt l = 0; l < pr->d; l++) gn += pr->g[(size_t)i * pr->d + l] * pr->g[(size_t)i * pr->d + l];
+    reg += (cv[i] + cw[i]) * sqrt(gn);
+  }
+  return 0.5 * loss + beta * reg;
+}
+
+int main(int argc, char **argv)
+{
+  if (PetscInitialize(&argc, &argv, NULL, NULL)) return 1;
+  MPI_Comm_rank(PETSC_COMM_WORLD, &rank);
+  TestProblem       pr;
+  CvxArrangementSet set;
+  TestProblemCreate(24, 2, PETSC_TRUE, 2000, 50, 41, &pr);
+  TestSetView(&pr, PETSC_COMM_WORLD, &set);
+  double  beta = 1e-3, *cv = (double *)calloc((size_t)pr.P, sizeof(double)), *cw = (double *)calloc((size_t)pr.P, sizeof(double));
+  CvxRng  rng;
+  double  minobj = INFINITY;
+  CvxRngInit(&rng, 5, CVX_STREAM_TEST, 77, 0);
+  for (int trial = 0; trial < 400; trial++) {
+    double scale = pow(10.0, -3.0 + 3.0 * CvxRngUniform(&rng));
+    for (PetscInt i = 0; i < pr.P; i++) {
+      cv[i] = CvxRngUniform(&rng) < 0.2 ? scale * CvxRngUniform(&rng) : 0;
+      cw[i] = CvxRngUniform(&rng) < 0.2 ? scale * CvxRngUniform(&rng) : 0;
+    }
+    minobj = fmin(minobj, Objective(&pr, cv, cw, beta));
+  }
+  for (int split = 0; split < 2; split++)
+    for (PetscInt iters = 20; iters <= 2000; iters *= 10) {
+      CvxAdmmOptions opt;
+      CvxAdmmResult  res;
+      if (CvxAdmmOptionsSetDefaults(&opt)) return 1;
+      opt.beta          = beta;
+      opt.splitting     = split ? CVX_SPLIT_SLACK : CVX_SPLIT_CONE;
+      opt.tol           = 1e-12;
+      opt.max_iter      = iters;
+      opt.certify_every = 7; /* iters is not a multiple: the final iterate needs its own certificate */
+      opt.polish        = PETSC_FALSE;
+      opt.stall_certificates = 0; /* never stop as stalled: max_iter must be reached */
+      opt.verbosity     = CVX_LOG_QUIET;
+      if (CvxAdmmSolve(&set, pr.d, pr.X, pr.y, &opt, &res)) return 1;
+      CHECK(res.certified, "no certificate after %d iterations", (int)iters);
+      CHECK(res.lower_bound <= minobj * (1 + 1e-12), "lower bound %.17g above a feasible objective %.17g",
+            res.lower_bound, minobj);
+      CHECK(res.lower_bound <= res.objective, "lower bound %.17g above our objective %.17g", res.lower_bound,
+            res.objective);
+      CHECK(res.reason == CVX_ADMM_MAX_ITER && res.iterations == iters, "max_iter stop reported as %s after %d",
+            CvxAdmmStopReasonName(res.reason), (int)res.iterations);
+      CHECK(res.gap == (res.objective - res.lower_bound) / res.objective, "gap inconsistent with its pair");
+      if (CvxAdmmResultDestroy(&res)) return 1;
+    }
+  {
+    CvxAdmmOptions opt;
+    CvxAdmmResult  res;
+    if (CvxAdmmOptionsSetDefaults(&opt)) return 1;
+    opt.beta       = beta;
+    opt.time_limit = 1e-9;
+    opt.verbosity  = CVX_LOG_QUIET;
+    if (CvxAdmmSolve(&set, pr.d, pr.X, pr.y, &opt, &res)) return 1;
+    CHECK(res.reason == CVX_ADMM_TIME_LIMIT && res.iterations >= 1 && res.certified,
+          "time limit stop reported as %s after %d iterations", CvxAdmmStopReasonName(res.reason), (int)res.iterations);
+    if (CvxAdmmResultDestroy(&res)) return 1;
+    opt.time_limit = 0;
+    opt.tol        = 0.5;
+    if (CvxAdmmSolve(&set, pr.d, pr.X, pr.y, &opt, &res)) return 1;
+    CHECK(res.reason == CVX_ADMM_CONVERGED && res.gap <= 0.5, "loose tol: %s, gap %g", CvxAdmmStopReasonName(res.reason),
+          res.gap);
+    if (CvxAdmmResultDestroy(&res)) return 1;
+  }
+  free(cv);
+  free(cw);
+  TestProblemDestroy(&pr);
+  MPI_Allreduce(MPI_IN_PLACE, &failures, 1, MPI_INT, MPI_MAX, PETSC_COMM_WORLD);
+  if (PetscFinalize()) return 1;
+  return failures ? 1 : 0;
+}
