@@ -4,18 +4,7 @@
 
 #include <stdio.h>
 #include <string.h>
-
-static int failures;
-
-#define CHECK(cond, ...)                                     \
-  do {                                                       \
-    if (!(cond)) {                                           \
-      fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);   \
-      fprintf(stderr, __VA_ARGS__);                          \
-      fprintf(stderr, "\n");                                 \
-      failures++;                                            \
-    }                                                        \
-  } while (0)
+#include "../common/check.h"
 
 static int Parse(int argc, const char **argv, CvxCommandLine *cl, char *err)
 {

@@ -10,18 +10,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 #include <string.h>
-
-static int check_failures = 0;
-
-#define CHECK(cond, ...)                                                                                               \
-  do {                                                                                                                 \
-    if (!(cond)) {                                                                                                     \
-      fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                                                             \
-      fprintf(stderr, __VA_ARGS__);                                                                                    \
-      fputc('\n', stderr);                                                                                             \
-      check_failures++;                                                                                                \
-    }                                                                                                                  \
-  } while (0)
+#include "../common/check.h"
 
 /* Checks that code is want and that the last error message contains every
  * string of the NULL-terminated list. */
@@ -30,13 +19,13 @@ static inline void CheckError(const char *what, PetscErrorCode code, PetscErrorC
   const char *msg = CvxErrorLastMessage();
   if (code != want) {
     fprintf(stderr, "FAIL [%s]: error code %d, want %d (message: %s)\n", what, (int)code, (int)want, msg);
-    check_failures++;
+    failures++;
     return;
   }
   for (int i = 0; subs && subs[i]; i++) {
     if (!strstr(msg, subs[i])) {
       fprintf(stderr, "FAIL [%s]: message lacks \"%s\":\n  %s\n", what, subs[i], msg);
-      check_failures++;
+      failures++;
     }
   }
 }

@@ -87,5 +87,5 @@ int main(int argc, char **argv)
   CHECK(!strcmp(CvxLogLevelName((CvxLogLevel)-1), "unknown"), "CvxLogLevelName negative");
 
   PetscFinalize();
-  return check_failures ? 1 : 0;
+  return failures ? 1 : 0;
 }

@@ -84,5 +84,5 @@ int main(int argc, char **argv)
   }
 
   PetscFinalize();
-  return check_failures ? 1 : 0;
+  return failures ? 1 : 0;
 }

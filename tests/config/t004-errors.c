@@ -265,5 +265,5 @@ int main(int argc, char **argv)
   CHECK(CvxErrorIsInput(CVX_ERR_INPUT), "input class");
 
   PetscFinalize();
-  return check_failures ? 1 : 0;
+  return failures ? 1 : 0;
 }

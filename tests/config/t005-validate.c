@@ -226,5 +226,5 @@ int main(int argc, char **argv)
   PetscPopErrorHandler();
 
   PetscFinalize();
-  return check_failures ? 1 : 0;
+  return failures ? 1 : 0;
 }

@@ -147,7 +147,7 @@ int main(int argc, char **argv)
     unlink(bad);
     rmdir(dir);
   }
-  int failed = AnyFailed(check_failures != 0);
+  int failed = AnyFailed(failures != 0);
   PetscFinalize();
   return failed;
 }

@@ -75,5 +75,5 @@ int main(int argc, char **argv)
   free(gen);
   free(readme);
   PetscFinalize();
-  return check_failures ? 1 : 0;
+  return failures ? 1 : 0;
 }

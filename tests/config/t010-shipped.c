@@ -49,5 +49,5 @@ int main(int argc, char **argv)
   if (d) closedir(d);
   CHECK(n >= 2, "only %d configs found in %s", n, argv[1]);
   PetscFinalize();
-  return check_failures ? 1 : 0;
+  return failures ? 1 : 0;
 }

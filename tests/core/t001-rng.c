@@ -6,18 +6,7 @@
 
 #include <math.h>
 #include <stdio.h>
-
-static int failures;
-
-#define CHECK(cond, ...)                      \
-  do {                                        \
-    if (!(cond)) {                            \
-      fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
-      fprintf(stderr, __VA_ARGS__);           \
-      fprintf(stderr, "\n");                  \
-      failures++;                             \
-    }                                         \
-  } while (0)
+#include "../common/check.h"
 
 static void CheckKat(const uint32_t ctr[4], const uint32_t key[2], const uint32_t want[4])
 {

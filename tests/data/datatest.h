@@ -16,18 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
-
-static int failures;
-
-#define CHECK(cond, ...)                                                                                               \
-  do {                                                                                                                 \
-    if (!(cond)) {                                                                                                     \
-      fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                                                             \
-      fprintf(stderr, __VA_ARGS__);                                                                                    \
-      fprintf(stderr, "\n");                                                                                           \
-      failures++;                                                                                                      \
-    }                                                                                                                  \
-  } while (0)
+#include "../common/check.h"
 
 /* Stops the test when a call that must succeed fails. */
 #define REQUIRE_OK(call)                                                                                               \

@@ -11,18 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static int failures;
-
-#define CHECK(cond, ...)                                                                                               \
-  do {                                                                                                                 \
-    if (!(cond)) {                                                                                                     \
-      fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                                                             \
-      fprintf(stderr, __VA_ARGS__);                                                                                    \
-      fprintf(stderr, "\n");                                                                                           \
-      failures++;                                                                                                      \
-    }                                                                                                                  \
-  } while (0)
+#include "../common/check.h"
 
 /* Relative difference with a floor, for comparing computed values. */
 static inline double RelDiff(double a, double b)
