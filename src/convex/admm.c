@@ -923,7 +923,7 @@ PetscErrorCode CvxAdmmSolve(const CvxArrangementSet *set, PetscInt d, const doub
   CvxAdmm      A;
   AdmmProgress pg;
   PetscInt     it = 0, stall_count = 0, last_polish_it = -1, settled = 0;
-  double       stall_ref = INFINITY, polish_ref_gap = INFINITY, prev_obj = INFINITY;
+  double       stall_ref = INFINITY, stall_obj = INFINITY, polish_ref_gap = INFINITY, prev_obj = INFINITY;
   PetscBool    stop = PETSC_FALSE;
 
   PetscFunctionBeginUser;
@@ -1096,8 +1096,12 @@ PetscErrorCode CvxAdmmSolve(const CvxArrangementSet *set, PetscInt d, const doub
           stop           = PETSC_TRUE;
         } else {
           /* stall detection on the best certified gap */
-          if (gap < 0.99 * stall_ref) {
-            stall_ref   = gap;
+          /* progress is a 1% smaller gap or a 1e-5 (relative) smaller
+           * objective: at small beta the bound lags while the objective
+           * still moves */
+          if (gap < 0.99 * stall_ref || A.best_obj < stall_obj - 1e-5 * fabs(stall_obj)) {
+            stall_ref   = PetscMin(gap, stall_ref);
+            stall_obj   = A.best_obj;
             stall_count = 0;
           } else stall_count++;
           PetscBool stalled = (PetscBool)(opt->stall_certificates > 0 && stall_count >= opt->stall_certificates);
@@ -1132,6 +1136,7 @@ PetscErrorCode CvxAdmmSolve(const CvxArrangementSet *set, PetscInt d, const doub
               stop           = PETSC_TRUE;
             } else if (improved) {
               stall_ref   = gap;
+              stall_obj   = A.best_obj;
               stall_count = 0;
               stalled     = PETSC_FALSE;
             }

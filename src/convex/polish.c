@@ -1079,7 +1079,58 @@ static PetscErrorCode PolishPrune(CvxAdmm *A, double *x, PetscInt *removed)
   PetscCall(CvxAdmmFLocal(A, x, res));
   PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, res, (int)n, MPI_DOUBLE, MPI_SUM, A->comm));
   for (PetscInt k = 0; k < n; k++) res[k] = A->y[k] - res[k];
-  for (PetscInt round = 0; round < 100000; round++) {
+  /* batched passes first: drop every block whose removal alone lowers the
+   * objective, as long as the objective as a whole goes down (interactions
+   * between removed blocks are second order); then one block at a time */
+  for (int pass = 0; pass < 8; pass++) {
+    double   before = 0, after = 0, nrmsum = 0, cnt = 0;
+    double  *res2   = A->q; /* scratch n */
+    memcpy(res2, res, (size_t)n * sizeof(double));
+    for (PetscInt b = 0; b < nnz; b++) {
+      if (idx[b] < 0) continue;
+      const double *c = Fx + (size_t)b * n;
+      double        rc = 0, cc = 0;
+      for (PetscInt k = 0; k < n; k++) {
+        rc += res[k] * c[k];
+        cc += c[k] * c[k];
+      }
+      if (rc + 0.5 * cc - A->beta * nrm[b] < 0) {
+        for (PetscInt k = 0; k < n; k++) res2[k] += c[k];
+        nrmsum += nrm[b];
+        cnt += 1;
+        idx[b] = -2 - idx[b]; /* tentatively removed */
+      }
+    }
+    double red2[3] = {cnt, nrmsum, 0};
+    for (PetscInt k = 0; k < n; k++) {
+      before += res[k] * res[k];
+    }
+    /* residual changes are local sums of the removed blocks: reduce them */
+    double *delta = A->e;
+    for (PetscInt k = 0; k < n; k++) delta[k] = res2[k] - res[k];
+    PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, delta, (int)n, MPI_DOUBLE, MPI_SUM, A->comm));
+    PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, red2, 2, MPI_DOUBLE, MPI_SUM, A->comm));
+    if (red2[0] < 2) {
+      for (PetscInt b = 0; b < nnz; b++)
+        if (idx[b] <= -2) idx[b] = -2 - idx[b];
+      break;
+    }
+    for (PetscInt k = 0; k < n; k++) after += (res[k] + delta[k]) * (res[k] + delta[k]);
+    if (0.5 * after - A->beta * red2[1] < 0.5 * before) {
+      for (PetscInt k = 0; k < n; k++) res[k] += delta[k];
+      for (PetscInt b = 0; b < nnz; b++)
+        if (idx[b] <= -2) {
+          memset(x + (size_t)(-2 - idx[b]) * d, 0, (size_t)d * sizeof(double));
+          idx[b] = -1;
+        }
+      *removed += (PetscInt)red2[0];
+    } else {
+      for (PetscInt b = 0; b < nnz; b++)
+        if (idx[b] <= -2) idx[b] = -2 - idx[b];
+      break;
+    }
+  }
+  for (PetscInt round = 0; round < 1000; round++) {
     struct {
       double val;
       int    rank;
@@ -1137,6 +1188,23 @@ PetscErrorCode CvxAdmmPolish(CvxAdmm *A, PetscBool *improved)
   {
     PetscInt removed0;
     PetscCall(PolishPrune(A, x, &removed0));
+  }
+  {
+    double nnz = 0;
+    for (PetscInt j = 0; j < nb; j++) {
+      double s = 0;
+      for (PetscInt l = 0; l < d; l++) s += x[(size_t)j * d + l] * x[(size_t)j * d + l];
+      if (s > 0) nnz += 1;
+    }
+    PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &nnz, 1, MPI_DOUBLE, MPI_SUM, A->comm));
+    if (nnz > PetscMax(4.0 * A->n, 1000.0)) {
+      /* too many blocks for a reduced solve yet: more first-order iterations */
+      if (A->rank == 0 && A->opt.verbosity == CVX_LOG_VERBOSE)
+        fprintf(stderr, "convex: polish skipped: %.0f nonzero blocks after pruning\n", nnz);
+      PetscCall(PetscFree(sel));
+      PetscCall(PetscFree(x));
+      PetscFunctionReturn(0);
+    }
   }
   PetscCall(CvxAdmmCertify(A, x, &obj, &lb));
   for (PetscInt round = 0; round < A->opt.polish_rounds; round++) {
