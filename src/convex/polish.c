@@ -40,6 +40,7 @@ typedef struct {
   double       *key;    /* m global block keys (v: pattern index, w: P + index) */
   double       *sgn;    /* m signs */
   double       *mask;   /* n x m dense patterns */
+  uint64_t     *bits;   /* m patterns (words each), canonical order */
   PetscInt     *foff;   /* m + 1 facet offsets; a block without facets uses all n rows */
   double       *facets; /* unit facet normals */
   double       *x, *t;  /* d x m, m */
@@ -63,6 +64,7 @@ static PetscErrorCode ReducedDestroy(Reduced *R)
   PetscCall(PetscFree(R->key));
   PetscCall(PetscFree(R->sgn));
   PetscCall(PetscFree(R->mask));
+  PetscCall(PetscFree(R->bits));
   PetscCall(PetscFree(R->foff));
   PetscCall(PetscFree(R->facets));
   PetscCall(PetscFree(R->x));
@@ -588,17 +590,54 @@ static double FaceObjective(PetscInt n, PetscInt D, PetscInt nb, const PetscInt 
   return s;
 }
 
-/* Crossover from the barrier point to the exact solution on its face: the
- * blocks and constraints the barrier shows as zero / active (slack below the
- * geometric mean of the barrier and natural scales) are fixed, each kept
- * block is written x_j = N_j c_j over the null space of its active rows, and
- * the smooth problem in c is solved by damped Newton to rounding level. On
- * success R->x holds the (feasible) result. Not collective. */
+/* Orthonormal basis (columns of N, returned count) of the null space of the
+ * na unit rows in Af (d x na, one row per column). */
+static PetscInt FaceNullSpace(PetscInt d, const double *Af, PetscInt na, double *Qw, double *rem, double *N)
+{
+  PetscInt rank = 0, dj = 0;
+  for (PetscInt t = 0; t < na + d; t++) {
+    double nr = 0;
+    if (t < na) memcpy(rem, Af + (size_t)t * d, (size_t)d * sizeof(double));
+    else
+      for (PetscInt l = 0; l < d; l++) rem[l] = l == t - na ? 1.0 : 0.0;
+    for (int pass = 0; pass < 2; pass++)
+      for (PetscInt p = 0; p < rank; p++) {
+        double s2 = 0;
+        for (PetscInt l = 0; l < d; l++) s2 += Qw[l + p * d] * rem[l];
+        for (PetscInt l = 0; l < d; l++) rem[l] -= s2 * Qw[l + p * d];
+      }
+    for (PetscInt l = 0; l < d; l++) nr += rem[l] * rem[l];
+    nr = sqrt(nr);
+    if (nr > (t < na ? 1e-8 : 1e-6) && rank < d) {
+      for (PetscInt l = 0; l < d; l++) Qw[l + rank * d] = rem[l] / nr;
+      if (t >= na) {
+        for (PetscInt l = 0; l < d; l++) N[l + dj * d] = rem[l] / nr;
+        dj++;
+      }
+      rank++;
+    }
+  }
+  return dj;
+}
+
+/* Crossover from the barrier point to the exact solution on a face, by a
+ * primal active-set loop over the support: the blocks and facets the
+ * barrier shows as nonzero / active start the face; each kept block is
+ * written x_j = N_j c_j over the null space of its active rows and the
+ * smooth problem in c is solved by damped Newton to rounding level; then
+ * every block of the support is tested, ||P_K(s_j X^T D_j r)|| <= beta: a
+ * kept block that fails gets the face of that projection, an excluded one
+ * that fails joins with it. Repeats until no block fails. On success R->x
+ * holds the (feasible) result. Not collective. */
 static PetscErrorCode ReducedCrossover(Reduced *R, double mu, PetscBool *done)
 {
-  PetscInt n = R->n, d = R->d, m = R->m, D = 0, nkeep = 0;
-  double   xmax = 0, *N, *M, *c, *g, *H, *dc, *e, *cn, *Qw, *rr, *rem;
-  PetscInt *off, *blk;
+  PetscInt    n = R->n, d = R->d, m = R->m, D = 0, nkeep = 0;
+  double      xmax = 0, *N, *M = NULL, *c = NULL, *g = NULL, *H = NULL, *dc = NULL, *e, *cn = NULL, *Qw, *rem, *Af, *xc,
+        *gb, *pj;
+  PetscInt   *off, *blk, *na, *inc, *Jp;
+  CvxConeSet  cs;
+  CvxConeWork cw;
+  PetscBool   ok = PETSC_FALSE;
 
   PetscFunctionBeginUser;
   *done = PETSC_FALSE;
@@ -607,112 +646,91 @@ static PetscErrorCode ReducedCrossover(Reduced *R, double mu, PetscBool *done)
     for (PetscInt l = 0; l < d; l++) q += R->x[(size_t)j * d + l] * R->x[(size_t)j * d + l];
     xmax = PetscMax(xmax, sqrt(q));
   }
-  if (!(xmax > 0)) PetscFunctionReturn(0);
+  if (!(xmax > 0) || m * d > 4000) PetscFunctionReturn(0);
   PetscCall(PetscMalloc1((size_t)m * d * d + 1, &N));
+  PetscCall(PetscMalloc1((size_t)m * d * d + 1, &Af));
   PetscCall(PetscMalloc1((size_t)m + 1, &off));
   PetscCall(PetscMalloc1((size_t)m + 1, &blk));
+  PetscCall(PetscCalloc1((size_t)m + 1, &na));
+  PetscCall(PetscCalloc1((size_t)m + 1, &inc));
+  PetscCall(PetscMalloc1((size_t)d + 1, &Jp));
   PetscCall(PetscMalloc1((size_t)d * d + 1, &Qw));
-  PetscCall(PetscMalloc1((size_t)d + 1, &rr));
   PetscCall(PetscMalloc1((size_t)d + 1, &rem));
-  /* faces */
+  PetscCall(PetscMalloc1((size_t)m * d + 1, &xc));
+  PetscCall(PetscMalloc1((size_t)m * d + 1, &gb));
+  PetscCall(PetscMalloc1((size_t)d + 1, &pj));
+  PetscCall(PetscMalloc1((size_t)n + 1, &e));
+  PetscCall(PetscMalloc1((size_t)n * m * d + 1, &M));
+  PetscCall(PetscMalloc1((size_t)m * d + 1, &c));
+  PetscCall(PetscMalloc1((size_t)m * d + 1, &cn));
+  PetscCall(PetscMalloc1((size_t)m * d + 1, &g));
+  PetscCall(PetscMalloc1((size_t)m * d + 1, &dc));
+  PetscCall(PetscMalloc1((size_t)m * d * m * d + 1, &H));
+  PetscCall(CvxConeSetCreate(n, d, R->X, m, R->words, R->bits, PETSC_TRUE, &cs));
+  PetscCall(CvxConeWorkCreate(n, d, &cw));
+  memcpy(xc, R->x, (size_t)m * d * sizeof(double));
+
+  /* initial face from the barrier point */
   for (PetscInt j = 0; j < m; j++) {
-    const double *xj = R->x + (size_t)j * d;
-    double        q = 0;
+    const double *xj = xc + (size_t)j * d;
+    double        q  = 0;
     for (PetscInt l = 0; l < d; l++) q += xj[l] * xj[l];
-    q            = sqrt(q);
-    PetscInt nc  = ReducedNumCons(R, j), nf = R->foff[j + 1] - R->foff[j], rank = 0;
-    /* zero block: the barrier keeps t_j well above ||x_j|| (t - ||x|| is
-     * about mu / beta on nonzero blocks, of the order of t on zero ones) */
+    q           = sqrt(q);
+    PetscInt nc = ReducedNumCons(R, j), nf = R->foff[j + 1] - R->foff[j];
     if (!(q > 1e-7 * xmax) || !(R->t[j] - q < 0.5 * R->t[j])) continue;
+    inc[j]     = 1;
     double thr = sqrt(mu * q / R->beta);
     ReducedEll(R, j, xj, R->ell);
-    for (PetscInt k = 0; k < nc && rank < d; k++) {
-      double an = 1.0, a[64], *ap = a;
-      if (d > 64) PetscCall(PetscMalloc1((size_t)d, &ap));
-      if (nf > 0) memcpy(ap, R->facets + (size_t)(R->foff[j] + k) * d, (size_t)d * sizeof(double));
+    for (PetscInt k = 0; k < nc && na[j] < d; k++) {
+      double *a = Af + ((size_t)j * d + na[j]) * d, an = 1.0;
+      if (nf > 0) memcpy(a, R->facets + (size_t)(R->foff[j] + k) * d, (size_t)d * sizeof(double));
       else {
         double sg = R->mask[k + (size_t)j * n] != 0 ? 1.0 : -1.0;
         an        = 0;
         for (PetscInt l = 0; l < d; l++) {
-          ap[l] = sg * R->X[k + l * n];
-          an += ap[l] * ap[l];
+          a[l] = sg * R->X[k + l * n];
+          an += a[l] * a[l];
         }
         an = sqrt(an);
+        if (an > 0)
+          for (PetscInt l = 0; l < d; l++) a[l] /= an;
       }
-      if (an > 0 && R->ell[k] / an < thr) {
-        /* active: add to the orthonormal basis of the active rows */
-        double nr = 0;
-        for (PetscInt l = 0; l < d; l++) rem[l] = ap[l] / an;
-        for (int pass = 0; pass < 2; pass++)
-          for (PetscInt p = 0; p < rank; p++) {
-            double s2 = 0;
-            for (PetscInt l = 0; l < d; l++) s2 += Qw[l + p * d] * rem[l];
-            for (PetscInt l = 0; l < d; l++) rem[l] -= s2 * Qw[l + p * d];
-          }
-        for (PetscInt l = 0; l < d; l++) nr += rem[l] * rem[l];
-        nr = sqrt(nr);
-        if (nr > 1e-8) {
-          for (PetscInt l = 0; l < d; l++) Qw[l + rank * d] = rem[l] / nr;
-          rank++;
-        }
-      }
-      if (ap != a) PetscCall(PetscFree(ap));
+      if (an > 0 && R->ell[k] / an < thr) na[j]++;
     }
-    if (rank >= d) continue; /* pinned to the apex: zero */
-    /* null space: complete the basis with coordinate axes */
-    PetscInt dj = 0, base = rank;
-    double  *Nj = N + (size_t)D * d;
-    for (PetscInt ax = 0; ax < d && base < d; ax++) {
-      double nr = 0;
-      for (PetscInt l = 0; l < d; l++) rem[l] = l == ax ? 1.0 : 0.0;
-      for (int pass = 0; pass < 2; pass++)
-        for (PetscInt p = 0; p < base; p++) {
-          double s2 = 0;
-          for (PetscInt l = 0; l < d; l++) s2 += Qw[l + p * d] * rem[l];
-          for (PetscInt l = 0; l < d; l++) rem[l] -= s2 * Qw[l + p * d];
-        }
-      for (PetscInt l = 0; l < d; l++) nr += rem[l] * rem[l];
-      nr = sqrt(nr);
-      if (nr > 1e-6) {
-        for (PetscInt l = 0; l < d; l++) Qw[l + base * d] = rem[l] / nr;
-        for (PetscInt l = 0; l < d; l++) Nj[l + dj * d] = rem[l] / nr;
-        base++;
-        dj++;
-      }
-    }
-    off[nkeep] = D;
-    blk[nkeep] = j;
-    nkeep++;
-    D += dj;
   }
-  off[nkeep] = D;
-  PetscBool ok = PETSC_FALSE;
-  if (D > 0 && D <= 4000) {
-    PetscCall(PetscMalloc1((size_t)n * D, &M));
-    PetscCall(PetscMalloc1((size_t)D, &c));
-    PetscCall(PetscMalloc1((size_t)D, &cn));
-    PetscCall(PetscMalloc1((size_t)D, &g));
-    PetscCall(PetscMalloc1((size_t)D, &dc));
-    PetscCall(PetscMalloc1((size_t)D * D, &H));
-    PetscCall(PetscMalloc1((size_t)n, &e));
-    /* M_b = s_j D_j X N_b, c_b = N_b^T x_j */
-    for (PetscInt b = 0; b < nkeep; b++) {
-      PetscInt      j = blk[b], dj = off[b + 1] - off[b];
-      const double *Nb = N + (size_t)off[b] * d, *xj = R->x + (size_t)j * d, *mk = R->mask + (size_t)j * n;
-      double       *Mb = M + (size_t)off[b] * n;
+
+  for (int outer = 0; outer < 60; outer++) {
+    /* faces -> coordinates */
+    nkeep = 0;
+    D     = 0;
+    for (PetscInt j = 0; j < m; j++) {
+      if (!inc[j]) continue;
+      PetscInt dj = FaceNullSpace(d, Af + (size_t)j * d * d, na[j], Qw, rem, N + (size_t)D * d);
+      if (dj == 0) {
+        inc[j] = 0;
+        continue;
+      }
+      const double *Nb = N + (size_t)D * d, *xj = xc + (size_t)j * d, *mk = R->mask + (size_t)j * n;
+      double       *Mb = M + (size_t)D * n;
       cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)dj, (int)d, 1.0, R->X, (int)n, Nb, (int)d,
                   0.0, Mb, (int)n);
-      for (PetscInt l = 0; l < dj; l++)
-        for (PetscInt k = 0; k < n; k++) Mb[k + l * n] *= R->sgn[j] * mk[k];
       for (PetscInt l = 0; l < dj; l++) {
         double s2 = 0;
+        for (PetscInt k = 0; k < n; k++) Mb[k + l * n] *= R->sgn[j] * mk[k];
         for (PetscInt a = 0; a < d; a++) s2 += Nb[a + l * d] * xj[a];
-        c[off[b] + l] = s2;
+        c[D + l] = s2;
       }
+      off[nkeep] = D;
+      blk[nkeep] = j;
+      nkeep++;
+      D += dj;
     }
-    double f = FaceObjective(n, D, nkeep, off, M, R->y, R->beta, c, e);
+    off[nkeep] = D;
+    if (D == 0) break;
+    /* damped Newton on the face */
+    PetscBool conv = PETSC_FALSE;
+    double    f    = FaceObjective(n, D, nkeep, off, M, R->y, R->beta, c, e);
     for (int it = 0; it < 80; it++) {
-      /* gradient and Hessian */
       cblas_dgemv(CblasColMajor, CblasTrans, (int)n, (int)D, 1.0, M, (int)n, e, 1, 0.0, g, 1);
       cblas_dsyrk(CblasColMajor, CblasLower, CblasTrans, (int)D, (int)n, 1.0, M, (int)n, 0.0, H, (int)D);
       double gmax = 0, hmax = 0;
@@ -730,8 +748,8 @@ static PetscErrorCode ReducedCrossover(Reduced *R, double mu, PetscBool *done)
         gmax = PetscMax(gmax, fabs(g[l]));
         hmax = PetscMax(hmax, H[l + (size_t)l * D]);
       }
-      if (gmax <= 1e-8 * R->beta && it > 0) {
-        ok = PETSC_TRUE;
+      if (gmax <= 1e-7 * R->beta && it > 0) {
+        conv = PETSC_TRUE;
         break;
       }
       for (PetscInt l = 0; l < D; l++) H[l + (size_t)l * D] += 1e-13 * hmax;
@@ -741,52 +759,26 @@ static PetscErrorCode ReducedCrossover(Reduced *R, double mu, PetscBool *done)
       if (info != 0) break;
       dpotrs_("L", &nn, &one, H, &nn, dc, &nn, &info, 1);
       CvxCheckInfo(PETSC_COMM_SELF, "dpotrs", info);
-      /* blocks the Newton step wants to collapse (small and shrinking by more
-       * than half) are zero at the face optimum: drop them and restart */
-      {
-        double   cmax = 0;
-        PetscInt drop = 0;
-        for (PetscInt b = 0; b < nkeep; b++) {
-          double q = 0;
-          for (PetscInt l = off[b]; l < off[b + 1]; l++) q += c[l] * c[l];
-          cmax = PetscMax(cmax, sqrt(q));
+      /* blocks the step wants to collapse are zero on this face: drop them */
+      double   cmax = 0;
+      PetscInt drop = 0;
+      for (PetscInt b = 0; b < nkeep; b++) {
+        double q = 0;
+        for (PetscInt l = off[b]; l < off[b + 1]; l++) q += c[l] * c[l];
+        cmax = PetscMax(cmax, sqrt(q));
+      }
+      for (PetscInt b = 0; b < nkeep; b++) {
+        double q = 0, q2 = 0;
+        for (PetscInt l = off[b]; l < off[b + 1]; l++) {
+          q += c[l] * c[l];
+          q2 += (c[l] + dc[l]) * (c[l] + dc[l]);
         }
-        for (PetscInt b = 0; b < nkeep; b++) {
-          double q = 0, q2 = 0;
-          for (PetscInt l = off[b]; l < off[b + 1]; l++) {
-            q += c[l] * c[l];
-            q2 += (c[l] + dc[l]) * (c[l] + dc[l]);
-          }
-          if (off[b + 1] > off[b] && sqrt(q) < 1e-2 * cmax && sqrt(q2) < 0.5 * sqrt(q)) {
-            for (PetscInt l = off[b]; l < off[b + 1]; l++) c[l] = 0;
-            blk[b] = -1 - blk[b];
-            drop++;
-          }
-        }
-        if (drop > 0) {
-          /* compact blocks, columns of M and coordinates */
-          PetscInt nb2 = 0, D2 = 0;
-          for (PetscInt b = 0; b < nkeep; b++) {
-            PetscInt dj = off[b + 1] - off[b];
-            if (blk[b] < 0) continue;
-            if (D2 != off[b]) {
-              memmove(M + (size_t)D2 * n, M + (size_t)off[b] * n, (size_t)dj * n * sizeof(double));
-              memmove(N + (size_t)D2 * d, N + (size_t)off[b] * d, (size_t)dj * d * sizeof(double));
-              memmove(c + D2, c + off[b], (size_t)dj * sizeof(double));
-            }
-            blk[nb2] = blk[b];
-            off[nb2] = D2;
-            D2 += dj;
-            nb2++;
-          }
-          off[nb2] = D2;
-          nkeep    = nb2;
-          D        = D2;
-          f        = FaceObjective(n, D, nkeep, off, M, R->y, R->beta, c, e);
-          if (D == 0) break;
-          continue;
+        if (sqrt(q) < 1e-2 * cmax && sqrt(q2) < 0.5 * sqrt(q)) {
+          inc[blk[b]] = 0;
+          drop++;
         }
       }
+      if (drop > 0) break; /* rebuild the face without them */
       double gd = 0;
       for (PetscInt l = 0; l < D; l++) gd += g[l] * dc[l];
       double    alpha = 1.0, fn = f;
@@ -802,59 +794,141 @@ static PetscErrorCode ReducedCrossover(Reduced *R, double mu, PetscBool *done)
       }
       if (!moved) {
         FaceObjective(n, D, nkeep, off, M, R->y, R->beta, c, e);
-        ok = (PetscBool)(gmax <= 1e-6 * R->beta); /* rounding level reached */
+        conv = (PetscBool)(gmax <= 1e-6 * R->beta);
         break;
       }
       memcpy(c, cn, (size_t)D * sizeof(double));
       f = fn;
     }
-    if (ok) {
-      /* back to x; the face must be feasible for every constraint */
-      double *xnew;
-      PetscCall(PetscCalloc1((size_t)m * d, &xnew));
-      for (PetscInt b = 0; b < nkeep && ok; b++) {
-        PetscInt      j = blk[b], dj = off[b + 1] - off[b];
-        const double *Nb = N + (size_t)off[b] * d;
-        double       *xj = xnew + (size_t)j * d, q = 0;
-        for (PetscInt a = 0; a < d; a++) {
-          double s2 = 0;
-          for (PetscInt l = 0; l < dj; l++) s2 += Nb[a + l * d] * c[off[b] + l];
-          xj[a] = s2;
-          q += s2 * s2;
-        }
-        q = sqrt(q);
-        PetscInt nc = ReducedNumCons(R, j);
-        ReducedEll(R, j, xj, R->ell);
-        for (PetscInt k = 0; k < nc; k++) {
-          double an = 1.0;
-          if (R->foff[j + 1] == R->foff[j]) {
-            an = 0;
-            for (PetscInt l = 0; l < d; l++) an += R->X[k + l * n] * R->X[k + l * n];
-            an = sqrt(an);
-          }
-          if (R->ell[k] < -1e-10 * an * q) {
-            ok = PETSC_FALSE;
-          }
-        }
+    /* back to x */
+    memset(xc, 0, (size_t)m * d * sizeof(double));
+    for (PetscInt b = 0; b < nkeep; b++) {
+      PetscInt      j = blk[b], dj = off[b + 1] - off[b];
+      const double *Nb = N + (size_t)off[b] * d;
+      if (!inc[j]) continue;
+      for (PetscInt a = 0; a < d; a++) {
+        double s2 = 0;
+        for (PetscInt l = 0; l < dj; l++) s2 += Nb[a + l * d] * c[off[b] + l];
+        xc[(size_t)j * d + a] = s2;
       }
-      if (ok) memcpy(R->x, xnew, (size_t)m * d * sizeof(double));
-      PetscCall(PetscFree(xnew));
     }
-    PetscCall(PetscFree(M));
-    PetscCall(PetscFree(c));
-    PetscCall(PetscFree(cn));
-    PetscCall(PetscFree(g));
-    PetscCall(PetscFree(dc));
-    PetscCall(PetscFree(H));
-    PetscCall(PetscFree(e));
+    if (!conv) {
+      /* a dropped block: rebuild and continue; otherwise give up */
+      PetscBool any = PETSC_FALSE;
+      for (PetscInt b = 0; b < nkeep; b++)
+        if (!inc[blk[b]]) any = PETSC_TRUE;
+      if (any) continue;
+      break;
+    }
+    /* dual test of every block of the support at r = y - Phi x = -e */
+    for (PetscInt k = 0; k < n; k++) e[k] = -e[k];
+    {
+      double *Xe;
+      PetscCall(PetscMalloc1((size_t)n * d, &Xe));
+      for (PetscInt l = 0; l < d; l++)
+        for (PetscInt k = 0; k < n; k++) Xe[k + l * n] = e[k] * R->X[k + l * n];
+      cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)d, (int)m, (int)n, 1.0, Xe, (int)n, R->mask, (int)n,
+                  0.0, gb, (int)d);
+      PetscCall(PetscFree(Xe));
+    }
+    /* ratios of every block; the (at most 5) worst failing blocks change
+     * face or join, as in a primal active-set method */
+    PetscInt changed = 0;
+    double  *ratio   = cn; /* scratch of length >= m */
+    for (PetscInt j = 0; j < m; j++) {
+      double   *gj = gb + (size_t)j * d, pn = 0;
+      PetscInt  qj = 0;
+      PetscBool pok;
+      for (PetscInt l = 0; l < d; l++) gj[l] *= R->sgn[j];
+      PetscCall(CvxConeProject(&cs, &cw, j, gj, pj, Jp, &qj, &pok));
+      for (PetscInt l = 0; l < d; l++) pn += pj[l] * pj[l];
+      ratio[j] = pok ? sqrt(pn) / R->beta : 0.0;
+    }
+    for (int pick = 0; pick < 5; pick++) {
+      PetscInt j = -1;
+      double   worst = 1 + 1e-10;
+      for (PetscInt t = 0; t < m; t++)
+        if (ratio[t] > worst) {
+          worst = ratio[t];
+          j     = t;
+        }
+      if (j < 0) break;
+      ratio[j] = 0;
+      double  *gj = gb + (size_t)j * d, pn = 0;
+      PetscInt qj = 0;
+      PetscBool pok;
+      PetscCall(CvxConeProject(&cs, &cw, j, gj, pj, Jp, &qj, &pok));
+      for (PetscInt l = 0; l < d; l++) pn += pj[l] * pj[l];
+      pn = sqrt(pn);
+      /* the block fails: give it the face of the projection */
+      double xn = 0, *xj = xc + (size_t)j * d;
+      for (PetscInt l = 0; l < d; l++) xn += xj[l] * xj[l];
+      xn = sqrt(xn);
+      if (!inc[j]) {
+        /* a joining block starts at the exact line minimizer along p:
+         * alpha = (||p|| - beta) / ||F_j p_hat||^2 */
+        double fp = 0, *tmp = R->ell;
+        for (PetscInt l = 0; l < d; l++) pj[l] /= pn;
+        cblas_dgemv(CblasColMajor, CblasNoTrans, (int)n, (int)d, 1.0, R->X, (int)n, pj, 1, 0.0, tmp, 1);
+        for (PetscInt k = 0; k < n; k++)
+          if (R->mask[k + (size_t)j * n] != 0) fp += tmp[k] * tmp[k];
+        for (PetscInt l = 0; l < d; l++) pj[l] *= pn;
+        xn = fp > 0 ? (pn - R->beta) / fp : 1e-6 * xmax;
+      }
+      for (PetscInt l = 0; l < d; l++) xj[l] = xn * pj[l] / pn;
+      na[j] = 0;
+      for (PetscInt t = 0; t < qj && t < d; t++) {
+        double *a = Af + ((size_t)j * d + na[j]) * d;
+        if (cs.reduced[j]) memcpy(a, cs.facets + (size_t)(cs.foff[j] + Jp[t]) * d, (size_t)d * sizeof(double));
+        else {
+          PetscInt k  = Jp[t];
+          double   sg = CvxConeSign(&cs, j, k), an = cs.rownorm[k];
+          for (PetscInt l = 0; l < d; l++) a[l] = sg * R->X[k + l * n] / an;
+        }
+        na[j]++;
+      }
+      inc[j] = 1;
+      changed++;
+    }
+    if (changed == 0) {
+      ok = PETSC_TRUE;
+      break;
+    }
+  }
+  if (ok) {
+    /* the face point must be feasible for every constraint */
+    for (PetscInt j = 0; j < m && ok; j++) {
+      const double *xj = xc + (size_t)j * d;
+      double        q  = 0, viol;
+      for (PetscInt l = 0; l < d; l++) q += xj[l] * xj[l];
+      if (!(q > 0)) continue;
+      PetscCall(CvxConeViolation(&cs, &cw, j, xj, &viol));
+      if (viol > 1e-10 * sqrt(q)) ok = PETSC_FALSE;
+    }
+    if (ok) memcpy(R->x, xc, (size_t)m * d * sizeof(double));
   }
   *done = ok;
+  PetscCall(CvxConeWorkDestroy(&cw));
+  PetscCall(CvxConeSetDestroy(&cs));
   PetscCall(PetscFree(N));
+  PetscCall(PetscFree(Af));
   PetscCall(PetscFree(off));
   PetscCall(PetscFree(blk));
+  PetscCall(PetscFree(na));
+  PetscCall(PetscFree(inc));
+  PetscCall(PetscFree(Jp));
   PetscCall(PetscFree(Qw));
-  PetscCall(PetscFree(rr));
   PetscCall(PetscFree(rem));
+  PetscCall(PetscFree(xc));
+  PetscCall(PetscFree(gb));
+  PetscCall(PetscFree(pj));
+  PetscCall(PetscFree(e));
+  PetscCall(PetscFree(M));
+  PetscCall(PetscFree(c));
+  PetscCall(PetscFree(cn));
+  PetscCall(PetscFree(g));
+  PetscCall(PetscFree(dc));
+  PetscCall(PetscFree(H));
   PetscFunctionReturn(0);
 }
 
@@ -948,6 +1022,7 @@ static PetscErrorCode PolishGather(CvxAdmm *A, const double *x, const PetscBool 
   PetscCall(PetscMalloc1((size_t)m + 1, &R->key));
   PetscCall(PetscMalloc1((size_t)m + 1, &R->sgn));
   PetscCall(PetscMalloc1((size_t)n * m + 1, &R->mask));
+  PetscCall(PetscMalloc1((size_t)m * W + 1, &R->bits));
   PetscCall(PetscMalloc1((size_t)m + 1, &R->foff));
   PetscCall(PetscMalloc1((size_t)nftot * d + 1, &R->facets));
   PetscCall(PetscMalloc1((size_t)m * d + 1, &R->x));
@@ -972,6 +1047,7 @@ static PetscErrorCode PolishGather(CvxAdmm *A, const double *x, const PetscBool 
     memcpy(R->facets + (size_t)fo * d, r + 2 + 2 * d, (size_t)nf * d * sizeof(double));
     fo += nf;
     const uint64_t *p = allbits + (size_t)o * W;
+    memcpy(R->bits + (size_t)b * W, p, (size_t)W * sizeof(uint64_t));
     for (PetscInt k = 0; k < n; k++) R->mask[k + (size_t)b * n] = (double)((p[k / 64] >> (k % 64)) & 1u);
     /* interior start: x + eps c, t = ||x|| (1 + push) + eps */
     double *xb = R->x + (size_t)b * d, xn = 0;
