@@ -148,7 +148,7 @@ PetscErrorCode CvxAdmmFTLocal(CvxAdmm *A, const double *e, double *G)
  * chunk, and a full active-set solve only for the candidates that violate a
  * constraint. */
 PetscErrorCode CvxAdmmProjectAll(CvxAdmm *A, const double *V, double *C, PetscInt *act, PetscInt *nact,
-                                 PetscBool feasible, double *norms)
+                                 PetscBool feasible, double skip_below, double *norms)
 {
   PetscInt d = A->d, n = A->n, PL = A->PL, nb = A->nb, nfull = 0;
   double   t_start = CvxWallTime();
@@ -172,7 +172,15 @@ PetscErrorCode CvxAdmmProjectAll(CvxAdmm *A, const double *V, double *C, PetscIn
       }
     } else {
       PetscCall(CvxConeProjectWarm(&A->cones, &A->cw, i, v, c, J, &nact[j]));
-      nfull++;
+      /* c projects onto a relaxation of the cone: ||c|| >= ||P_K(v)||, so
+       * a block with ||c|| <= skip_below needs no exact projection */
+      double cn = 0;
+      for (PetscInt l = 0; l < d; l++) cn += c[l] * c[l];
+      if (skip_below > 0 && sqrt(cn) <= skip_below) A->skip[j] = 1;
+      else {
+        A->skip[j] = 0;
+        nfull++;
+      }
     }
   }
   if (nfull > 0) {
@@ -181,7 +189,7 @@ PetscErrorCode CvxAdmmProjectAll(CvxAdmm *A, const double *V, double *C, PetscIn
     while (j0 < nb) {
       PetscInt nc = 0, j1 = j0;
       while (j1 < nb && nc < A->ychunk) {
-        if (!A->cones.reduced[j1 % PL]) {
+        if (!A->cones.reduced[j1 % PL] && !A->skip[j1]) {
           memcpy(A->cand + (size_t)nc * (size_t)d, C + (size_t)j1 * (size_t)d, (size_t)d * sizeof(double));
           nc++;
         }
@@ -193,7 +201,7 @@ PetscErrorCode CvxAdmmProjectAll(CvxAdmm *A, const double *V, double *C, PetscIn
       PetscInt col = 0;
       for (PetscInt j = j0; j < j1; j++) {
         PetscInt i = j % PL;
-        if (A->cones.reduced[i]) continue;
+        if (A->cones.reduced[i] || A->skip[j]) continue;
         const double   *v = V + (size_t)j * (size_t)d;
         double         *c = C + (size_t)j * (size_t)d;
         const double   *y = A->Y + (size_t)col * (size_t)n;
@@ -250,7 +258,7 @@ static PetscErrorCode AdmmZStep(CvxAdmm *A)
 
   PetscFunctionBeginUser;
   if (!A->slack) {
-    PetscCall(CvxAdmmProjectAll(A, A->t, A->zs, A->act, A->nact, PETSC_TRUE, NULL));
+    PetscCall(CvxAdmmProjectAll(A, A->t, A->zs, A->act, A->nact, PETSC_TRUE, thr, NULL));
   } else {
     memcpy(A->zs, A->t, A->nz * sizeof(double));
     for (size_t s = A->nz; s < A->ns; s++) A->zs[s] = A->t[s] > 0 ? A->t[s] : 0;
@@ -347,7 +355,7 @@ PetscErrorCode CvxAdmmCertify(CvxAdmm *A, const double *x, double *obj_out, doub
   for (size_t s = 0; s < (size_t)d * (size_t)PL; s++) A->Cc[(size_t)d * (size_t)PL + s] = -A->Cc[s];
   double ratio = 0;
   if (nb > 0) {
-    PetscCall(CvxAdmmProjectAll(A, A->Cc, A->Pc, A->cact, A->ncact, PETSC_FALSE, A->norms));
+    PetscCall(CvxAdmmProjectAll(A, A->Cc, A->Pc, A->cact, A->ncact, PETSC_FALSE, 0.0, A->norms));
     for (PetscInt j = 0; j < nb; j++) ratio = PetscMax(ratio, A->norms[j] / A->beta);
   }
   PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &ratio, 1, MPI_DOUBLE, MPI_MAX, A->comm));
@@ -408,7 +416,7 @@ static PetscErrorCode AdmmPrimalPoint(CvxAdmm *A, const double **x)
   if (!A->slack) {
     *x = A->zs;
   } else {
-    PetscCall(CvxAdmmProjectAll(A, A->zs, A->xproj, A->act, A->nact, PETSC_TRUE, NULL));
+    PetscCall(CvxAdmmProjectAll(A, A->zs, A->xproj, A->act, A->nact, PETSC_TRUE, 0.0, NULL));
     *x = A->xproj;
   }
   PetscFunctionReturn(0);
@@ -625,6 +633,7 @@ static PetscErrorCode AdmmSetup(CvxAdmm *A, const CvxArrangementSet *set, PetscI
   PetscCall(PetscMalloc1(2 * (size_t)PetscMax(PL, 1), &A->norms));
   PetscCall(PetscMalloc1(2 * (size_t)PetscMax(PL, 1), &A->norms2));
   PetscCall(PetscCalloc1(dnb, &A->act));
+  PetscCall(PetscCalloc1(2 * (size_t)PetscMax(PL, 1), &A->skip));
   PetscCall(PetscCalloc1(2 * (size_t)PetscMax(PL, 1), &A->nact));
   PetscCall(PetscCalloc1(dnb, &A->cact));
   PetscCall(PetscCalloc1(2 * (size_t)PetscMax(PL, 1), &A->ncact));
@@ -717,6 +726,7 @@ static PetscErrorCode AdmmDestroy(CvxAdmm *A)
   PetscCall(PetscFree(A->norms2));
   PetscCall(PetscFree(A->Y));
   PetscCall(PetscFree(A->act));
+  PetscCall(PetscFree(A->skip));
   PetscCall(PetscFree(A->nact));
   PetscCall(PetscFree(A->cact));
   PetscCall(PetscFree(A->ncact));

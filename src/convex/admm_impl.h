@@ -40,6 +40,7 @@ typedef struct {
   double   *cand, *Y;                    /* d x nb, n x chunk */
   PetscInt  ychunk;
   PetscInt *act, *nact;   /* z-step active sets (d per block) */
+  char     *skip;         /* nb flags: exact projection skipped (norm bound below the threshold) */
   PetscInt *cact, *ncact; /* certificate active sets */
   double   *xc, *Cc, *Pc; /* certificate: thresholded point, F^T r blocks, projections (d x nb) */
   double   *xproj;        /* slack: projected primal point (d x nb) */
@@ -79,9 +80,12 @@ PetscErrorCode CvxAdmmFTLocal(CvxAdmm *A, const double *e, double *G);
 /* Projects every column V[:, j] (j < nb) onto cone j mod PL into C, warm-
  * started by act/nact; norms[j] = ||C[:, j]||. With feasible, a projection
  * cut short is replaced by 0 (always feasible); otherwise its norm is
- * replaced by ||V[:, j]|| (never below ||P_K||). Local. */
+ * replaced by ||V[:, j]|| (never below ||P_K||). Blocks of cones kept with
+ * all rows whose warm-start candidate (a projection onto a relaxation, so
+ * of norm >= ||P_K||) has norm <= skip_below keep that candidate without
+ * the exact solve (the z-step shrinks them to 0 anyway). Local. */
 PetscErrorCode CvxAdmmProjectAll(CvxAdmm *A, const double *V, double *C, PetscInt *act, PetscInt *nact,
-                                 PetscBool feasible, double *norms);
+                                 PetscBool feasible, double skip_below, double *norms);
 
 /* Certifies the block point x (d x nb, feasible): thresholds small blocks,
  * evaluates the objective and a lower bound, updates the best pair.
