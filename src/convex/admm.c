@@ -354,7 +354,31 @@ PetscErrorCode CvxAdmmCertify(CvxAdmm *A, const double *x, double *obj_out, doub
   PetscCall(CvxAdmmFTLocal(A, A->e, A->Cc));
   for (size_t s = 0; s < (size_t)d * (size_t)PL; s++) A->Cc[(size_t)d * (size_t)PL + s] = -A->Cc[s];
   double ratio = 0;
-  if (nb > 0) {
+  if (nb > 0 && A->slack && !A->opt.slack_nnls) {
+    /* multipliers of the slack splitting: mu = -rho nu >= 0 with the scaled
+     * dual nu = t - s = s - w of the last iteration; the test is
+     * ||+-X^T D_i r + X^T (2 D_i - I) mu_j|| <= beta */
+    double *mu = A->au + A->nz;
+    for (PetscInt j = 0; j < nb; j++) {
+      const double *Dj = A->Dm + (size_t)(j % PL) * n;
+      const double *wj = A->w + A->nz + (size_t)j * n, *sj = A->zs + A->nz + (size_t)j * n;
+      double       *mj = mu + (size_t)j * n;
+      for (PetscInt k = 0; k < n; k++) {
+        double v = A->rho * (wj[k] - sj[k]);
+        v        = v > 0 ? v : 0;
+        mj[k]    = Dj[k] != 0 ? v : -v;
+      }
+    }
+    memcpy(A->Pc, A->Cc, A->nz * sizeof(double));
+    cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)d, (int)nb, (int)n, 1.0, A->X, (int)n, mu, (int)n, 1.0,
+                A->Pc, (int)d);
+    for (PetscInt j = 0; j < nb; j++) {
+      double q = 0;
+      for (PetscInt l = 0; l < d; l++) q += A->Pc[(size_t)j * d + l] * A->Pc[(size_t)j * d + l];
+      A->norms[j] = sqrt(q);
+      ratio       = PetscMax(ratio, A->norms[j] / A->beta);
+    }
+  } else if (nb > 0) {
     PetscCall(CvxAdmmProjectAll(A, A->Cc, A->Pc, A->cact, A->ncact, PETSC_FALSE, 0.0, A->norms));
     for (PetscInt j = 0; j < nb; j++) ratio = PetscMax(ratio, A->norms[j] / A->beta);
   }

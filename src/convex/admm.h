@@ -48,8 +48,10 @@ typedef struct {
   double   lower_bound;     /* certified lower bound on p0, NaN where not computed */
 } CvxAdmmTraceRow;
 
-/* Called on rank 0 for every recorded trace row. A nonzero return aborts the
- * solve with that error (on rank 0; the others follow at the next reduction). */
+/* Called on rank 0 for every recorded trace row (every certificate, plus
+ * every trace_every iterations). A nonzero return is raised as an error on
+ * rank 0 only; with several ranks the program's error handler
+ * (CvxErrorHandlerPush) then aborts the job, so only fail on fatal errors. */
 typedef PetscErrorCode (*CvxAdmmMonitorFn)(const CvxAdmmTraceRow *row, void *ctx);
 
 /* Called on rank 0 once per iteration (so the program can drain messages
@@ -59,7 +61,8 @@ typedef PetscErrorCode (*CvxAdmmIdleFn)(void *ctx);
 typedef struct {
   CvxSplitting splitting;     /* CVX_SPLIT_CONE (default) or CVX_SPLIT_SLACK */
   double       beta;          /* weight decay beta > 0 */
-  double       rho;           /* ADMM penalty; 0 = automatic (scale-aware rule, see admm.c) */
+  double       rho;           /* ADMM penalty; 0 (default) = automatic: 100 beta sqrt(2 lambda_max(K)) / ||y||,
+                                 invariant under (y, beta) -> s (y, beta), scaling like F^T F with X */
   double       relaxation;    /* over-relaxation alpha in (0, 2); default 1.6 */
   PetscInt     anderson;      /* Anderson memory; 0 = off; default 10 */
   PetscInt     max_iter;      /* ADMM iteration cap; default 100000 */
@@ -74,13 +77,19 @@ typedef struct {
   void            *monitor_ctx;
   CvxAdmmIdleFn    idle;      /* per-iteration callback on rank 0, or NULL */
   void            *idle_ctx;
-  /* finer controls (defaults are set by CvxAdmmOptionsSetDefaults) */
-  PetscInt  trace_every;        /* extra trace rows every this many iterations; 0 = only at certificates */
-  PetscInt  stall_certificates; /* stalled after this many certificates without a 1% gap improvement; 0 = never */
-  double    polish_gap;         /* try the second stage once the certified gap is below this */
-  PetscInt  polish_rounds;      /* support-growing rounds per second-stage attempt */
-  double    recover_threshold;  /* blocks with norm <= this times the largest block norm are zeroed */
-  PetscBool slack_nnls;         /* slack splitting: improve each block's multiplier exactly (cone projection) */
+  /* finer controls */
+  PetscInt  trace_every;        /* extra trace rows every this many iterations; 0 (default) = only at certificates */
+  PetscInt  stall_certificates; /* stalled after this many certificates without a 1% smaller gap or a 1e-5
+                                   (relative) smaller objective; 0 = never; default 50 */
+  double    polish_gap;         /* try the second stage once the certified gap is below this (default 1e-2),
+                                   or earlier when the objective has settled or the iterations stall */
+  PetscInt  polish_rounds;      /* support-growing rounds per second-stage attempt; default 4 */
+  double    recover_threshold;  /* blocks with norm <= this times the largest block norm are zeroed before
+                                   the objective is evaluated and the network recovered; default 1e-10 */
+  PetscBool slack_nnls;         /* slack splitting: test each block with the exact cone projection (its best
+                                   multiplier, a nonnegative least-squares problem) instead of the ADMM
+                                   multipliers mu = -rho nu; default true (the cone splitting always
+                                   uses the projection) */
 } CvxAdmmOptions;
 
 typedef struct {

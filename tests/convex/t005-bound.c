@@ -1,7 +1,8 @@
 /* The certificate is a true lower bound: below the objective of many random
  * feasible points (nonnegative multiples of each pattern's generating
  * direction, a random subset of blocks), at every stage of the iterations,
- * with both splittings. Stop reasons: a max_iter stop is reported as
+ * with both splittings (the slack one with exact block tests and with its
+ * own multipliers mu = -rho nu). Stop reasons: a max_iter stop is reported as
  * max_iter (never converged) with a certified pair from the final iterate,
  * a time limit as time_limit, a loose tol as converged. Any rank count.
  * Prints only on failure. */
@@ -66,13 +67,14 @@ int main(int argc, char **argv)
     }
     minobj = fmin(minobj, Objective(&pr, cv, cw, beta));
   }
-  for (int split = 0; split < 2; split++)
+  for (int split = 0; split < 3; split++) /* cone; slack with projections; slack with its multipliers */
     for (PetscInt iters = 20; iters <= 2000; iters *= 10) {
       CvxAdmmOptions opt;
       CvxAdmmResult  res;
       if (CvxAdmmOptionsSetDefaults(&opt)) return 1;
       opt.beta          = beta;
       opt.splitting     = split ? CVX_SPLIT_SLACK : CVX_SPLIT_CONE;
+      opt.slack_nnls    = (PetscBool)(split != 2);
       opt.tol           = 1e-12;
       opt.max_iter      = iters;
       opt.certify_every = 7; /* iters is not a multiple: the final iterate needs its own certificate */
