@@ -632,7 +632,7 @@ static PetscInt FaceNullSpace(PetscInt d, const double *Af, PetscInt na, double 
 static PetscErrorCode ReducedCrossover(Reduced *R, double mu, PetscBool *done)
 {
   PetscInt    n = R->n, d = R->d, m = R->m, D = 0, nkeep = 0;
-  double      xmax = 0, *N, *M = NULL, *c = NULL, *g = NULL, *H = NULL, *dc = NULL, *e, *cn = NULL, *Qw, *rem, *Af, *xc,
+  double      xmax = 0, *N, *M = NULL, *c = NULL, *g = NULL, *H = NULL, *Hs = NULL, *dc = NULL, *e, *cn = NULL, *Qw, *rem, *Af, *xc,
         *gb, *pj;
   PetscInt   *off, *blk, *na, *inc, *Jp;
   CvxConeSet  cs;
@@ -666,6 +666,7 @@ static PetscErrorCode ReducedCrossover(Reduced *R, double mu, PetscBool *done)
   PetscCall(PetscMalloc1((size_t)m * d + 1, &g));
   PetscCall(PetscMalloc1((size_t)m * d + 1, &dc));
   PetscCall(PetscMalloc1((size_t)m * d * m * d + 1, &H));
+  PetscCall(PetscMalloc1((size_t)m * d * m * d + 1, &Hs));
   PetscCall(CvxConeSetCreate(n, d, R->X, m, R->words, R->bits, PETSC_TRUE, &cs));
   PetscCall(CvxConeWorkCreate(n, d, &cw));
   memcpy(xc, R->x, (size_t)m * d * sizeof(double));
@@ -729,8 +730,9 @@ static PetscErrorCode ReducedCrossover(Reduced *R, double mu, PetscBool *done)
     if (D == 0) break;
     /* damped Newton on the face */
     PetscBool conv = PETSC_FALSE;
+    double    lm   = 1e-13;
     double    f    = FaceObjective(n, D, nkeep, off, M, R->y, R->beta, c, e);
-    for (int it = 0; it < 80; it++) {
+    for (int it = 0; it < 120; it++) {
       cblas_dgemv(CblasColMajor, CblasTrans, (int)n, (int)D, 1.0, M, (int)n, e, 1, 0.0, g, 1);
       cblas_dsyrk(CblasColMajor, CblasLower, CblasTrans, (int)D, (int)n, 1.0, M, (int)n, 0.0, H, (int)D);
       double gmax = 0, hmax = 0;
@@ -752,11 +754,20 @@ static PetscErrorCode ReducedCrossover(Reduced *R, double mu, PetscBool *done)
         conv = PETSC_TRUE;
         break;
       }
-      for (PetscInt l = 0; l < D; l++) H[l + (size_t)l * D] += 1e-13 * hmax;
+      /* Levenberg-Marquardt shift: grows when a step fails (blocks of
+       * neighbouring patterns make the face Hessian nearly singular) */
+      memcpy(Hs, H, (size_t)D * D * sizeof(double));
+      for (PetscInt l = 0; l < D; l++) H[l + (size_t)l * D] += lm * hmax;
       for (PetscInt l = 0; l < D; l++) dc[l] = -g[l];
       int nn = (int)D, info = 0, one = 1;
       dpotrf_("L", &nn, H, &nn, &info, 1);
-      if (info != 0) break;
+      if (info != 0) {
+        if (lm < 1e-2) {
+          lm *= 100;
+          continue;
+        }
+        break;
+      }
       dpotrs_("L", &nn, &one, H, &nn, dc, &nn, &info, 1);
       CvxCheckInfo(PETSC_COMM_SELF, "dpotrs", info);
       /* blocks the step wants to collapse are zero on this face: drop them */
@@ -794,11 +805,16 @@ static PetscErrorCode ReducedCrossover(Reduced *R, double mu, PetscBool *done)
       }
       if (!moved) {
         FaceObjective(n, D, nkeep, off, M, R->y, R->beta, c, e);
+        if (lm < 1e-2) {
+          lm *= 100;
+          continue;
+        }
         conv = (PetscBool)(gmax <= 1e-6 * R->beta);
         break;
       }
       memcpy(c, cn, (size_t)D * sizeof(double));
-      f = fn;
+      f  = fn;
+      lm = PetscMax(1e-13, lm * 0.1);
     }
     /* back to x */
     memset(xc, 0, (size_t)m * d * sizeof(double));
@@ -929,6 +945,7 @@ static PetscErrorCode ReducedCrossover(Reduced *R, double mu, PetscBool *done)
   PetscCall(PetscFree(g));
   PetscCall(PetscFree(dc));
   PetscCall(PetscFree(H));
+  PetscCall(PetscFree(Hs));
   PetscFunctionReturn(0);
 }
 
