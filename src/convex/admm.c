@@ -35,6 +35,8 @@ static PetscBool     admm_registered = PETSC_FALSE;
 
 /* Largest dense block (bytes) of n x columns scratch used for bulk checks. */
 #define ADMM_CHUNK_BYTES ((size_t)32 << 20)
+/* Certificates over which the gap's rate (for the time-left estimate) is taken. */
+#define ADMM_ETA_WINDOW 64
 /* Memory cap of the Anderson history. */
 #define ADMM_AA_BYTES ((size_t)1 << 30)
 
@@ -898,22 +900,22 @@ static PetscBool AdmmSmallSolve(PetscInt m, const double *AtA, PetscInt ld, doub
 typedef struct {
   double   last_print, last_time, last_gap;
   PetscInt last_it;
-  double   hist_time[16], hist_lgap[16];
+  double   hist_time[ADMM_ETA_WINDOW], hist_lgap[ADMM_ETA_WINDOW];
   PetscInt hist_n;
 } AdmmProgress;
 
 static void AdmmProgressRecord(AdmmProgress *pg, double time, double gap)
 {
   if (!(gap > 0) || !isfinite(gap)) return;
-  if (pg->hist_n < 16) {
+  if (pg->hist_n < ADMM_ETA_WINDOW) {
     pg->hist_time[pg->hist_n] = time;
     pg->hist_lgap[pg->hist_n] = log(gap);
     pg->hist_n++;
   } else {
-    memmove(pg->hist_time, pg->hist_time + 1, 15 * sizeof(double));
-    memmove(pg->hist_lgap, pg->hist_lgap + 1, 15 * sizeof(double));
-    pg->hist_time[15] = time;
-    pg->hist_lgap[15] = log(gap);
+    memmove(pg->hist_time, pg->hist_time + 1, (ADMM_ETA_WINDOW - 1) * sizeof(double));
+    memmove(pg->hist_lgap, pg->hist_lgap + 1, (ADMM_ETA_WINDOW - 1) * sizeof(double));
+    pg->hist_time[ADMM_ETA_WINDOW - 1] = time;
+    pg->hist_lgap[ADMM_ETA_WINDOW - 1] = log(gap);
   }
 }
 
