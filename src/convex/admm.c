@@ -935,8 +935,12 @@ static PetscErrorCode AdmmProgressPrint(CvxAdmm *A, AdmmProgress *pg, PetscInt i
       PetscCall(PetscSNPrintf(eta, sizeof(eta), "%.1fs", secs));
     }
   } else if (isfinite(gap) && gap <= A->opt.tol) PetscCall(PetscSNPrintf(eta, sizeof(eta), "0s"));
-  fprintf(stderr, "convex: it %d  obj %.10e  lb %.10e  gap %.3e  %.0f it/s  eta %s\n", (int)it,
-          A->have_best ? A->best_obj : NAN, A->have_best ? A->best_lb : NAN, gap, rate, eta);
+  if (A->have_best)
+    fprintf(stderr, "convex: it %d  obj %.10e  lb %.10e  gap %.3e  %.0f it/s  eta %s\n", (int)it, A->best_obj,
+            A->best_lb, gap, rate, eta);
+  else /* before the first certificate (every certify_every iterations) */
+    fprintf(stderr, "convex: it %d  (first certificate at iteration %d)  %.0f it/s\n", (int)it,
+            (int)A->opt.certify_every, rate);
   fflush(stderr);
   pg->last_print = now;
   pg->last_time  = now;
