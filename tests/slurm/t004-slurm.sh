@@ -156,6 +156,18 @@ sweep)
     [ -f "$res/$name/summary.yaml" ] || fail "task $k: no $res/$name/summary.yaml"
     [ "$(summary_value "$res/$name/summary.yaml" run.ranks)" = 2 ] || fail "task $k did not run on 2 ranks"
     [ "$(summary_value "$res/$name/summary.yaml" config.run.name)" = "$name" ] || fail "task $k: run.name"
+    # The task's answer is right: a certified gap within its tolerance, and the
+    # recovered network realizes the convex objective.
+    $py - "$res/$name/summary.yaml" <<'PYEOF' || fail "task $k: summary not certified to its tolerance"
+import sys, yaml
+s = yaml.safe_load(open(sys.argv[1]))
+c, net = s["convex"], s["network"]
+ok = (c["certified"] and c["converged"] and c["gap"] <= c["tol"] and c["lower_bound"] <= c["objective"]
+      and abs(net["objective"] - c["objective"]) <= 1e-8 * c["objective"] and net["neurons"] >= 1)
+if not ok:
+    print("convex %s network %s" % (c, net))
+sys.exit(0 if ok else 1)
+PYEOF
   done
 
   $py "$src/analysis/collect.py" "$res" --quiet || fail "collect.py failed"
