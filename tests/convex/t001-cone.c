@@ -6,18 +6,7 @@
 #include "convex/cone.h"
 
 #include "t000-problem.h"
-
-static int failures;
-
-#define CHECK(cond, ...)                                   \
-  do {                                                     \
-    if (!(cond)) {                                         \
-      fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
-      fprintf(stderr, __VA_ARGS__);                        \
-      fprintf(stderr, "\n");                               \
-      failures++;                                          \
-    }                                                      \
-  } while (0)
+#include "../common/check.h"
 
 static double Dot(PetscInt d, const double *a, const double *b)
 {

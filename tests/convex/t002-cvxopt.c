@@ -15,18 +15,7 @@
 #include "t000-problem.h"
 
 #include <unistd.h>
-
-static int failures;
-
-#define CHECK(cond, ...)                                   \
-  do {                                                     \
-    if (!(cond)) {                                         \
-      fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
-      fprintf(stderr, __VA_ARGS__);                        \
-      fprintf(stderr, "\n");                               \
-      failures++;                                          \
-    }                                                      \
-  } while (0)
+#include "../common/check.h"
 
 typedef struct {
   PetscInt  n, d_raw;

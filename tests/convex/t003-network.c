@@ -7,18 +7,7 @@
 #include "t000-problem.h"
 
 #include <unistd.h>
-
-static int failures;
-
-#define CHECK(cond, ...)                                   \
-  do {                                                     \
-    if (!(cond)) {                                         \
-      fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
-      fprintf(stderr, __VA_ARGS__);                        \
-      fprintf(stderr, "\n");                               \
-      failures++;                                          \
-    }                                                      \
-  } while (0)
+#include "../common/check.h"
 
 /* p1 by loops, skipping neuron `skip` (-1 = none). */
 static double P1(const CvxNetwork *net, const TestProblem *pr, double beta, PetscInt skip)

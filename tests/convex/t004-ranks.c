@@ -9,8 +9,9 @@
 #include "convex/admm.h"
 
 #include "t000-problem.h"
+#include "../common/check.h"
 
-static int failures;
+
 
 static PetscErrorCode Solve(const TestProblem *pr, MPI_Comm comm, const CvxAdmmOptions *opt, double out[3])
 {

@@ -9,18 +9,7 @@
 #include "convex/admm.h"
 
 #include "t000-problem.h"
-
-static int failures;
-
-#define CHECK(cond, ...)                                               \
-  do {                                                                 \
-    if (!(cond)) {                                                     \
-      fprintf(stderr, "[%d] FAIL %s:%d: ", rank, __FILE__, __LINE__);  \
-      fprintf(stderr, __VA_ARGS__);                                    \
-      fprintf(stderr, "\n");                                           \
-      failures++;                                                      \
-    }                                                                  \
-  } while (0)
+#include "../common/check.h"
 
 static PetscMPIInt rank;
 

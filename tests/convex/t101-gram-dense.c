@@ -20,20 +20,10 @@
 #include "core/error.h"
 #include "core/lapack.h"
 #include "core/rng.h"
+#include "../common/check.h"
 
-static int         failures;
 static PetscMPIInt rank, size;
 static PetscBool   report; /* -report: print the observed errors on rank 0 */
-
-#define CHECK(cond, ...)                                            \
-  do {                                                              \
-    if (!(cond)) {                                                  \
-      fprintf(stderr, "[%d/%d] FAIL %s:%d: ", rank, size, __FILE__, __LINE__); \
-      fprintf(stderr, __VA_ARGS__);                                 \
-      fprintf(stderr, "\n");                                        \
-      failures++;                                                   \
-    }                                                               \
-  } while (0)
 
 static double RelDiff(PetscInt n, const double *a, const double *b)
 {

@@ -12,19 +12,9 @@
 
 #include "core/error.h"
 #include "core/rng.h"
+#include "../common/check.h"
 
-static int         failures;
 static PetscMPIInt rank, size;
-
-#define CHECK(cond, ...)                                            \
-  do {                                                              \
-    if (!(cond)) {                                                  \
-      fprintf(stderr, "[%d/%d] FAIL %s:%d: ", rank, size, __FILE__, __LINE__); \
-      fprintf(stderr, __VA_ARGS__);                                 \
-      fprintf(stderr, "\n");                                        \
-      failures++;                                                   \
-    }                                                               \
-  } while (0)
 
 /* Create must fail with CVX_ERR_INPUT and leave *gram NULL. */
 static void ExpectCreateError(const CvxArrangementSet *set, PetscInt k, const double *Z, const CvxGramOptions *opt,
