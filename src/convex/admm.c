@@ -870,28 +870,8 @@ static PetscBool AdmmSmallSolve(PetscInt m, const double *AtA, PetscInt ld, doub
   double reg = 1e-10 * maxd;
   for (PetscInt j = 0; j < m; j++)
     for (PetscInt i = 0; i < m; i++) work[i + j * m] = AtA[i + j * ld] + (i == j ? reg : 0);
-  for (PetscInt j = 0; j < m; j++) {
-    double s = work[j + j * m];
-    for (PetscInt k = 0; k < j; k++) s -= work[j + k * m] * work[j + k * m];
-    if (!(s > 0)) return PETSC_FALSE;
-    s                = sqrt(s);
-    work[j + j * m]  = s;
-    for (PetscInt i = j + 1; i < m; i++) {
-      double v = work[i + j * m];
-      for (PetscInt k = 0; k < j; k++) v -= work[i + k * m] * work[j + k * m];
-      work[i + j * m] = v / s;
-    }
-  }
-  for (PetscInt i = 0; i < m; i++) {
-    double s = b[i];
-    for (PetscInt k = 0; k < i; k++) s -= work[i + k * m] * b[k];
-    b[i] = s / work[i + i * m];
-  }
-  for (PetscInt i = m - 1; i >= 0; i--) {
-    double s = b[i];
-    for (PetscInt k = i + 1; k < m; k++) s -= work[k + i * m] * b[k];
-    b[i] = s / work[i + i * m];
-  }
+  if (!CvxAdmmSmallChol(m, work)) return PETSC_FALSE;
+  CvxAdmmSmallCholSolve(m, work, b);
   return PETSC_TRUE;
 }
 

@@ -97,4 +97,10 @@ PetscErrorCode CvxAdmmCertify(CvxAdmm *A, const double *x, double *obj, double *
  * success, updates the best pair. *improved tells whether it did. Collective. */
 PetscErrorCode CvxAdmmPolish(CvxAdmm *A, PetscBool *improved);
 
+/* Dense Cholesky of a small d x d SPD matrix (lower, in place) and the solve
+ * x <- (L L^T)^{-1} x with its factor; used by the face Newton blocks and
+ * Anderson's least-squares system. Not collective. */
+PetscBool CvxAdmmSmallChol(PetscInt d, double *B);
+void      CvxAdmmSmallCholSolve(PetscInt d, const double *L, double *x);
+
 #endif

@@ -179,8 +179,9 @@ static double ReducedObjective(Reduced *R, const double *x)
   return s;
 }
 
-/* Cholesky of the d x d block (lower, in place). */
-static PetscBool SmallChol(PetscInt d, double *B)
+/* Cholesky of the d x d block (lower, in place); PETSC_FALSE when B is not
+ * positive definite. Not collective. */
+PetscBool CvxAdmmSmallChol(PetscInt d, double *B)
 {
   for (PetscInt j = 0; j < d; j++) {
     double s = B[j + j * d];
@@ -197,8 +198,8 @@ static PetscBool SmallChol(PetscInt d, double *B)
   return PETSC_TRUE;
 }
 
-/* x <- L^{-T} L^{-1} x with the d x d lower factor L. */
-static void SmallCholSolve(PetscInt d, const double *L, double *x)
+/* x <- L^{-T} L^{-1} x with the d x d lower factor L. Not collective. */
+void CvxAdmmSmallCholSolve(PetscInt d, const double *L, double *x)
 {
   for (PetscInt i = 0; i < d; i++) {
     double s = x[i];
@@ -220,7 +221,7 @@ static void BlockSolve(PetscInt d, const double *Q, const double *L, double *x, 
     for (PetscInt c = 0; c < d; c++) acc += Q[c + a * d] * x[c];
     w[a] = acc;
   }
-  SmallCholSolve(d, L, w);
+  CvxAdmmSmallCholSolve(d, L, w);
   for (PetscInt a = 0; a < d; a++) {
     double acc = 0;
     for (PetscInt c = 0; c < d; c++) acc += Q[a + c * d] * w[c];
@@ -388,14 +389,14 @@ static PetscErrorCode ReducedNewton(Reduced *R, double mu, double *dec, PetscBoo
     memcpy(R->Bs, R->Bt, (size_t)N * d * sizeof(double));
     for (PetscInt j = 0; j < m; j++) {
       double *Bj = R->Bt + (size_t)j * d * d;
-      if (!SmallChol(d, Bj)) {
+      if (!CvxAdmmSmallChol(d, Bj)) {
         /* rounding swamped the small curvature: shift and refactor */
         double *B0 = R->Tq, md = 0;
         for (PetscInt p = 0; p < d; p++) md = PetscMax(md, fabs(R->Bs[(size_t)j * d * d + p + p * d]));
         memcpy(B0, R->Bs + (size_t)j * d * d, (size_t)d * d * sizeof(double));
         for (PetscInt p = 0; p < d; p++) B0[p + p * d] += 1e-13 * md;
         memcpy(Bj, B0, (size_t)d * d * sizeof(double));
-        if (!SmallChol(d, Bj)) {
+        if (!CvxAdmmSmallChol(d, Bj)) {
           PetscFunctionReturn(0);
         }
       }
