@@ -27,6 +27,7 @@
 
 #include <cblas.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/error.h"
@@ -49,13 +50,15 @@ typedef struct {
   double   *XX;   /* n x m: X x */
   double   *e;    /* n residual Phi x - y */
   double   *gx, *gt, *dx, *dtt, *Bt, *bxt, *btt, *xn, *tn, *ell, *rhs;
-  double   *H;    /* dense Newton matrix or n x n Woodbury matrix */
-  double   *H2;   /* dense: scratch N x N */
+  double   *H;    /* n x n Woodbury matrix W2 and its factor */
   double   *Bq, *Tq; /* per-block Householder frames (d x d each), d x d scratch */
   double   *Bs;      /* copy of the block matrices before factorization */
-  double   *PtP;  /* dense: Phi^T Phi */
-  double   *V;    /* woodbury: n x (m d) */
-  PetscBool dense;
+  double   *V;    /* n x (m d): eliminated blocks' V_j */
+  double   *Phi1; /* n x (m d): the free blocks' columns (rotated frames) */
+  PetscInt  nfree; /* free blocks in the last Newton step */
+  PetscInt  N1;    /* their unknowns (nfree d) */
+  PetscInt *fr;    /* m: block kept explicit (free) in the last Newton step */
+  double   *S1;    /* N1 x N1 Cholesky factor of B1 + Phi1^T W2^{-1} Phi1 */
 } Reduced;
 
 static PetscErrorCode ReducedDestroy(Reduced *R)
@@ -82,12 +85,13 @@ static PetscErrorCode ReducedDestroy(Reduced *R)
   PetscCall(PetscFree(R->ell));
   PetscCall(PetscFree(R->rhs));
   PetscCall(PetscFree(R->H));
-  PetscCall(PetscFree(R->H2));
   PetscCall(PetscFree(R->Bq));
   PetscCall(PetscFree(R->Bs));
   PetscCall(PetscFree(R->Tq));
-  PetscCall(PetscFree(R->PtP));
   PetscCall(PetscFree(R->V));
+  PetscCall(PetscFree(R->Phi1));
+  PetscCall(PetscFree(R->fr));
+  PetscCall(PetscFree(R->S1));
   memset(R, 0, sizeof(*R));
   PetscFunctionReturn(0);
 }
@@ -232,6 +236,94 @@ static void BlockSolve(PetscInt d, const double *Q, const double *L, double *x, 
 /* One Newton direction of the barrier problem at (x, t) with parameter mu.
  * On return dx, dtt hold the step and *dec the squared Newton decrement
  * -g^T step. *ok is false when the system could not be factored. */
+/* out = K^{-1} r through the partitioned Woodbury factors of ReducedNewton
+ * (see there). Uses R->e, R->XX and R->xn. Not collective. */
+static PetscErrorCode ReducedApplyInverse(Reduced *R, const double *r, double *out)
+{
+  PetscInt n = R->n, d = R->d, m = R->m, N1 = R->N1;
+  int      nn = (int)n, one = 1, info = 0;
+  double  *u, *a, *z, *Xw, *pt;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscMalloc1((size_t)m * d + 1, &u));
+  PetscCall(PetscMalloc1((size_t)n + 1, &a));
+  PetscCall(PetscMalloc1((size_t)n + 1, &z));
+  PetscCall(PetscMalloc1((size_t)n * d, &Xw));
+  PetscCall(PetscMalloc1((size_t)m * d + 1, &pt));
+  /* u2 = B2^{-1} r2 (zero on set 1); a = Phi2 u2 */
+  for (PetscInt j = 0; j < m; j++) {
+    double *uj = u + (size_t)j * d;
+    if (R->fr[j]) {
+      for (PetscInt l = 0; l < d; l++) uj[l] = 0;
+    } else {
+      memcpy(uj, r + (size_t)j * d, (size_t)d * sizeof(double));
+      BlockSolve(d, R->Bq + (size_t)j * d * d, R->Bt + (size_t)j * d * d, uj, R->Tq);
+    }
+  }
+  ReducedResidual(R, u);
+  for (PetscInt k = 0; k < n; k++) a[k] = R->e[k] + R->y[k];
+  if (N1 > 0) {
+    /* xi1 = S1^{-1} (Q1^T r1 - Y^T L^{-1} a); a += Phi1 xi1 = L Y xi1 */
+    int      iN1 = (int)N1;
+    PetscInt c1  = 0;
+    for (PetscInt j = 0; j < m; j++) {
+      if (!R->fr[j]) continue;
+      const double *Qj = R->Bq + (size_t)j * d * d, *rj = r + (size_t)j * d;
+      for (PetscInt p = 0; p < d; p++) {
+        double acc = 0;
+        for (PetscInt c = 0; c < d; c++) acc += Qj[c + p * d] * rj[c];
+        R->xn[c1 * d + p] = acc;
+      }
+      c1++;
+    }
+    memcpy(z, a, (size_t)n * sizeof(double));
+    cblas_dtrsv(CblasColMajor, CblasLower, CblasNoTrans, CblasNonUnit, (int)n, R->H, (int)n, z, 1);
+    cblas_dgemv(CblasColMajor, CblasTrans, (int)n, (int)N1, -1.0, R->Phi1, (int)n, z, 1, 1.0, R->xn, 1);
+    dpotrs_("L", &iN1, &one, R->S1, &iN1, R->xn, &iN1, &info, 1);
+    CvxCheckInfo(PETSC_COMM_SELF, "dpotrs", info);
+    cblas_dgemv(CblasColMajor, CblasNoTrans, (int)n, (int)N1, 1.0, R->Phi1, (int)n, R->xn, 1, 0.0, z, 1);
+    cblas_dtrmv(CblasColMajor, CblasLower, CblasNoTrans, CblasNonUnit, (int)n, R->H, (int)n, z, 1);
+    for (PetscInt k = 0; k < n; k++) a[k] += z[k];
+  }
+  dpotrs_("L", &nn, &one, R->H, &nn, a, &nn, &info, 1);
+  CvxCheckInfo(PETSC_COMM_SELF, "dpotrs", info);
+  /* out2 = u2 - B2^{-1} Phi2^T a; out1 = Q1 xi1 */
+  for (PetscInt l = 0; l < d; l++)
+    for (PetscInt k = 0; k < n; k++) Xw[k + l * n] = a[k] * R->X[k + l * n];
+  cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)d, (int)m, (int)n, 1.0, Xw, (int)n, R->mask, (int)n, 0.0, pt,
+              (int)d);
+  PetscInt c1 = 0;
+  for (PetscInt j = 0; j < m; j++) {
+    double *oj = out + (size_t)j * d;
+    if (R->fr[j]) {
+      const double *Qj = R->Bq + (size_t)j * d * d, *xi = R->xn + (size_t)c1 * d;
+      for (PetscInt p = 0; p < d; p++) {
+        double acc = 0;
+        for (PetscInt c = 0; c < d; c++) acc += Qj[p + c * d] * xi[c];
+        oj[p] = acc;
+      }
+      c1++;
+    } else {
+      double *pj = pt + (size_t)j * d;
+      for (PetscInt l = 0; l < d; l++) pj[l] *= R->sgn[j];
+      BlockSolve(d, R->Bq + (size_t)j * d * d, R->Bt + (size_t)j * d * d, pj, R->Tq);
+      for (PetscInt l = 0; l < d; l++) oj[l] = u[(size_t)j * d + l] - pj[l];
+    }
+  }
+  PetscCall(PetscFree(u));
+  PetscCall(PetscFree(a));
+  PetscCall(PetscFree(z));
+  PetscCall(PetscFree(Xw));
+  PetscCall(PetscFree(pt));
+  PetscFunctionReturn(0);
+}
+
+static int CompareDoubleDesc(const void *a, const void *b)
+{
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x < y) - (x > y);
+}
+
 static PetscErrorCode ReducedNewton(Reduced *R, double mu, double *dec, PetscBool *ok)
 {
   PetscInt n = R->n, d = R->d, m = R->m, N = m * d;
@@ -336,115 +428,124 @@ static PetscErrorCode ReducedNewton(Reduced *R, double mu, double *dec, PetscBoo
     for (PetscInt p = 0; p < d * d; p++) Bj[p] *= mu;
   }
 
-  if (R->dense) {
-    /* H = Qblk^T PtP Qblk + blockdiag(M); solve H xi = Qblk^T rhs, dx = Qblk xi */
-    double *T = R->H2;
-    for (PetscInt jb = 0; jb < m; jb++) { /* T = PtP Qblk (column blocks) */
-      const double *Qj = R->Bq + (size_t)jb * d * d;
-      for (PetscInt b = 0; b < d; b++)
-        for (PetscInt r = 0; r < N; r++) {
-          double acc = 0;
-          for (PetscInt c = 0; c < d; c++) acc += R->PtP[r + (size_t)(jb * d + c) * N] * Qj[c + b * d];
-          T[r + (size_t)(jb * d + b) * N] = acc;
-        }
-    }
-    for (PetscInt ib = 0; ib < m; ib++) { /* H = Qblk^T T (row blocks) */
-      const double *Qi = R->Bq + (size_t)ib * d * d;
-      for (PetscInt col = 0; col < N; col++)
-        for (PetscInt a = 0; a < d; a++) {
-          double acc = 0;
-          for (PetscInt c = 0; c < d; c++) acc += Qi[c + a * d] * T[(size_t)(ib * d + c) + (size_t)col * N];
-          R->H[(size_t)(ib * d + a) + (size_t)col * N] = acc;
-        }
-    }
-    for (PetscInt j = 0; j < m; j++) {
-      const double *Bj = R->Bt + (size_t)j * d * d, *Qj = R->Bq + (size_t)j * d * d, *rj = R->rhs + (size_t)j * d;
-      for (PetscInt p = 0; p < d; p++)
-        for (PetscInt c = 0; c < d; c++) R->H[(size_t)(j * d + p) + (size_t)(j * d + c) * N] += Bj[p + c * d];
-      for (PetscInt a = 0; a < d; a++) {
-        double acc = 0;
-        for (PetscInt c = 0; c < d; c++) acc += Qj[c + a * d] * rj[c];
-        R->xn[(size_t)j * d + a] = acc;
-      }
-    }
-    nn = (int)N;
-    dpotrf_("L", &nn, R->H, &nn, &info, 1);
-    if (info != 0) {
-      PetscFunctionReturn(0);
-    }
-    int one = 1;
-    dpotrs_("L", &nn, &one, R->H, &nn, R->xn, &nn, &info, 1);
-    CvxCheckInfo(PETSC_COMM_SELF, "dpotrs", info);
-    for (PetscInt j = 0; j < m; j++) {
-      const double *Qj = R->Bq + (size_t)j * d * d, *xi = R->xn + (size_t)j * d;
-      for (PetscInt a = 0; a < d; a++) {
-        double acc = 0;
-        for (PetscInt c = 0; c < d; c++) acc += Qj[a + c * d] * xi[c];
-        R->dx[(size_t)j * d + a] = acc;
-      }
-    }
-  } else {
-    /* Woodbury: (B + Phi^T Phi)^{-1} r = B^{-1} r - B^{-1} Phi^T W^{-1} Phi B^{-1} r,
-     * W = I + sum_j Phi_j B_j^{-1} Phi_j^T = I + V V^T, V_j = s_j D_j X L_j^{-T} */
+  /* Partitioned Woodbury. A block whose barrier curvature is small against
+   * its data term (the nonzero blocks, radially) would make the plain
+   * Woodbury form (B + Phi^T Phi)^{-1} = B^{-1} - B^{-1} Phi^T W^{-1} Phi B^{-1}
+   * cancel catastrophically, so those blocks (set 1, "free") are kept as
+   * explicit unknowns and only the others (set 2) are eliminated:
+   *   W2 = I + Phi2 B2^{-1} Phi2^T                       (n x n, well conditioned)
+   *   (B1 + Phi1^T W2^{-1} Phi1) dx1 = r1 - Phi1^T W2^{-1} Phi2 B2^{-1} r2
+   *   dx2 = B2^{-1} (r2 - Phi2^T W2^{-1} (Phi2 B2^{-1} r2 + Phi1 dx1))
+   * A block is free when ||V_j||_F^2 > 1e6, V_j = s_j D_j X Q_j L_j^{-T} (its
+   * share of I + Phi B^{-1} Phi^T dwarfs the identity's; a lower threshold
+   * moves well-conditioned blocks into S1 and measurably lowers the accuracy
+   * on small problems), at most n unknowns, largest first. Everything runs in the rotated frames Q_j. */
+  {
+    PetscInt  N1 = 0, c2 = 0;
+    double   *vn = NULL, *S0 = NULL;
+    PetscBool failed = PETSC_TRUE;
+    PetscCall(PetscMalloc1((size_t)m + 1, &vn));
     memcpy(R->Bs, R->Bt, (size_t)N * d * sizeof(double));
+    R->nfree = 0;
     for (PetscInt j = 0; j < m; j++) {
       double *Bj = R->Bt + (size_t)j * d * d;
       if (!CvxAdmmSmallChol(d, Bj)) {
         /* rounding swamped the small curvature: shift and refactor */
-        double *B0 = R->Tq, md = 0;
+        double md = 0;
         for (PetscInt p = 0; p < d; p++) md = PetscMax(md, fabs(R->Bs[(size_t)j * d * d + p + p * d]));
-        memcpy(B0, R->Bs + (size_t)j * d * d, (size_t)d * d * sizeof(double));
-        for (PetscInt p = 0; p < d; p++) B0[p + p * d] += 1e-13 * md;
-        memcpy(Bj, B0, (size_t)d * d * sizeof(double));
-        if (!CvxAdmmSmallChol(d, Bj)) {
-          PetscFunctionReturn(0);
-        }
+        memcpy(Bj, R->Bs + (size_t)j * d * d, (size_t)d * d * sizeof(double));
+        for (PetscInt p = 0; p < d; p++) Bj[p + p * d] += 1e-13 * md;
+        if (!CvxAdmmSmallChol(d, Bj)) goto cleanup;
       }
-      double       *Vj = R->V + (size_t)j * d * n;
+      double       *Vj = R->V + (size_t)j * d * n, s2 = 0;
       const double *mk = R->mask + (size_t)j * n;
       cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)d, (int)d, 1.0, R->X, (int)n,
                   R->Bq + (size_t)j * d * d, (int)d, 0.0, Vj, (int)n);
+      for (PetscInt l = 0; l < d; l++)
+        for (PetscInt k = 0; k < n; k++) Vj[k + l * n] *= mk[k] * R->sgn[j];
+      memcpy(R->Phi1 + (size_t)j * d * n, Vj, (size_t)n * d * sizeof(double));
       cblas_dtrsm(CblasColMajor, CblasRight, CblasLower, CblasTrans, CblasNonUnit, (int)n, (int)d, 1.0, Bj, (int)d, Vj,
                   (int)n);
-      for (PetscInt l = 0; l < d; l++)
-        for (PetscInt k = 0; k < n; k++) Vj[k + l * n] *= mk[k];
+      for (size_t k = 0; k < (size_t)n * d; k++) s2 += Vj[k] * Vj[k];
+      vn[j]     = s2;
+      R->fr[j] = 0;
+    }
+    {
+      /* free blocks: ||V_j||^2 > 1e6, the largest first, at most n unknowns (more
+       * would leave the data part of S1 rank deficient) */
+      PetscInt cap = n / d, cnt = 0;
+      double   thr = 1e6;
+      for (PetscInt j = 0; j < m; j++)
+        if (vn[j] > 1e6) cnt++;
+      if (cnt > cap) {
+        double *tmp;
+        PetscCall(PetscMalloc1((size_t)m, &tmp));
+        memcpy(tmp, vn, (size_t)m * sizeof(double));
+        qsort(tmp, (size_t)m, sizeof(double), CompareDoubleDesc);
+        thr = tmp[cap - 1];
+        PetscCall(PetscFree(tmp));
+      }
+      for (PetscInt j = 0; j < m && R->nfree < cap; j++)
+        if (vn[j] > 1e6 && vn[j] >= thr) {
+          R->fr[j] = 1;
+          R->nfree++;
+        }
+    }
+    N1 = R->nfree * d;
+    /* compact: eliminated blocks' V_j to the front of V, free blocks'
+     * signed columns to the front of Phi1 */
+    {
+      PetscInt c1 = 0;
+      for (PetscInt j = 0; j < m; j++) {
+        double *src = R->fr[j] ? R->Phi1 + (size_t)j * d * n : R->V + (size_t)j * d * n;
+        double *dst = R->fr[j] ? R->Phi1 + (size_t)(c1++) * d * n : R->V + (size_t)(c2++) * d * n;
+        if (dst != src) memmove(dst, src, (size_t)n * d * sizeof(double));
+      }
     }
     for (size_t s = 0; s < (size_t)n * n; s++) R->H[s] = 0;
     for (PetscInt k = 0; k < n; k++) R->H[k + k * n] = 1.0;
-    cblas_dsyrk(CblasColMajor, CblasLower, CblasNoTrans, (int)n, (int)N, 1.0, R->V, (int)n, 1.0, R->H, (int)n);
+    if (c2 > 0)
+      cblas_dsyrk(CblasColMajor, CblasLower, CblasNoTrans, (int)n, (int)(c2 * d), 1.0, R->V, (int)n, 1.0, R->H, (int)n);
     nn = (int)n;
     dpotrf_("L", &nn, R->H, &nn, &info, 1);
-    if (info != 0) {
-      PetscFunctionReturn(0);
+    if (info != 0) goto cleanup;
+    R->N1 = N1;
+    if (N1 > 0) {
+      /* Y = L^{-1} Phi1 (kept in Phi1), S1 = B1 + Y^T Y */
+      int    iN1 = (int)N1;
+      double md  = 0, delta = 0;
+      cblas_dtrsm(CblasColMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, (int)n, (int)N1, 1.0, R->H, (int)n,
+                  R->Phi1, (int)n);
+      cblas_dsyrk(CblasColMajor, CblasLower, CblasTrans, (int)N1, (int)n, 1.0, R->Phi1, (int)n, 0.0, R->S1, (int)N1);
+      PetscInt c1 = 0;
+      for (PetscInt j = 0; j < m; j++) {
+        if (!R->fr[j]) continue;
+        const double *Bj = R->Bs + (size_t)j * d * d;
+        for (PetscInt p = 0; p < d; p++)
+          for (PetscInt c = p; c < d; c++) R->S1[(size_t)(c1 * d + c) + (size_t)(c1 * d + p) * N1] += Bj[c + p * d];
+        c1++;
+      }
+      /* directions with neither curvature nor data (a v/w pair of one
+       * pattern, blocks far from the central path) make S1 numerically
+       * singular: a small primal regularization, raised until it factors */
+      PetscCall(PetscMalloc1((size_t)N1 * N1, &S0));
+      memcpy(S0, R->S1, (size_t)N1 * N1 * sizeof(double));
+      for (PetscInt p = 0; p < N1; p++) md = PetscMax(md, R->S1[p + p * N1]);
+      for (int tries = 0; tries < 6; tries++) {
+        dpotrf_("L", &iN1, R->S1, &iN1, &info, 1);
+        if (info == 0) break;
+        delta = delta > 0 ? 100.0 * delta : 1e-14 * md;
+        memcpy(R->S1, S0, (size_t)N1 * N1 * sizeof(double));
+        for (PetscInt p = 0; p < N1; p++) R->S1[p + p * N1] += delta;
+      }
+      if (info != 0) goto cleanup;
     }
-    /* u = B^{-1} r; v = Phi u */
-    memcpy(R->dx, R->rhs, (size_t)N * sizeof(double));
-    for (PetscInt j = 0; j < m; j++) BlockSolve(d, R->Bq + (size_t)j * d * d, R->Bt + (size_t)j * d * d, R->dx + (size_t)j * d, R->Tq);
-    ReducedResidual(R, R->dx); /* e = Phi u - y */
-    double *v;
-    PetscCall(PetscMalloc1((size_t)n, &v));
-    for (PetscInt k = 0; k < n; k++) v[k] = R->e[k] + R->y[k];
-    int one = 1;
-    dpotrs_("L", &nn, &one, R->H, &nn, v, &nn, &info, 1);
-    CvxCheckInfo(PETSC_COMM_SELF, "dpotrs", info);
-    /* dx = u - B^{-1} Phi^T w */
-    double *Xw;
-    PetscCall(PetscMalloc1((size_t)n * d, &Xw));
-    for (PetscInt l = 0; l < d; l++)
-      for (PetscInt k = 0; k < n; k++) Xw[k + l * n] = v[k] * R->X[k + l * n];
-    double *pt;
-    PetscCall(PetscMalloc1((size_t)N, &pt));
-    cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)d, (int)m, (int)n, 1.0, Xw, (int)n, R->mask, (int)n, 0.0,
-                pt, (int)d);
-    for (PetscInt j = 0; j < m; j++) {
-      double *pj = pt + (size_t)j * d;
-      for (PetscInt l = 0; l < d; l++) pj[l] *= R->sgn[j];
-      BlockSolve(d, R->Bq + (size_t)j * d * d, R->Bt + (size_t)j * d * d, pj, R->Tq);
-      for (PetscInt l = 0; l < d; l++) R->dx[(size_t)j * d + l] -= pj[l];
-    }
-    PetscCall(PetscFree(pt));
-    PetscCall(PetscFree(Xw));
-    PetscCall(PetscFree(v));
+    failed = PETSC_FALSE;
+    PetscCall(ReducedApplyInverse(R, R->rhs, R->dx));
+  cleanup:
+    PetscCall(PetscFree(vn));
+    PetscCall(PetscFree(S0));
+    if (failed) PetscFunctionReturn(0);
   }
   /* dt and the decrement (see the formulas above) */
   double dd = 0;
@@ -508,28 +609,16 @@ static double ReducedMaxStep(Reduced *R)
 static PetscErrorCode ReducedSolve(Reduced *R, double mu0, double target, PetscInt max_newton, PetscInt *steps,
                                    PetscBool *ok, double *mu_out)
 {
-  PetscInt N = R->m * R->d, m = R->m, d = R->d, it = 0, stages = 0;
+  PetscInt N = R->m * R->d, m = R->m, it = 0, stages = 0;
   double   mu = mu0;
 
   *mu_out = mu0;
 
   PetscFunctionBeginUser;
   *ok = PETSC_FALSE;
-  if (R->dense) {
-    /* Phi^T Phi once: Phi_j = s_j D_j X */
-    double *Phi;
-    PetscCall(PetscMalloc1((size_t)R->n * (size_t)N, &Phi));
-    for (PetscInt j = 0; j < m; j++)
-      for (PetscInt l = 0; l < d; l++)
-        for (PetscInt k = 0; k < R->n; k++)
-          Phi[k + (size_t)(j * d + l) * R->n] = R->sgn[j] * R->mask[k + (size_t)j * R->n] * R->X[k + l * R->n];
-    cblas_dsyrk(CblasColMajor, CblasLower, CblasTrans, (int)N, (int)R->n, 1.0, Phi, (int)R->n, 0.0, R->PtP, (int)N);
-    for (PetscInt p = 0; p < N; p++)
-      for (PetscInt q = p + 1; q < N; q++) R->PtP[p + (size_t)q * N] = R->PtP[q + (size_t)p * N];
-    PetscCall(PetscFree(Phi));
-  }
   for (;;) {
     PetscBool last = (PetscBool)(R->degree * mu <= target);
+    double dprev[3] = {INFINITY, INFINITY, INFINITY};
     for (PetscInt inner = 0; inner < 60; inner++) {
       double    dec;
       PetscBool nok;
@@ -549,6 +638,12 @@ static PetscErrorCode ReducedSolve(Reduced *R, double mu0, double target, PetscI
       }
       if (dec <= 0) break;
       if (dec / (2 * mu) <= (last ? 1e-8 : 1e-1)) break;
+      /* stalled: the decrement no longer falls (directions the
+       * regularization of the free system freezes; rounding level) */
+      if (dec > 0.5 * dprev[2]) break;
+      dprev[2] = dprev[1];
+      dprev[1] = dprev[0];
+      dprev[0] = dec;
       double amax = ReducedMaxStep(R), alpha = PetscMin(1.0, 0.99 * amax);
       double psi0 = ReducedPsi(R, R->x, R->t, mu);
       PetscBool moved = PETSC_FALSE;
@@ -1086,9 +1181,7 @@ static PetscErrorCode PolishGather(CvxAdmm *A, const double *x, const PetscBool 
   PetscCall(PetscFree(allbits));
 
   /* method and scratch */
-  PetscInt N  = m * d;
-  double   cA = (double)N * N * N / 3.0, cB = (double)n * n * N + (double)n * n * n / 3.0;
-  R->dense    = (PetscBool)(cA <= cB);
+  PetscInt N = m * d;
   PetscCall(PetscMalloc1((size_t)n * m + 1, &R->XX));
   PetscCall(PetscMalloc1((size_t)n, &R->e));
   PetscCall(PetscMalloc1((size_t)N + 1, &R->gx));
@@ -1104,13 +1197,13 @@ static PetscErrorCode PolishGather(CvxAdmm *A, const double *x, const PetscBool 
   PetscCall(PetscMalloc1((size_t)m + 1, &R->tn));
   PetscCall(PetscMalloc1((size_t)n + 1, &R->ell));
   PetscCall(PetscMalloc1((size_t)N + 1, &R->rhs));
-  if (R->dense) {
-    PetscCall(PetscMalloc1((size_t)N * N + 1, &R->H));
-    PetscCall(PetscMalloc1((size_t)N * N + 1, &R->H2));
-    PetscCall(PetscMalloc1((size_t)N * N + 1, &R->PtP));
-  } else {
-    PetscCall(PetscMalloc1((size_t)n * n, &R->H));
-    PetscCall(PetscMalloc1((size_t)n * N + 1, &R->V));
+  PetscCall(PetscMalloc1((size_t)n * n, &R->H));
+  PetscCall(PetscMalloc1((size_t)n * N + 1, &R->V));
+  PetscCall(PetscMalloc1((size_t)n * N + 1, &R->Phi1));
+  PetscCall(PetscMalloc1((size_t)m + 1, &R->fr));
+  {
+    PetscInt N1max = (n / d + 1) * d;
+    PetscCall(PetscMalloc1((size_t)N1max * N1max + 1, &R->S1));
   }
   PetscFunctionReturn(0);
 }
@@ -1358,7 +1451,8 @@ PetscErrorCode CvxAdmmPolish(CvxAdmm *A, PetscBool *improved)
     PetscCall(ReducedSolve(&R, mu0, target, 300, &steps, &ok, &mu_end));
     PetscCall(ReducedCrossover(&R, mu_end, &crossed));
     PolishScatter(A, &R, x);
-    double robj = ReducedObjective(&R, R.x);
+    double   robj  = ReducedObjective(&R, R.x);
+    PetscInt nfree = R.nfree;
     PetscCall(ReducedDestroy(&R));
     /* the lower bound comes from the barrier point itself (its residual is
      * the accurate dual estimate; the ratios also choose the next support);
@@ -1373,9 +1467,9 @@ PetscErrorCode CvxAdmmPolish(CvxAdmm *A, PetscBool *improved)
     memcpy(A->norms, A->norms2, (size_t)nb * sizeof(double));
     if (A->rank == 0 && A->opt.verbosity == CVX_LOG_VERBOSE)
       fprintf(stderr,
-              "convex: polish round %d: support %d (eta %.3g), %s path, %d Newton steps%s%s, pruned %d, "
+              "convex: polish round %d: support %d (eta %.3g), %d free, %d Newton steps%s%s, pruned %d, "
               "objective %.12e (reduced %.12e), lower bound %.12e\n",
-              (int)round, (int)count, eta, R.dense ? "dense" : "woodbury", (int)steps, ok ? "" : " (stopped early)",
+              (int)round, (int)count, eta, (int)nfree, (int)steps, ok ? "" : " (stopped early)",
               crossed ? ", exact face solve" : "",
               (int)removed, obj, robj, lb);
     if (A->best_obj < prev_best || A->best_lb > prev_lb) *improved = PETSC_TRUE;

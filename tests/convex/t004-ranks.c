@@ -48,7 +48,7 @@ int main(int argc, char **argv)
       opt.polish        = PETSC_FALSE;
       opt.anderson      = 0;
     } else {
-      opt.tol = 1e-9;
+      opt.tol = 1e-11;
     }
     double vals[4][3];
     for (int k = 1; k <= size && k <= 4; k++) {
@@ -65,8 +65,8 @@ int main(int argc, char **argv)
       for (int k = 2; k <= size && k <= 4; k++) {
         double rel = fabs(vals[k - 1][0] - vals[0][0]) / vals[0][0];
         if (!(rel <= 1e-10) || (config < 2 && vals[k - 1][2] != vals[0][2])) {
-          fprintf(stderr, "FAIL config %d: %d ranks objective %.17g (%g neurons), 1 rank %.17g (%g neurons), rel %g\n",
-                  config, k, vals[k - 1][0], vals[k - 1][2], vals[0][0], vals[0][2], rel);
+          fprintf(stderr, "FAIL config %d: %d ranks objective %.17g (%g neurons, bound %.17g), 1 rank %.17g (%g neurons, bound %.17g), rel %g\n",
+                  config, k, vals[k - 1][0], vals[k - 1][2], vals[k - 1][1], vals[0][0], vals[0][2], vals[0][1], rel);
           failures++;
         }
       }
