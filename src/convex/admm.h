@@ -105,6 +105,7 @@ typedef struct {
   PetscInt          polish_attempts;  /* second-stage attempts */
   PetscInt          nonzero_blocks;   /* blocks of the returned point above the recovery threshold */
   PetscInt64        projection_steps; /* active-set steps of all cone projections (this rank) */
+  PetscInt          certificate_cuts; /* block tests past the time limit bounded by ||v|| (all ranks) */
   double            time_projection;  /* seconds in z-step projections (this rank) */
   CvxNetwork        network;          /* rank 0: recovered network; other ranks: m = 0 */
   double            network_objective; /* rank 0: p1 of the network evaluated through the ReLU */

@@ -17,6 +17,8 @@ typedef struct {
   PetscBool                slack;  /* slack splitting */
   double                   rho, alpha, beta;
   double                   t0; /* wall time at the start of the solve */
+  double                   deadline;  /* wall time of the time limit (INFINITY: none) */
+  PetscInt                 cert_cut;  /* blocks bounded by ||v|| instead of projected, past the deadline */
 
   double     *Dm; /* n x PL dense 0/1 patterns */
   CvxConeSet  cones;

@@ -4,7 +4,9 @@
  * with both splittings (the slack one with exact block tests and with its
  * own multipliers mu = -rho nu). Stop reasons: a max_iter stop is reported as
  * max_iter (never converged) with a certified pair from the final iterate,
- * a time limit as time_limit, a loose tol as converged. Any rank count.
+ * a time limit as time_limit, a loose tol as converged; a certificate cut
+ * short by the time limit (d = 6, exact projections) is still a bound. Any
+ * rank count.
  * Prints only on failure. */
 #include "convex/admm.h"
 
@@ -98,6 +100,35 @@ int main(int argc, char **argv)
     CHECK(res.reason == CVX_ADMM_CONVERGED && res.gap <= 0.5, "loose tol: %s, gap %g", CvxAdmmStopReasonName(res.reason),
           res.gap);
     if (CvxAdmmResultDestroy(&res)) return 1;
+  }
+  {
+    /* d = 6: cones kept with all n rows, projected exactly by an active set.
+     * Past the time limit a certificate bounds the remaining block tests by
+     * ||v|| >= ||P_K(v)||: the bound must stay below the optimum. */
+    TestProblem       pr6;
+    CvxArrangementSet set6;
+    CvxAdmmOptions    opt;
+    CvxAdmmResult     ref, res;
+    TestProblemCreate(24, 5, PETSC_TRUE, 2000, 50, 43, &pr6);
+    TestSetView(&pr6, PETSC_COMM_WORLD, &set6);
+    if (CvxAdmmOptionsSetDefaults(&opt)) return 1;
+    opt.beta      = beta;
+    opt.tol       = 1e-6;
+    opt.verbosity = CVX_LOG_QUIET;
+    if (CvxAdmmSolve(&set6, pr6.d, pr6.X, pr6.y, &opt, &ref)) return 1;
+    CHECK(ref.reason == CVX_ADMM_CONVERGED && ref.certificate_cuts == 0, "d = 6 reference: %s, %d cut tests",
+          CvxAdmmStopReasonName(ref.reason), (int)ref.certificate_cuts);
+    opt.tol        = 0;
+    opt.time_limit = 1e-9;
+    if (CvxAdmmSolve(&set6, pr6.d, pr6.X, pr6.y, &opt, &res)) return 1;
+    CHECK(res.reason == CVX_ADMM_TIME_LIMIT && res.certified && res.certificate_cuts > 0,
+          "d = 6 time limit: %s, certified %d, %d cut tests", CvxAdmmStopReasonName(res.reason), (int)res.certified,
+          (int)res.certificate_cuts);
+    CHECK(res.lower_bound <= ref.objective * (1 + 1e-12) && res.lower_bound <= res.objective,
+          "cut certificate %.17g above the optimum's upper bound %.17g", res.lower_bound, ref.objective);
+    if (CvxAdmmResultDestroy(&ref)) return 1;
+    if (CvxAdmmResultDestroy(&res)) return 1;
+    TestProblemDestroy(&pr6);
   }
   free(cv);
   free(cw);
