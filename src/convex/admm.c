@@ -1158,6 +1158,17 @@ PetscErrorCode CvxAdmmSolve(const CvxArrangementSet *set, PetscInt d, const doub
             last_polish_it = it;
             polish_ref_gap = gap;
             gap            = AdmmGap(&A);
+            if (A.rank == 0 && opt->monitor) {
+              /* the second stage's result as its own row: the best point's
+               * objective and bound, no residuals (no ADMM step was taken) */
+              CvxAdmmTraceRow prow = row;
+              prow.time            = CvxWallTime() - A.t0;
+              prow.objective       = A.best_obj;
+              prow.lower_bound     = A.best_lb;
+              prow.primal_residual = NAN;
+              prow.dual_residual   = NAN;
+              PetscCall((*opt->monitor)(&prow, opt->monitor_ctx));
+            }
             if (gap <= opt->tol) {
               result->reason = CVX_ADMM_CONVERGED;
               stop           = PETSC_TRUE;
