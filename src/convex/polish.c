@@ -11,9 +11,10 @@
  *
  * (a_k: the cone's facets for d <= 3, all n rows otherwise), Newton steps
  * with t eliminated block by block. The Newton matrix is block diagonal
- * (d x d per block) plus the rank-n coupling Phi^T Phi: it is factored
- * either densely in the reduced variables (|S| d small) or through Woodbury
- * with an n x n Cholesky factor, whichever costs fewer flops. The reduced
+ * (d x d per block) plus the rank-n coupling Phi^T Phi: the blocks of
+ * large curvature are eliminated through Woodbury with an n x n Cholesky
+ * factor, the few of tiny curvature (nonzero blocks, radially) stay
+ * explicit in a small dense system (see ReducedNewton). The reduced
  * problem is gathered in canonical block order and solved identically on
  * every rank, so the result does not depend on the rank count.
  *
@@ -233,9 +234,6 @@ static void BlockSolve(PetscInt d, const double *Q, const double *L, double *x, 
   }
 }
 
-/* One Newton direction of the barrier problem at (x, t) with parameter mu.
- * On return dx, dtt hold the step and *dec the squared Newton decrement
- * -g^T step. *ok is false when the system could not be factored. */
 /* out = K^{-1} r through the partitioned Woodbury factors of ReducedNewton
  * (see there). Uses R->e, R->XX and R->xn. Not collective. */
 static PetscErrorCode ReducedApplyInverse(Reduced *R, const double *r, double *out)
@@ -324,6 +322,9 @@ static int CompareDoubleDesc(const void *a, const void *b)
   return (x < y) - (x > y);
 }
 
+/* One Newton direction of the barrier problem at (x, t) with parameter mu.
+ * On return dx, dtt hold the step and *dec the squared Newton decrement
+ * -g^T step. *ok is false when the system could not be factored. */
 static PetscErrorCode ReducedNewton(Reduced *R, double mu, double *dec, PetscBool *ok)
 {
   PetscInt n = R->n, d = R->d, m = R->m, N = m * d;
@@ -508,6 +509,7 @@ static PetscErrorCode ReducedNewton(Reduced *R, double mu, double *dec, PetscBoo
       cblas_dsyrk(CblasColMajor, CblasLower, CblasNoTrans, (int)n, (int)(c2 * d), 1.0, R->V, (int)n, 1.0, R->H, (int)n);
     nn = (int)n;
     dpotrf_("L", &nn, R->H, &nn, &info, 1);
+    if (info < 0) CvxCheckInfo(PETSC_COMM_SELF, "dpotrf", info); /* > 0: not positive definite, handled */
     if (info != 0) goto cleanup;
     R->N1 = N1;
     if (N1 > 0) {
@@ -533,6 +535,7 @@ static PetscErrorCode ReducedNewton(Reduced *R, double mu, double *dec, PetscBoo
       for (PetscInt p = 0; p < N1; p++) md = PetscMax(md, R->S1[p + p * N1]);
       for (int tries = 0; tries < 6; tries++) {
         dpotrf_("L", &iN1, R->S1, &iN1, &info, 1);
+        if (info < 0) CvxCheckInfo(PETSC_COMM_SELF, "dpotrf", info);
         if (info == 0) break;
         delta = delta > 0 ? 100.0 * delta : 1e-14 * md;
         memcpy(R->S1, S0, (size_t)N1 * N1 * sizeof(double));
