@@ -39,6 +39,8 @@ typedef struct {
   PetscInt      n, d, m, words;
   const double *X, *y;
   double        beta;
+  MPI_Comm      comm;     /* the solve's communicator: rank 0 decides on the time limit */
+  double        deadline; /* wall time of the solve's time limit (INFINITY: none) */
   double       *key;    /* m global block keys (v: pattern index, w: P + index) */
   double       *sgn;    /* m signs */
   double       *mask;   /* n x m dense patterns */
@@ -606,6 +608,22 @@ static double ReducedMaxStep(Reduced *R)
   return amax;
 }
 
+/* Whether the solve's time limit has passed, decided on rank 0 so that
+ * every rank (all solving the same reduced problem) stops at the same
+ * Newton step. Collective on R->comm. */
+static PetscErrorCode ReducedLate(const Reduced *R, PetscBool *late)
+{
+  int l = 0;
+
+  PetscFunctionBeginUser;
+  *late = PETSC_FALSE;
+  if (!isfinite(R->deadline)) PetscFunctionReturn(0);
+  l = CvxWallTime() > R->deadline;
+  PetscCallMPI(MPI_Bcast(&l, 1, MPI_INT, 0, R->comm));
+  *late = (PetscBool)(l != 0);
+  PetscFunctionReturn(0);
+}
+
 /* Barrier method from the strictly feasible (R->x, R->t): mu from mu0 down
  * until degree * mu <= target. Returns the number of Newton steps and
  * whether it ended cleanly. */
@@ -625,7 +643,10 @@ static PetscErrorCode ReducedSolve(Reduced *R, double mu0, double target, PetscI
     for (PetscInt inner = 0; inner < 60; inner++) {
       double    dec;
       PetscBool nok;
-      if (it >= max_newton) {
+      PetscBool late;
+      PetscCall(ReducedLate(R, &late));
+      if (it >= max_newton || late) {
+        /* the point is strictly feasible: usable, but not a finished stage */
         *steps = it;
         PetscFunctionReturn(0);
       }
@@ -1134,7 +1155,9 @@ static PetscErrorCode PolishGather(CvxAdmm *A, const double *x, const PetscBool 
   R->words = W;
   R->X = A->X;
   R->y = A->y;
-  R->beta = A->beta;
+  R->beta     = A->beta;
+  R->comm     = A->comm;
+  R->deadline = A->deadline;
   PetscCall(PetscMalloc1((size_t)m + 1, &R->key));
   PetscCall(PetscMalloc1((size_t)m + 1, &R->sgn));
   PetscCall(PetscMalloc1((size_t)n * m + 1, &R->mask));
@@ -1398,6 +1421,12 @@ PetscErrorCode CvxAdmmPolish(CvxAdmm *A, PetscBool *improved)
   }
   PetscCall(CvxAdmmCertify(A, x, &obj, &lb));
   for (PetscInt round = 0; round < A->opt.polish_rounds; round++) {
+    if (isfinite(A->deadline)) {
+      /* past the time limit no new round starts (rank 0 decides for all) */
+      int late = CvxWallTime() > A->deadline;
+      PetscCallMPI(MPI_Bcast(&late, 1, MPI_INT, 0, A->comm));
+      if (late) break;
+    }
     /* generous support: the nonzero blocks, those already selected, and the
      * zero blocks of largest dual ratio above 1 - eta, at most
      * max(2 nnz, 20) + 10 of them (a global ratio threshold by bisection) */
