@@ -61,7 +61,7 @@ typedef struct {
   PetscInt  nfree; /* free blocks in the last Newton step */
   PetscInt  N1;    /* their unknowns (nfree d) */
   PetscInt *fr;    /* m: block kept explicit (free) in the last Newton step */
-  double   *S1;    /* N1 x N1 Cholesky factor of B1 + Phi1^T W2^{-1} Phi1 */
+  double   *S1;    /* N1 x N1 upper Cholesky factor of B1 + Phi1^T W2^{-1} Phi1 */
 } Reduced;
 
 static PetscErrorCode ReducedDestroy(Reduced *R)
@@ -279,7 +279,7 @@ static PetscErrorCode ReducedApplyInverse(Reduced *R, const double *r, double *o
     memcpy(z, a, (size_t)n * sizeof(double));
     cblas_dtrsv(CblasColMajor, CblasLower, CblasNoTrans, CblasNonUnit, (int)n, R->H, (int)n, z, 1);
     cblas_dgemv(CblasColMajor, CblasTrans, (int)n, (int)N1, -1.0, R->Phi1, (int)n, z, 1, 1.0, R->xn, 1);
-    dpotrs_("L", &iN1, &one, R->S1, &iN1, R->xn, &iN1, &info, 1);
+    dpotrs_("U", &iN1, &one, R->S1, &iN1, R->xn, &iN1, &info, 1);
     CvxCheckInfo(PETSC_COMM_SELF, "dpotrs", info);
     cblas_dgemv(CblasColMajor, CblasNoTrans, (int)n, (int)N1, 1.0, R->Phi1, (int)n, R->xn, 1, 0.0, z, 1);
     cblas_dtrmv(CblasColMajor, CblasLower, CblasNoTrans, CblasNonUnit, (int)n, R->H, (int)n, z, 1);
@@ -515,34 +515,45 @@ static PetscErrorCode ReducedNewton(Reduced *R, double mu, double *dec, PetscBoo
     if (info != 0) goto cleanup;
     R->N1 = N1;
     if (N1 > 0) {
-      /* Y = L^{-1} Phi1 (kept in Phi1), S1 = B1 + Y^T Y */
-      int    iN1 = (int)N1;
-      double md  = 0, delta = 0;
+      /* Y = L^{-1} Phi1 (kept in Phi1). S1 = B1 + Y^T Y is factored without
+       * being formed: S1 = M^T M with M = [R_Y; C], Y = Q_Y R_Y and C the
+       * block diagonal of the L_j^T (B1 = C^T C), so the R factor of M is an
+       * upper Cholesky factor of S1. Forming Y^T Y would bury the small
+       * curvature of B1 under the rounding of the data term wherever Y has
+       * a near null space (a v/w pair of one pattern), and the factorization
+       * would fail; the QR route keeps it. */
+      int    iN1 = (int)N1, m2 = (int)(2 * N1), lwork = -1;
+      double wq, *tau, *work, *M;
       cblas_dtrsm(CblasColMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, (int)n, (int)N1, 1.0, R->H, (int)n,
                   R->Phi1, (int)n);
-      cblas_dsyrk(CblasColMajor, CblasLower, CblasTrans, (int)N1, (int)n, 1.0, R->Phi1, (int)n, 0.0, R->S1, (int)N1);
+      PetscCall(PetscMalloc1((size_t)n * N1, &S0));
+      PetscCall(PetscCalloc1((size_t)2 * N1 * N1, &M));
+      PetscCall(PetscMalloc1((size_t)N1, &tau));
+      memcpy(S0, R->Phi1, (size_t)n * N1 * sizeof(double));
+      dgeqrf_(&nn, &iN1, S0, &nn, tau, &wq, &lwork, &info);
+      lwork = PetscMax((int)wq, m2) + 1;
+      PetscCall(PetscMalloc1((size_t)lwork, &work));
+      dgeqrf_(&nn, &iN1, S0, &nn, tau, work, &lwork, &info);
+      CvxCheckInfo(PETSC_COMM_SELF, "dgeqrf", info);
+      for (PetscInt c = 0; c < N1; c++)
+        for (PetscInt r2 = 0; r2 <= c; r2++) M[r2 + (size_t)c * m2] = S0[r2 + (size_t)c * n];
       PetscInt c1 = 0;
       for (PetscInt j = 0; j < m; j++) {
         if (!R->fr[j]) continue;
-        const double *Bj = R->Bs + (size_t)j * d * d;
+        const double *Lj = R->Bt + (size_t)j * d * d;
         for (PetscInt p = 0; p < d; p++)
-          for (PetscInt c = p; c < d; c++) R->S1[(size_t)(c1 * d + c) + (size_t)(c1 * d + p) * N1] += Bj[c + p * d];
+          for (PetscInt c = p; c < d; c++) M[(size_t)(N1 + c1 * d + p) + (size_t)(c1 * d + c) * m2] = Lj[c + p * d];
         c1++;
       }
-      /* directions with neither curvature nor data (a v/w pair of one
-       * pattern, blocks far from the central path) make S1 numerically
-       * singular: a small primal regularization, raised until it factors */
-      PetscCall(PetscMalloc1((size_t)N1 * N1, &S0));
-      memcpy(S0, R->S1, (size_t)N1 * N1 * sizeof(double));
-      for (PetscInt p = 0; p < N1; p++) md = PetscMax(md, R->S1[p + p * N1]);
-      for (int tries = 0; tries < 6; tries++) {
-        dpotrf_("L", &iN1, R->S1, &iN1, &info, 1);
-        if (info < 0) CvxCheckInfo(PETSC_COMM_SELF, "dpotrf", info);
-        if (info == 0) break;
-        delta = delta > 0 ? 100.0 * delta : 1e-14 * md;
-        memcpy(R->S1, S0, (size_t)N1 * N1 * sizeof(double));
-        for (PetscInt p = 0; p < N1; p++) R->S1[p + p * N1] += delta;
-      }
+      dgeqrf_(&m2, &iN1, M, &m2, tau, work, &lwork, &info);
+      CvxCheckInfo(PETSC_COMM_SELF, "dgeqrf", info);
+      for (PetscInt c = 0; c < N1; c++)
+        for (PetscInt r2 = 0; r2 < N1; r2++) R->S1[r2 + (size_t)c * N1] = r2 <= c ? M[r2 + (size_t)c * m2] : 0.0;
+      PetscCall(PetscFree(M));
+      PetscCall(PetscFree(tau));
+      PetscCall(PetscFree(work));
+      for (PetscInt p = 0; p < N1; p++)
+        if (!(R->S1[p + p * N1] != 0)) info = 1; /* singular: no usable direction */
       if (info != 0) goto cleanup;
     }
     failed = PETSC_FALSE;
@@ -639,7 +650,6 @@ static PetscErrorCode ReducedSolve(Reduced *R, double mu0, double target, PetscI
   *ok = PETSC_FALSE;
   for (;;) {
     PetscBool last = (PetscBool)(R->degree * mu <= target);
-    double dprev[3] = {INFINITY, INFINITY, INFINITY};
     for (PetscInt inner = 0; inner < 60; inner++) {
       double    dec;
       PetscBool nok;
@@ -662,12 +672,6 @@ static PetscErrorCode ReducedSolve(Reduced *R, double mu0, double target, PetscI
       }
       if (dec <= 0) break;
       if (dec / (2 * mu) <= (last ? 1e-8 : 1e-1)) break;
-      /* stalled: the decrement no longer falls (directions the
-       * regularization of the free system freezes; rounding level) */
-      if (dec > 0.5 * dprev[2]) break;
-      dprev[2] = dprev[1];
-      dprev[1] = dprev[0];
-      dprev[0] = dec;
       double amax = ReducedMaxStep(R), alpha = PetscMin(1.0, 0.99 * amax);
       double psi0 = ReducedPsi(R, R->x, R->t, mu);
       PetscBool moved = PETSC_FALSE;
