@@ -950,6 +950,7 @@ PetscErrorCode CvxAdmmSolve(const CvxArrangementSet *set, PetscInt d, const doub
   AdmmProgress pg;
   PetscInt     it = 0, stall_count = 0, last_polish_it = -1, settled = 0;
   double       stall_ref = INFINITY, stall_obj = INFINITY, polish_ref_gap = INFINITY, prev_obj = INFINITY;
+  double       iter_ref = INFINITY, iter_obj = INFINITY;
   PetscBool    stop = PETSC_FALSE;
 
   PetscFunctionBeginUser;
@@ -961,6 +962,13 @@ PetscErrorCode CvxAdmmSolve(const CvxArrangementSet *set, PetscInt d, const doub
   memset(&pg, 0, sizeof(pg));
   A.res         = result;
   A.t0          = CvxWallTime();
+  /* a small program gets the second stage on all of its blocks right after
+   * the first certificate: the barrier method needs tens of Newton steps
+   * where first-order iterations need tens of thousands at small beta.
+   * Small: at most about 4e9 flops per Newton step (2 P d n^2) and 40,000
+   * unknowns (the n x 2 P d scratch) */
+  A.polish_all = (PetscBool)(opt->polish && (double)set->n * set->n * 2.0 * set->P * d <= 4e9 &&
+                             2.0 * set->P * d <= 40000);
   A.deadline    = opt->time_limit > 0 ? A.t0 + opt->time_limit : INFINITY;
   result->lower_bound = -INFINITY;
 
@@ -1122,15 +1130,20 @@ PetscErrorCode CvxAdmmSolve(const CvxArrangementSet *set, PetscInt d, const doub
           result->reason = CVX_ADMM_CONVERGED;
           stop           = PETSC_TRUE;
         } else {
-          /* stall detection on the best certified gap */
-          /* progress is a 1% smaller gap or a 1e-5 (relative) smaller
-           * objective: at small beta the bound lags while the objective
-           * still moves */
-          if (gap < 0.99 * stall_ref || A.best_obj < stall_obj - 1e-5 * fabs(stall_obj)) {
+          /* stall detection: progress is a 1% smaller gap or a 1e-5
+           * (relative) smaller objective, of the best pair or of the
+           * iterate's own certificate (at small beta the bound lags while
+           * the objective still moves; after a second stage the best pair
+           * is far ahead of the iterate, which still makes progress) */
+          double igap = (obj - lb) / obj;
+          if (gap < 0.99 * stall_ref || A.best_obj < stall_obj - 1e-5 * fabs(stall_obj) || igap < 0.99 * iter_ref ||
+              obj < iter_obj - 1e-5 * fabs(iter_obj)) {
             stall_ref   = PetscMin(gap, stall_ref);
-            stall_obj   = A.best_obj;
+            stall_obj   = PetscMin(A.best_obj, stall_obj);
             stall_count = 0;
           } else stall_count++;
+          if (isfinite(igap)) iter_ref = PetscMin(iter_ref, igap);
+          iter_obj = PetscMin(iter_obj, obj);
           PetscBool stalled = (PetscBool)(opt->stall_certificates > 0 && stall_count >= opt->stall_certificates);
           /* second stage: once the gap is moderate (again ten times smaller
            * than at the last attempt, or after as many iterations again), or
@@ -1143,7 +1156,7 @@ PetscErrorCode CvxAdmmSolve(const CvxArrangementSet *set, PetscInt d, const doub
           prev_obj = obj;
           if (opt->polish && isfinite(gap)) {
             PetscBool ready = (PetscBool)(gap <= opt->polish_gap || settled >= 3);
-            if (stalled) try_polish = PETSC_TRUE;
+            if (stalled || (A.polish_all && last_polish_it < 0)) try_polish = PETSC_TRUE;
             else if (ready && (last_polish_it < 0 || gap <= 0.1 * polish_ref_gap || it >= 2 * last_polish_it))
               try_polish = PETSC_TRUE;
           }
@@ -1157,6 +1170,7 @@ PetscErrorCode CvxAdmmSolve(const CvxArrangementSet *set, PetscInt d, const doub
             result->polish_attempts++;
             last_polish_it = it;
             polish_ref_gap = gap;
+            A.polish_all   = PETSC_FALSE; /* later attempts grow a support from the best point */
             gap            = AdmmGap(&A);
             if (A.rank == 0 && opt->monitor) {
               /* the second stage's result as its own row: the best point's

@@ -17,6 +17,7 @@ typedef struct {
   PetscBool                slack;  /* slack splitting */
   double                   rho, alpha, beta;
   double                   t0; /* wall time at the start of the solve */
+  PetscBool                polish_all; /* small program: the first second-stage attempt takes every block */
   double                   deadline;  /* wall time of the time limit (INFINITY: none) */
   PetscInt                 cert_cut;  /* blocks bounded by ||v|| instead of projected, past the deadline */
 

@@ -671,7 +671,10 @@ static PetscErrorCode ReducedSolve(Reduced *R, double mu0, double target, PetscI
         PetscFunctionReturn(0);
       }
       if (dec <= 0) break;
-      if (dec / (2 * mu) <= (last ? 1e-8 : 1e-1)) break;
+      /* the last stage centres to 1e-6: the decrement's rounding floor is
+       * near 1e-7 (it then bounces), and a Newton step from there adds
+       * nothing to the certificate */
+      if (dec / (2 * mu) <= (last ? 1e-6 : 1e-1)) break;
       double amax = ReducedMaxStep(R), alpha = PetscMin(1.0, 0.99 * amax);
       double psi0 = ReducedPsi(R, R->x, R->t, mu);
       PetscBool moved = PETSC_FALSE;
@@ -1414,7 +1417,7 @@ PetscErrorCode CvxAdmmPolish(CvxAdmm *A, PetscBool *improved)
       if (s > 0) nnz += 1;
     }
     PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &nnz, 1, MPI_DOUBLE, MPI_SUM, A->comm));
-    if (nnz > PetscMax(4.0 * A->n, 1000.0)) {
+    if (!A->polish_all && nnz > PetscMax(4.0 * A->n, 1000.0)) {
       /* too many blocks for a reduced solve yet: more first-order iterations */
       if (A->rank == 0 && A->opt.verbosity == CVX_LOG_VERBOSE)
         fprintf(stderr, "convex: polish skipped: %.0f nonzero blocks after pruning\n", nnz);
@@ -1448,13 +1451,13 @@ PetscErrorCode CvxAdmmPolish(CvxAdmm *A, PetscBool *improved)
     PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &gred[1], 1, MPI_DOUBLE, MPI_SUM, A->comm));
     gmax       = gred[0];
     double eta = PetscMin(0.5, PetscMax(0.02, 2.0 * (gmax - 1.0)));
-    double lo = 1.0 - eta, hi = PetscMax(gmax, lo) * (1 + 1e-12) + 1e-300, cap = PetscMax(2.0 * gred[1], 20.0) + 10.0;
+    double lo = A->polish_all ? -1.0 : 1.0 - eta, hi = PetscMax(gmax, lo) * (1 + 1e-12) + 1e-300, cap = PetscMax(2.0 * gred[1], 20.0) + 10.0;
     for (int it = 0; it < 60; it++) {
       double cnt = 0;
       for (PetscInt j = 0; j < nb; j++)
         if (!(A->cand[j] > 0) && !sel[j] && A->norms[j] / A->beta >= lo) cnt += 1;
       PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &cnt, 1, MPI_DOUBLE, MPI_SUM, A->comm));
-      if (cnt <= cap) break;
+      if (cnt <= cap || A->polish_all) break;
       lo = 0.5 * (lo + hi);
     }
     for (PetscInt j = 0; j < nb; j++) {
@@ -1510,7 +1513,7 @@ PetscErrorCode CvxAdmmPolish(CvxAdmm *A, PetscBool *improved)
               (int)removed, obj, robj, lb);
     if (A->best_obj < prev_best || A->best_lb > prev_lb) *improved = PETSC_TRUE;
     double gap = (A->best_obj - A->best_lb) / A->best_obj;
-    if (gap <= A->opt.tol) break;
+    if (gap <= A->opt.tol || A->polish_all) break; /* every block was in: nothing to add */
     (void)gap0;
   }
   /* leave the ADMM iterate at the best point: t = x + F^T r / rho for the
