@@ -505,10 +505,26 @@ static PetscErrorCode ReducedNewton(Reduced *R, double mu, double *dec, PetscBoo
         if (dst != src) memmove(dst, src, (size_t)n * d * sizeof(double));
       }
     }
-    for (size_t s = 0; s < (size_t)n * n; s++) R->H[s] = 0;
-    for (PetscInt k = 0; k < n; k++) R->H[k + k * n] = 1.0;
-    if (c2 > 0)
-      cblas_dsyrk(CblasColMajor, CblasLower, CblasNoTrans, (int)n, (int)(c2 * d), 1.0, R->V, (int)n, 1.0, R->H, (int)n);
+    {
+      /* W2 = I + V2 V2^T, the one O(n^2 m d) product of the step: each rank
+       * takes a contiguous share of the eliminated blocks, the shares are
+       * summed on rank 0 and broadcast, so every rank holds the same bits
+       * (the reduced problem must stay identical everywhere) */
+      PetscMPIInt rank, size;
+      PetscCallMPI(MPI_Comm_rank(R->comm, &rank));
+      PetscCallMPI(MPI_Comm_size(R->comm, &size));
+      PetscInt lo = (PetscInt)((double)c2 * rank / size), hi = (PetscInt)((double)c2 * (rank + 1) / size);
+      for (size_t s = 0; s < (size_t)n * n; s++) R->H[s] = 0;
+      if (hi > lo)
+        cblas_dsyrk(CblasColMajor, CblasLower, CblasNoTrans, (int)n, (int)((hi - lo) * d), 1.0,
+                    R->V + (size_t)lo * d * n, (int)n, 0.0, R->H, (int)n);
+      if (size > 1) {
+        if (rank == 0) PetscCallMPI(MPI_Reduce(MPI_IN_PLACE, R->H, (int)(n * n), MPI_DOUBLE, MPI_SUM, 0, R->comm));
+        else PetscCallMPI(MPI_Reduce(R->H, NULL, (int)(n * n), MPI_DOUBLE, MPI_SUM, 0, R->comm));
+        PetscCallMPI(MPI_Bcast(R->H, (int)(n * n), MPI_DOUBLE, 0, R->comm));
+      }
+      for (PetscInt k = 0; k < n; k++) R->H[k + k * n] += 1.0;
+    }
     nn = (int)n;
     dpotrf_("L", &nn, R->H, &nn, &info, 1);
     if (info < 0) CvxCheckInfo(PETSC_COMM_SELF, "dpotrf", info); /* > 0: not positive definite, handled */
