@@ -962,8 +962,9 @@ PetscErrorCode CvxAdmmSolve(const CvxArrangementSet *set, PetscInt d, const doub
   memset(&pg, 0, sizeof(pg));
   A.res         = result;
   A.t0          = CvxWallTime();
-  /* a small program gets the second stage on all of its blocks right after
-   * the first certificate: the barrier method needs tens of Newton steps
+  /* a small program gets the second stage on all of its blocks at the first
+   * certificate after 100 iterations (a start good enough that the barrier
+   * ends well inside the tolerance): it needs tens of Newton steps
    * where first-order iterations need tens of thousands at small beta.
    * Small: at most about 4e9 flops per Newton step (2 P d n^2) and 40,000
    * unknowns (the n x 2 P d scratch) */
@@ -1156,7 +1157,7 @@ PetscErrorCode CvxAdmmSolve(const CvxArrangementSet *set, PetscInt d, const doub
           prev_obj = obj;
           if (opt->polish && isfinite(gap)) {
             PetscBool ready = (PetscBool)(gap <= opt->polish_gap || settled >= 3);
-            if (stalled || (A.polish_all && last_polish_it < 0)) try_polish = PETSC_TRUE;
+            if (stalled || (A.polish_all && last_polish_it < 0 && it >= 100)) try_polish = PETSC_TRUE;
             else if (ready && (last_polish_it < 0 || gap <= 0.1 * polish_ref_gap || it >= 2 * last_polish_it))
               try_polish = PETSC_TRUE;
           }
