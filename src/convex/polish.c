@@ -1405,6 +1405,66 @@ static PetscErrorCode PolishPrune(CvxAdmm *A, double *x, PetscInt *removed)
   PetscFunctionReturn(0);
 }
 
+/* The barrier's point keeps every block of its support slightly nonzero,
+ * so the recovered network would list hundreds of negligible neurons. The
+ * blocks below tau times the largest are dropped, for the largest tau in
+ * 1e-2 .. 1e-6 whose point keeps objective - lower bound within
+ * max(the current difference, tol / 2 of the objective); the lower bound
+ * does not depend on the point, so it stands. Collective. */
+static PetscErrorCode PolishSparsify(CvxAdmm *A)
+{
+  PetscInt n = A->n, d = A->d, nb = A->nb;
+  double  *x, *red, xmax = 0;
+
+  PetscFunctionBeginUser;
+  if (!A->have_best || !isfinite(A->best_lb)) PetscFunctionReturn(0);
+  PetscCall(PetscMalloc1(A->nz + 1, &x));
+  PetscCall(PetscMalloc1((size_t)n + 2, &red));
+  for (PetscInt j = 0; j < nb; j++) {
+    double s = 0;
+    for (PetscInt l = 0; l < d; l++) s += A->xbest[(size_t)j * d + l] * A->xbest[(size_t)j * d + l];
+    xmax = PetscMax(xmax, sqrt(s));
+  }
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &xmax, 1, MPI_DOUBLE, MPI_MAX, A->comm));
+  double budget = PetscMax(A->best_obj - A->best_lb, 0.5 * A->opt.tol * A->best_obj);
+  for (double tau = 1e-2; tau >= 0.99e-6 && xmax > 0; tau *= 0.1) {
+    double sumnorm = 0, kept = 0, dropped = 0;
+    for (PetscInt j = 0; j < nb; j++) {
+      const double *c = A->xbest + (size_t)j * d;
+      double       *xj = x + (size_t)j * d, s = 0;
+      for (PetscInt l = 0; l < d; l++) s += c[l] * c[l];
+      s = sqrt(s);
+      if (s > tau * xmax) {
+        memcpy(xj, c, (size_t)d * sizeof(double));
+        sumnorm += s;
+        kept += 1;
+      } else {
+        for (PetscInt l = 0; l < d; l++) xj[l] = 0;
+        if (s > 0) dropped += 1;
+      }
+    }
+    PetscCall(CvxAdmmFLocal(A, x, red));
+    red[n]     = sumnorm;
+    red[n + 1] = dropped;
+    PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, red, (int)(n + 2), MPI_DOUBLE, MPI_SUM, A->comm));
+    PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &kept, 1, MPI_DOUBLE, MPI_SUM, A->comm));
+    if (!(red[n + 1] > 0)) continue;
+    double rr = 0;
+    for (PetscInt k = 0; k < n; k++) rr += (A->y[k] - red[k]) * (A->y[k] - red[k]);
+    double obj = 0.5 * rr + A->beta * red[n];
+    if (obj - A->best_lb <= budget) {
+      memcpy(A->xbest, x, A->nz * sizeof(double));
+      for (PetscInt k = 0; k < n; k++) A->rbest[k] = A->y[k] - red[k];
+      A->best_obj     = obj;
+      A->best_nonzero = (PetscInt)kept;
+      break;
+    }
+  }
+  PetscCall(PetscFree(x));
+  PetscCall(PetscFree(red));
+  PetscFunctionReturn(0);
+}
+
 /* The second stage; see admm_impl.h. Collective. */
 PetscErrorCode CvxAdmmPolish(CvxAdmm *A, PetscBool *improved)
 {
@@ -1532,6 +1592,7 @@ PetscErrorCode CvxAdmmPolish(CvxAdmm *A, PetscBool *improved)
     if (gap <= A->opt.tol || A->polish_all) break; /* every block was in: nothing to add */
     (void)gap0;
   }
+  if (*improved) PetscCall(PolishSparsify(A));
   /* leave the ADMM iterate at the best point: t = x + F^T r / rho for the
    * cone splitting (the fixed point of the iteration when x is optimal) */
   if (*improved && !A->slack) {
