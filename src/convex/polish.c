@@ -693,6 +693,10 @@ static PetscErrorCode ReducedSolve(Reduced *R, double mu0, double target, PetscI
       if (dec / (2 * mu) <= (last ? 1e-6 : 1e-1)) break;
       double amax = ReducedMaxStep(R), alpha = PetscMin(1.0, 0.99 * amax);
       double psi0 = ReducedPsi(R, R->x, R->t, mu);
+      /* a predicted decrease below the rounding of the barrier value: the
+       * point is as central as this precision allows (the line search
+       * would accept steps that change nothing, up to the step cap) */
+      if (dec <= 1e-14 * fabs(psi0)) break;
       PetscBool moved = PETSC_FALSE;
       for (int bt = 0; bt < 60; bt++) {
         for (PetscInt s = 0; s < N; s++) R->xn[s] = R->x[s] + alpha * R->dx[s];
