@@ -480,7 +480,8 @@ static PetscErrorCode ReducedNewton(Reduced *R, double mu, double *dec, PetscBoo
       double   thr = 1e6;
       for (PetscInt j = 0; j < m; j++)
         if (vn[j] > 1e6) cnt++;
-      if (cnt > cap) {
+      if (cnt > cap && cap < 1) thr = INFINITY; /* d > n: no block can be kept explicit */
+      else if (cnt > cap) {
         double *tmp;
         PetscCall(PetscMalloc1((size_t)m, &tmp));
         memcpy(tmp, vn, (size_t)m * sizeof(double));
@@ -653,7 +654,8 @@ static PetscErrorCode ReducedLate(const Reduced *R, PetscBool *late)
 
 /* Barrier method from the strictly feasible (R->x, R->t): mu from mu0 down
  * until degree * mu <= target. Returns the number of Newton steps and
- * whether it ended cleanly. */
+ * whether it ended cleanly. Collective on R->comm (the shared W2 product,
+ * the time limit); every rank holds the same reduced problem. */
 static PetscErrorCode ReducedSolve(Reduced *R, double mu0, double target, PetscInt max_newton, PetscInt *steps,
                                    PetscBool *ok, double *mu_out)
 {
@@ -775,7 +777,9 @@ static PetscInt FaceNullSpace(PetscInt d, const double *Af, PetscInt na, double 
  * every block of the support is tested, ||P_K(s_j X^T D_j r)|| <= beta: a
  * kept block that fails gets the face of that projection, an excluded one
  * that fails joins with it. Repeats until no block fails. On success R->x
- * holds the (feasible) result. Not collective. */
+ * holds the (feasible) result. Every rank runs the same loop on the same
+ * data; with a time limit, rank 0 decides at each step whether it has
+ * passed (collective on R->comm then). */
 static PetscErrorCode ReducedCrossover(Reduced *R, double mu, PetscBool *done)
 {
   PetscInt    n = R->n, d = R->d, m = R->m, D = 0, nkeep = 0;
@@ -848,6 +852,10 @@ static PetscErrorCode ReducedCrossover(Reduced *R, double mu, PetscBool *done)
   }
 
   for (int outer = 0; outer < 60; outer++) {
+    PetscBool late;
+    /* the time limit, decided on rank 0 (every rank runs the same loop) */
+    PetscCall(ReducedLate(R, &late));
+    if (late) break;
     /* faces -> coordinates */
     nkeep = 0;
     D     = 0;
@@ -880,6 +888,8 @@ static PetscErrorCode ReducedCrossover(Reduced *R, double mu, PetscBool *done)
     double    lm   = 1e-13;
     double    f    = FaceObjective(n, D, nkeep, off, M, R->y, R->beta, c, e);
     for (int it = 0; it < 120; it++) {
+      PetscCall(ReducedLate(R, &late));
+      if (late) break;
       cblas_dgemv(CblasColMajor, CblasTrans, (int)n, (int)D, 1.0, M, (int)n, e, 1, 0.0, g, 1);
       cblas_dsyrk(CblasColMajor, CblasLower, CblasTrans, (int)D, (int)n, 1.0, M, (int)n, 0.0, H, (int)D);
       double gmax = 0, hmax = 0;
