@@ -445,11 +445,14 @@ static PetscErrorCode ReducedNewton(Reduced *R, double mu, double *dec, PetscBoo
    * on small problems), at most n unknowns, largest first. Everything runs in the rotated frames Q_j. */
   {
     PetscInt  N1 = 0, c2 = 0;
-    double   *vn = NULL, *S0 = NULL;
+    double   *vn = NULL, *S0 = NULL, *Tall = NULL;
     PetscBool failed = PETSC_TRUE;
     PetscCall(PetscMalloc1((size_t)m + 1, &vn));
     memcpy(R->Bs, R->Bt, (size_t)N * d * sizeof(double));
     R->nfree = 0;
+    /* block factors L_j and T_j = Q_j L_j^{-T} (stacked d x m d), so that
+     * every V_j = D_j X T_j comes from one GEMM V = X [T_1 .. T_m] */
+    PetscCall(PetscMalloc1((size_t)m * d * d + 1, &Tall));
     for (PetscInt j = 0; j < m; j++) {
       double *Bj = R->Bt + (size_t)j * d * d;
       if (!CvxAdmmSmallChol(d, Bj)) {
@@ -460,17 +463,28 @@ static PetscErrorCode ReducedNewton(Reduced *R, double mu, double *dec, PetscBoo
         for (PetscInt p = 0; p < d; p++) Bj[p + p * d] += 1e-13 * md;
         if (!CvxAdmmSmallChol(d, Bj)) goto cleanup;
       }
+      /* row a of T_j is (L_j^{-1} q_a)^T, q_a = column a of the symmetric Q_j */
+      const double *Qj = R->Bq + (size_t)j * d * d;
+      double       *Tj = Tall + (size_t)j * d * d;
+      for (PetscInt a = 0; a < d; a++)
+        for (PetscInt i = 0; i < d; i++) {
+          double v = Qj[i + a * d];
+          for (PetscInt k = 0; k < i; k++) v -= Bj[i + k * d] * Tj[a + k * d];
+          Tj[a + i * d] = v / Bj[i + i * d];
+        }
+    }
+    cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)(m * d), (int)d, 1.0, R->X, (int)n, Tall, (int)d,
+                0.0, R->V, (int)n);
+    for (PetscInt j = 0; j < m; j++) {
       double       *Vj = R->V + (size_t)j * d * n, s2 = 0;
       const double *mk = R->mask + (size_t)j * n;
-      cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)d, (int)d, 1.0, R->X, (int)n,
-                  R->Bq + (size_t)j * d * d, (int)d, 0.0, Vj, (int)n);
       for (PetscInt l = 0; l < d; l++)
-        for (PetscInt k = 0; k < n; k++) Vj[k + l * n] *= mk[k] * R->sgn[j];
-      memcpy(R->Phi1 + (size_t)j * d * n, Vj, (size_t)n * d * sizeof(double));
-      cblas_dtrsm(CblasColMajor, CblasRight, CblasLower, CblasTrans, CblasNonUnit, (int)n, (int)d, 1.0, Bj, (int)d, Vj,
-                  (int)n);
-      for (size_t k = 0; k < (size_t)n * d; k++) s2 += Vj[k] * Vj[k];
-      vn[j]     = s2;
+        for (PetscInt k = 0; k < n; k++) {
+          double v = Vj[k + l * n] * mk[k];
+          Vj[k + l * n] = v;
+          s2 += v * v;
+        }
+      vn[j]    = s2;
       R->fr[j] = 0;
     }
     {
@@ -496,14 +510,22 @@ static PetscErrorCode ReducedNewton(Reduced *R, double mu, double *dec, PetscBoo
         }
     }
     N1 = R->nfree * d;
-    /* compact: eliminated blocks' V_j to the front of V, free blocks'
-     * signed columns to the front of Phi1 */
+    /* the free blocks' signed columns s_j D_j X Q_j to the front of Phi1;
+     * the eliminated blocks' V_j to the front of V */
     {
       PetscInt c1 = 0;
       for (PetscInt j = 0; j < m; j++) {
-        double *src = R->fr[j] ? R->Phi1 + (size_t)j * d * n : R->V + (size_t)j * d * n;
-        double *dst = R->fr[j] ? R->Phi1 + (size_t)(c1++) * d * n : R->V + (size_t)(c2++) * d * n;
-        if (dst != src) memmove(dst, src, (size_t)n * d * sizeof(double));
+        if (R->fr[j]) {
+          double       *Pj = R->Phi1 + (size_t)(c1++) * d * n;
+          const double *mk = R->mask + (size_t)j * n;
+          cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)d, (int)d, 1.0, R->X, (int)n,
+                      R->Bq + (size_t)j * d * d, (int)d, 0.0, Pj, (int)n);
+          for (PetscInt l = 0; l < d; l++)
+            for (PetscInt k = 0; k < n; k++) Pj[k + l * n] *= mk[k] * R->sgn[j];
+        } else {
+          double *src = R->V + (size_t)j * d * n, *dst = R->V + (size_t)(c2++) * d * n;
+          if (dst != src) memmove(dst, src, (size_t)n * d * sizeof(double));
+        }
       }
     }
     {
@@ -578,6 +600,7 @@ static PetscErrorCode ReducedNewton(Reduced *R, double mu, double *dec, PetscBoo
   cleanup:
     PetscCall(PetscFree(vn));
     PetscCall(PetscFree(S0));
+    PetscCall(PetscFree(Tall));
     if (failed) PetscFunctionReturn(0);
   }
   /* dt and the decrement (see the formulas above) */
