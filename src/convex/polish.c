@@ -61,6 +61,7 @@ typedef struct {
   PetscInt  nfree; /* free blocks in the last Newton step */
   PetscInt  N1;    /* their unknowns (nfree d) */
   PetscInt *fr;    /* m: block kept explicit (free) in the last Newton step */
+  PetscInt *partner; /* m: the other block (v or w) of the same pattern, -1 when not in the support */
   double   *S1;    /* N1 x N1 upper Cholesky factor of B1 + Phi1^T W2^{-1} Phi1 */
 } Reduced;
 
@@ -94,6 +95,7 @@ static PetscErrorCode ReducedDestroy(Reduced *R)
   PetscCall(PetscFree(R->V));
   PetscCall(PetscFree(R->Phi1));
   PetscCall(PetscFree(R->fr));
+  PetscCall(PetscFree(R->partner));
   PetscCall(PetscFree(R->S1));
   memset(R, 0, sizeof(*R));
   PetscFunctionReturn(0);
@@ -510,23 +512,74 @@ static PetscErrorCode ReducedNewton(Reduced *R, double mu, double *dec, PetscBoo
         }
     }
     N1 = R->nfree * d;
-    /* the free blocks' signed columns s_j D_j X Q_j to the front of Phi1;
-     * the eliminated blocks' V_j to the front of V */
+    /* the free blocks' signed columns s_j D_j X Q_j to the front of Phi1 */
     {
       PetscInt c1 = 0;
       for (PetscInt j = 0; j < m; j++) {
-        if (R->fr[j]) {
-          double       *Pj = R->Phi1 + (size_t)(c1++) * d * n;
-          const double *mk = R->mask + (size_t)j * n;
-          cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)d, (int)d, 1.0, R->X, (int)n,
-                      R->Bq + (size_t)j * d * d, (int)d, 0.0, Pj, (int)n);
-          for (PetscInt l = 0; l < d; l++)
-            for (PetscInt k = 0; k < n; k++) Pj[k + l * n] *= mk[k] * R->sgn[j];
-        } else {
-          double *src = R->V + (size_t)j * d * n, *dst = R->V + (size_t)(c2++) * d * n;
-          if (dst != src) memmove(dst, src, (size_t)n * d * sizeof(double));
-        }
+        if (!R->fr[j]) continue;
+        double       *Pj = R->Phi1 + (size_t)(c1++) * d * n;
+        const double *mk = R->mask + (size_t)j * n;
+        cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)d, (int)d, 1.0, R->X, (int)n,
+                    R->Bq + (size_t)j * d * d, (int)d, 0.0, Pj, (int)n);
+        for (PetscInt l = 0; l < d; l++)
+          for (PetscInt k = 0; k < n; k++) Pj[k + l * n] *= mk[k] * R->sgn[j];
       }
+    }
+    /* the columns of V2: the v and w blocks of one pattern share its mask,
+     * so when both are eliminated V_v V_v^T + V_w V_w^T = (D X U)(D X U)^T
+     * with U U^T = T_v T_v^T + T_w T_w^T: d columns instead of 2 d (the
+     * product below is most of a Newton step). The factors are stacked,
+     * then one GEMM and the masks. */
+    {
+      double   *Uall, *Cp, *tau, *qwork;
+      PetscInt *src;
+      PetscBool bad    = PETSC_FALSE;
+      int       qlwork = (int)(64 * d + 1);
+      PetscCall(PetscMalloc1((size_t)m * d * d + 1, &Uall));
+      PetscCall(PetscMalloc1((size_t)m + 1, &src));
+      PetscCall(PetscMalloc1((size_t)2 * d * d, &Cp));
+      PetscCall(PetscMalloc1((size_t)d, &tau));
+      PetscCall(PetscMalloc1((size_t)qlwork, &qwork));
+      for (PetscInt j = 0; j < m; j++) {
+        PetscInt q = R->partner[j];
+        if (R->fr[j] || (q >= 0 && !R->fr[q] && q < j)) continue; /* free, or taken with its partner */
+        double       *U  = Uall + (size_t)c2 * d * d;
+        const double *Tj = Tall + (size_t)j * d * d;
+        if (q >= 0 && !R->fr[q]) {
+          /* U = R^T from the QR of [T_v^T; T_w^T] (2d x d): U U^T = T_v T_v^T
+           * + T_w T_w^T without squaring T's condition number */
+          const double *Tq = Tall + (size_t)q * d * d;
+          int           m2 = (int)(2 * d), dd = (int)d, qinfo = 0;
+          for (PetscInt a = 0; a < d; a++)
+            for (PetscInt l = 0; l < d; l++) {
+              Cp[l + a * m2]     = Tj[a + l * d];
+              Cp[d + l + a * m2] = Tq[a + l * d];
+            }
+          dgeqrf_(&m2, &dd, Cp, &m2, tau, qwork, &qlwork, &qinfo);
+          if (qinfo != 0) {
+            bad = PETSC_TRUE;
+            break;
+          }
+          for (PetscInt a = 0; a < d; a++)
+            for (PetscInt b = 0; b < d; b++) U[a + b * d] = b <= a ? Cp[b + a * m2] : 0.0;
+        } else memcpy(U, Tj, (size_t)d * d * sizeof(double));
+        src[c2++] = j;
+      }
+      if (c2 > 0 && !bad)
+        cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)(c2 * d), (int)d, 1.0, R->X, (int)n, Uall,
+                    (int)d, 0.0, R->V, (int)n);
+      for (PetscInt c = 0; c < c2 && !bad; c++) {
+        double       *Vc = R->V + (size_t)c * d * n;
+        const double *mk = R->mask + (size_t)src[c] * n;
+        for (PetscInt l = 0; l < d; l++)
+          for (PetscInt k = 0; k < n; k++) Vc[k + l * n] *= mk[k];
+      }
+      PetscCall(PetscFree(Uall));
+      PetscCall(PetscFree(src));
+      PetscCall(PetscFree(Cp));
+      PetscCall(PetscFree(tau));
+      PetscCall(PetscFree(qwork));
+      CvxCheckInfo(PETSC_COMM_SELF, "dgeqrf", bad ? -1 : 0);
     }
     {
       /* W2 = I + V2 V2^T, the one O(n^2 m d) product of the step: each rank
@@ -1287,6 +1340,26 @@ static PetscErrorCode PolishGather(CvxAdmm *A, const double *x, const PetscBool 
   PetscCall(PetscMalloc1((size_t)n * N + 1, &R->V));
   PetscCall(PetscMalloc1((size_t)n * N + 1, &R->Phi1));
   PetscCall(PetscMalloc1((size_t)m + 1, &R->fr));
+  PetscCall(PetscMalloc1((size_t)m + 1, &R->partner));
+  {
+    /* keys are sorted: the v blocks (key = pattern) before the w blocks
+     * (key = P + pattern), each in pattern order */
+    PetscInt nv = 0;
+    for (PetscInt b = 0; b < m; b++) {
+      R->partner[b] = -1;
+      if (R->key[b] < (double)A->P) nv++;
+    }
+    for (PetscInt i = 0, j = nv; i < nv && j < m;) {
+      double pv = R->key[i], pw = R->key[j] - (double)A->P;
+      if (pv == pw) {
+        R->partner[i] = j;
+        R->partner[j] = i;
+        i++;
+        j++;
+      } else if (pv < pw) i++;
+      else j++;
+    }
+  }
   {
     PetscInt N1max = (n / d + 1) * d;
     PetscCall(PetscMalloc1((size_t)N1max * N1max + 1, &R->S1));
