@@ -14,15 +14,8 @@
 # checkout); it is passed on to the jobs.
 set -euo pipefail
 
-die() {
-  echo "submit-sweep: error: $*" >&2
-  exit 2
-}
-
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-export CVXNN_DIST=${CVXNN_DIST:-$(dirname "$here")/build/cvxnn-dist}
-# The jobs may start in another folder: pass them an absolute path.
-case $CVXNN_DIST in /*) ;; */*) CVXNN_DIST=$(cd "$(dirname "$CVXNN_DIST")" 2>/dev/null && pwd)/$(basename "$CVXNN_DIST") ;; *) CVXNN_DIST=$(command -v "$CVXNN_DIST" || echo "$CVXNN_DIST") ;; esac
+# die, here, CVXNN_DIST (absolute)
+source "$(dirname "${BASH_SOURCE[0]}")/submit-common.sh"
 
 [ $# -ge 1 ] || die "usage: $0 JOB.yaml [sbatch options] [-- cvxnn-dist options]"
 job=$1

@@ -149,6 +149,28 @@ PetscErrorCode CvxAdmmFTLocal(CvxAdmm *A, const double *e, double *G)
  * checked in bulk: warm-start candidates for all of them, one GEMM X C per
  * chunk, and a full active-set solve only for the candidates that violate a
  * constraint. */
+/* c = P_K(v) for cone i by the active set. When the step cap is hit, the
+ * z-step (feasible) takes 0, which is feasible, and a certificate takes v,
+ * whose norm bounds ||P_K(v)|| from above. Not collective. */
+static PetscErrorCode AdmmProjectExact(CvxAdmm *A, PetscInt i, const double *v, double *c, PetscInt *J, PetscInt *nact,
+                                       PetscBool feasible)
+{
+  PetscInt  d = A->d;
+  PetscBool ok;
+
+  PetscFunctionBeginUser;
+  PetscCall(CvxConeProject(&A->cones, &A->cw, i, v, c, J, nact, &ok));
+  if (!ok) {
+    if (feasible) {
+      for (PetscInt l = 0; l < d; l++) c[l] = 0;
+    } else {
+      memcpy(c, v, (size_t)d * sizeof(double));
+    }
+    *nact = 0;
+  }
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode CvxAdmmProjectAll(CvxAdmm *A, const double *V, double *C, PetscInt *act, PetscInt *nact,
                                  PetscBool feasible, double skip_below, double *norms)
 {
@@ -162,16 +184,7 @@ PetscErrorCode CvxAdmmProjectAll(CvxAdmm *A, const double *V, double *C, PetscIn
     double       *c = C + (size_t)j * (size_t)d;
     PetscInt     *J = act + (size_t)j * (size_t)d;
     if (A->cones.reduced[i]) {
-      PetscBool ok;
-      PetscCall(CvxConeProject(&A->cones, &A->cw, i, v, c, J, &nact[j], &ok));
-      if (!ok) {
-        if (feasible) {
-          for (PetscInt l = 0; l < d; l++) c[l] = 0;
-        } else {
-          memcpy(c, v, (size_t)d * sizeof(double));
-        }
-        nact[j] = 0;
-      }
+      PetscCall(AdmmProjectExact(A, i, v, c, J, &nact[j], feasible));
     } else {
       PetscCall(CvxConeProjectWarm(&A->cones, &A->cw, i, v, c, J, &nact[j]));
       /* c projects onto a relaxation of the cone: ||c|| >= ||P_K(v)||, so
@@ -228,16 +241,7 @@ PetscErrorCode CvxAdmmProjectAll(CvxAdmm *A, const double *V, double *C, PetscIn
           nact[j] = 0;
           A->cert_cut++;
         } else if (worst > tol) {
-          PetscBool ok;
-          PetscCall(CvxConeProject(&A->cones, &A->cw, i, v, c, act + (size_t)j * (size_t)d, &nact[j], &ok));
-          if (!ok) {
-            if (feasible) {
-              for (PetscInt l = 0; l < d; l++) c[l] = 0;
-            } else {
-              memcpy(c, v, (size_t)d * sizeof(double));
-            }
-            nact[j] = 0;
-          }
+          PetscCall(AdmmProjectExact(A, i, v, c, act + (size_t)j * (size_t)d, &nact[j], feasible));
         }
       }
       j0 = j1;

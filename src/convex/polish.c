@@ -1387,6 +1387,19 @@ static void PolishScatter(CvxAdmm *A, const Reduced *R, double *x)
   }
 }
 
+/* Change of the objective when the block with F_j x_j = c and norm nrm is
+ * removed from a point with residual res = y - F x:
+ * 1/2 ||res + c||^2 - 1/2 ||res||^2 - beta nrm. */
+static double PruneGain(PetscInt n, const double *res, const double *c, double beta, double nrm)
+{
+  double rc = 0, cc = 0;
+  for (PetscInt k = 0; k < n; k++) {
+    rc += res[k] * c[k];
+    cc += c[k] * c[k];
+  }
+  return rc + 0.5 * cc - beta * nrm;
+}
+
 /* Removes, one at a time, the nonzero block whose removal lowers the
  * objective most, while any does (so removing any remaining neuron raises
  * p1). Collective. */
@@ -1435,12 +1448,7 @@ static PetscErrorCode PolishPrune(CvxAdmm *A, double *x, PetscInt *removed)
     for (PetscInt b = 0; b < nnz; b++) {
       if (idx[b] < 0) continue;
       const double *c = Fx + (size_t)b * n;
-      double        rc = 0, cc = 0;
-      for (PetscInt k = 0; k < n; k++) {
-        rc += res[k] * c[k];
-        cc += c[k] * c[k];
-      }
-      if (rc + 0.5 * cc - A->beta * nrm[b] < 0) {
+      if (PruneGain(n, res, c, A->beta, nrm[b]) < 0) {
         for (PetscInt k = 0; k < n; k++) res2[k] += c[k];
         nrmsum += nrm[b];
         cnt += 1;
@@ -1484,13 +1492,7 @@ static PetscErrorCode PolishPrune(CvxAdmm *A, double *x, PetscInt *removed)
     PetscInt bl = -1;
     for (PetscInt b = 0; b < nnz; b++) {
       if (idx[b] < 0) continue;
-      const double *c = Fx + (size_t)b * n;
-      double        rc = 0, cc = 0;
-      for (PetscInt k = 0; k < n; k++) {
-        rc += res[k] * c[k];
-        cc += c[k] * c[k];
-      }
-      double delta = rc + 0.5 * cc - A->beta * nrm[b];
+      double delta = PruneGain(n, res, Fx + (size_t)b * n, A->beta, nrm[b]);
       if (delta < best.val) {
         best.val = delta;
         bl       = b;

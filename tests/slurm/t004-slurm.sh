@@ -91,22 +91,15 @@ job_state() {
   scontrol show job -o "$1" 2>/dev/null | tr ' ' '\n' | sed -n 's/^JobState=//p' | head -n 1
 }
 
-# The value of a dotted key ("convex.objective") in a summary file.
+# The value of a dotted key ("convex.objective") in a summary file (empty
+# when absent).
 summary_value() {
   $py - "$1" "$2" <<'PYEOF'
-import sys
-path, key = sys.argv[1], sys.argv[2].split(".")
-stack = []
-for raw in open(path):
-    line = raw.rstrip("\n")
-    if not line.strip() or line.lstrip().startswith("#"):
-        continue
-    indent = len(line) - len(line.lstrip(" "))
-    k, _, v = line.strip().partition(":")
-    stack = [s for s in stack if s[0] < indent] + [(indent, k)]
-    if [s[1] for s in stack] == key:
-        print(v.strip().strip('"'))
-        break
+import sys, yaml
+node = yaml.safe_load(open(sys.argv[1]))
+for part in sys.argv[2].split("."):
+    node = node.get(part) if isinstance(node, dict) else None
+print("" if node is None else node)
 PYEOF
 }
 
@@ -172,19 +165,18 @@ PYEOF
 
   $py "$src/analysis/collect.py" "$res" --quiet || fail "collect.py failed"
   $py - "$res" "$count" <<'PYEOF' || fail "collected table does not match the summaries"
-import csv, os, sys
+import csv, os, sys, yaml
 res, count = sys.argv[1], int(sys.argv[2])
 def summary(path):
-    out, stack = {}, []
-    for raw in open(path):
-        line = raw.rstrip("\n")
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        indent = len(line) - len(line.lstrip(" "))
-        k, _, v = line.strip().partition(":")
-        stack = [s for s in stack if s[0] < indent] + [(indent, k)]
-        if v.strip():
-            out[".".join(s[1] for s in stack)] = v.strip().strip('"')
+    """The summary's scalars by dotted key, as text."""
+    out = {}
+    def walk(node, prefix):
+        for k, v in node.items():
+            if isinstance(v, dict):
+                walk(v, prefix + str(k) + ".")
+            else:
+                out[prefix + str(k)] = str(v)
+    walk(yaml.safe_load(open(path)), "")
     return out
 rows = list(csv.DictReader(open(os.path.join(res, "collected.csv"))))
 bad = []
