@@ -18,6 +18,12 @@
  * problem is gathered in canonical block order and solved identically on
  * every rank, so the result does not depend on the rank count.
  *
+ * Blocks whose t falls with mu along the path are removed from the barrier
+ * problem as it goes (ReducedShrink), so the later, more numerous Newton
+ * steps only carry the blocks that stay. A small program (polish_all) first
+ * tries a working set (the largest blocks and the zero blocks of largest
+ * dual ratio) before it takes every block.
+ *
  * The barrier point is strictly feasible; blocks whose removal lowers the
  * objective are pruned; then the point is certified over ALL patterns.
  * Blocks that fail the dual test join S and the solve repeats (a few
@@ -728,6 +734,64 @@ static PetscErrorCode ReducedLate(const Reduced *R, PetscBool *late)
   PetscFunctionReturn(0);
 }
 
+/* Removes the blocks with keep[j] false from R (their x and t are dropped:
+ * the program restricted to the other blocks). Not collective. */
+static void ReducedCompact(Reduced *R, const PetscBool *keep, PetscInt *newidx)
+{
+  PetscInt n = R->n, d = R->d, W = R->words, c = 0, fo = 0;
+  double   degree = 0;
+  for (PetscInt j = 0; j < R->m; j++) newidx[j] = keep[j] ? c++ : -1;
+  c = 0;
+  for (PetscInt j = 0; j < R->m; j++) {
+    if (!keep[j]) continue;
+    PetscInt nf = R->foff[j + 1] - R->foff[j], f0 = R->foff[j];
+    R->key[c] = R->key[j];
+    R->sgn[c] = R->sgn[j];
+    memmove(R->mask + (size_t)c * n, R->mask + (size_t)j * n, (size_t)n * sizeof(double));
+    memmove(R->bits + (size_t)c * W, R->bits + (size_t)j * W, (size_t)W * sizeof(uint64_t));
+    memmove(R->facets + (size_t)fo * d, R->facets + (size_t)f0 * d, (size_t)nf * d * sizeof(double));
+    R->foff[c] = fo;
+    fo += nf;
+    memmove(R->x + (size_t)c * d, R->x + (size_t)j * d, (size_t)d * sizeof(double));
+    R->t[c]       = R->t[j];
+    R->partner[c] = R->partner[j] >= 0 ? newidx[R->partner[j]] : -1;
+    degree += (double)((nf > 0 ? nf : n) + 2);
+    c++;
+  }
+  R->foff[c] = fo;
+  R->m       = c;
+  R->degree  = degree;
+}
+
+/* Shrinking. Along the central path the t of a block that is zero at the
+ * optimum falls with mu, while the others settle. From the second stage
+ * on, a block is removed when its t is below 1e-3 of the largest and fell
+ * by a factor 5 or more over the last stage (mu falls by 10): the rest of the path (and its
+ * Newton steps, whose cost grows with the blocks) is that of the program
+ * without it. A block removed wrongly shows in the certificate over all
+ * patterns and rejoins in the next round. tprev holds each block's t at
+ * the previous stage's end and is compacted along. Not collective (every
+ * rank decides the same on the same data). */
+static PetscErrorCode ReducedShrink(Reduced *R, PetscInt stages, double *tprev, PetscBool *keep, PetscInt *newidx)
+{
+  PetscInt m = R->m, drop = 0;
+  double   tmax = 0;
+
+  PetscFunctionBeginUser;
+  for (PetscInt j = 0; j < m; j++) tmax = PetscMax(tmax, R->t[j]);
+  for (PetscInt j = 0; j < m; j++) {
+    keep[j] = (PetscBool)!(stages >= 2 && R->t[j] < 1e-3 * tmax && R->t[j] <= 0.2 * tprev[j]);
+    if (!keep[j]) drop++;
+  }
+  if (drop > 0 && drop < m) {
+    ReducedCompact(R, keep, newidx);
+    for (PetscInt j = 0; j < m; j++)
+      if (newidx[j] >= 0) tprev[newidx[j]] = tprev[j];
+  }
+  for (PetscInt j = 0; j < R->m; j++) tprev[j] = R->t[j];
+  PetscFunctionReturn(0);
+}
+
 /* Barrier method from the strictly feasible (R->x, R->t): mu from mu0 down
  * until degree * mu <= target. Returns the number of Newton steps and
  * whether it ended cleanly. Collective on R->comm (the shared W2 product,
@@ -735,13 +799,16 @@ static PetscErrorCode ReducedLate(const Reduced *R, PetscBool *late)
 static PetscErrorCode ReducedSolve(Reduced *R, double mu0, double target, PetscInt max_newton, PetscInt *steps,
                                    PetscBool *ok, double *mu_out)
 {
-  PetscInt N = R->m * R->d, m = R->m, it = 0, stages = 0;
-  double   mu = mu0;
+  PetscInt  N = R->m * R->d, m = R->m, it = 0, stages = 0, *newidx;
+  double    mu = mu0, *tprev;
+  PetscBool *keep;
 
   *mu_out = mu0;
 
   PetscFunctionBeginUser;
   *ok = PETSC_FALSE;
+  PetscCall(PetscMalloc3((size_t)m + 1, &tprev, (size_t)m + 1, &keep, (size_t)m + 1, &newidx));
+  for (PetscInt j = 0; j < m; j++) tprev[j] = INFINITY;
   for (;;) {
     PetscBool last = (PetscBool)(R->degree * mu <= target);
     for (PetscInt inner = 0; inner < 60; inner++) {
@@ -751,8 +818,7 @@ static PetscErrorCode ReducedSolve(Reduced *R, double mu0, double target, PetscI
       PetscCall(ReducedLate(R, &late));
       if (it >= max_newton || late) {
         /* the point is strictly feasible: usable, but not a finished stage */
-        *steps = it;
-        PetscFunctionReturn(0);
+        goto done;
       }
       *mu_out = mu;
       PetscCall(ReducedNewton(R, mu, &dec, &nok));
@@ -760,9 +826,8 @@ static PetscErrorCode ReducedSolve(Reduced *R, double mu0, double target, PetscI
       if (!nok) {
         /* rounding limits reached: the current point is strictly feasible
          * and as good as this precision allows once a stage completed */
-        *steps = it;
-        *ok    = (PetscBool)(stages > 0);
-        PetscFunctionReturn(0);
+        *ok = (PetscBool)(stages > 0);
+        goto done;
       }
       if (dec <= 0) break;
       /* the last stage centres to 1e-6: the decrement's rounding floor is
@@ -792,10 +857,15 @@ static PetscErrorCode ReducedSolve(Reduced *R, double mu0, double target, PetscI
     }
     if (last) break;
     stages++;
+    PetscCall(ReducedShrink(R, stages, tprev, keep, newidx));
+    m = R->m;
+    N = m * R->d;
     mu = PetscMax(mu / 10.0, 0.5 * target / R->degree);
   }
+  *ok = PETSC_TRUE;
+done:
   *steps = it;
-  *ok    = PETSC_TRUE;
+  PetscCall(PetscFree3(tprev, keep, newidx));
   PetscFunctionReturn(0);
 }
 
@@ -1577,17 +1647,45 @@ static PetscErrorCode PolishSparsify(CvxAdmm *A)
   PetscFunctionReturn(0);
 }
 
+/* Blocks whose norm is below this fraction of the largest are left out of
+ * a support unless their dual ratio brings them in. */
+#define POLISH_SIGNIFICANT 1e-3
+
+static double BlockNorm2(const double *x, PetscInt d)
+{
+  double s = 0;
+  for (PetscInt l = 0; l < d; l++) s += x[l] * x[l];
+  return s;
+}
+
+/* *cut = the smallest threshold found by bisection on [lo, hi) such that at
+ * most cap local entries of score, summed over all ranks, exceed it.
+ * Collective. */
+static PetscErrorCode PolishCut(CvxAdmm *A, const double *score, double lo, double hi, double cap, double *cut)
+{
+  PetscFunctionBeginUser;
+  for (int it = 0; it < 60; it++) {
+    double cnt = 0;
+    for (PetscInt j = 0; j < A->nb; j++)
+      if (score[j] > lo) cnt += 1;
+    PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &cnt, 1, MPI_DOUBLE, MPI_SUM, A->comm));
+    if (cnt <= cap) break;
+    lo = 0.5 * (lo + hi);
+  }
+  *cut = lo;
+  PetscFunctionReturn(0);
+}
+
 /* The second stage; see admm_impl.h. Collective. */
 PetscErrorCode CvxAdmmPolish(CvxAdmm *A, PetscBool *improved)
 {
   PetscInt   nb = A->nb, d = A->d;
   PetscBool *sel;
-  double    *x, gap0, obj, lb;
+  double    *x, *x0, obj, lb;
 
   PetscFunctionBeginUser;
   *improved = PETSC_FALSE;
   if (!A->have_best) PetscFunctionReturn(0);
-  gap0 = (A->best_obj - A->best_lb) / A->best_obj;
   PetscCall(PetscCalloc1((size_t)nb + 1, &sel));
   PetscCall(PetscMalloc1(A->nz + 1, &x));
   /* start from the pruned best point (first-order iterates carry many
@@ -1598,23 +1696,26 @@ PetscErrorCode CvxAdmmPolish(CvxAdmm *A, PetscBool *improved)
     PetscCall(PolishPrune(A, x, &removed0));
   }
   {
-    double nnz = 0;
-    for (PetscInt j = 0; j < nb; j++) {
-      double s = 0;
-      for (PetscInt l = 0; l < d; l++) s += x[(size_t)j * d + l] * x[(size_t)j * d + l];
-      if (s > 0) nnz += 1;
-    }
+    double nnz = 0, xm2 = 0;
+    for (PetscInt j = 0; j < nb; j++) xm2 = PetscMax(xm2, BlockNorm2(x + (size_t)j * d, d));
+    PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &xm2, 1, MPI_DOUBLE, MPI_MAX, A->comm));
+    for (PetscInt j = 0; j < nb; j++)
+      if (BlockNorm2(x + (size_t)j * d, d) > POLISH_SIGNIFICANT * POLISH_SIGNIFICANT * xm2) nnz += 1;
     PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &nnz, 1, MPI_DOUBLE, MPI_SUM, A->comm));
     if (!A->polish_all && nnz > PetscMax(4.0 * A->n, 1000.0)) {
       /* too many blocks for a reduced solve yet: more first-order iterations */
       if (A->rank == 0 && A->opt.verbosity == CVX_LOG_VERBOSE)
-        fprintf(stderr, "convex: polish skipped: %.0f nonzero blocks after pruning\n", nnz);
+        fprintf(stderr, "convex: polish skipped: %.0f significant blocks after pruning\n", nnz);
       PetscCall(PetscFree(sel));
       PetscCall(PetscFree(x));
       PetscFunctionReturn(0);
     }
   }
   PetscCall(CvxAdmmCertify(A, x, &obj, &lb));
+  PetscCall(PetscMalloc1(A->nz + 1, &x0));
+  memcpy(x0, x, A->nz * sizeof(double));
+  double mu_prev = 0, gabs0 = PetscMax(A->best_obj - A->best_lb, 1e-12 * A->best_obj);
+  double target0 = 0.05 * (A->opt.tol > 0 ? A->opt.tol : 1e-12) * A->best_obj;
   for (PetscInt round = 0; round < A->opt.polish_rounds; round++) {
     if (isfinite(A->deadline)) {
       /* past the time limit no new round starts (rank 0 decides for all) */
@@ -1622,35 +1723,54 @@ PetscErrorCode CvxAdmmPolish(CvxAdmm *A, PetscBool *improved)
       PetscCallMPI(MPI_Bcast(&late, 1, MPI_INT, 0, A->comm));
       if (late) break;
     }
-    /* generous support: the nonzero blocks, those already selected, and the
-     * zero blocks of largest dual ratio above 1 - eta, at most
-     * max(2 nnz, 20) + 10 of them (a global ratio threshold by bisection) */
-    double   gmax = 0, nnzl = 0;
-    PetscInt count = 0;
+    /* Support of this round: the blocks already selected, the significant
+     * blocks of x (norm above POLISH_SIGNIFICANT times the largest: smaller
+     * ones are first-order or barrier residue and rejoin through their
+     * ratios when they matter), and the zero blocks of largest dual ratio
+     * above 1 - eta, at most max(2 nsel, 20) + 10 of them (a global
+     * threshold by bisection). A small program (A->polish_all) of more
+     * than 200 blocks takes its first rounds as a working set: at most max(n/4, 20) significant
+     * blocks, the largest, and in the first round the zero blocks of
+     * largest ratio whatever their value; when they fail to certify, the
+     * next round (the only one with at most 200 blocks) takes every block
+     * and starts over from the first-order point. */
+    PetscBool ws   = (PetscBool)(A->polish_all && 2 * A->P > 200 && round < PetscMin(2, A->opt.polish_rounds - 1));
+    PetscBool all  = (PetscBool)(A->polish_all && !ws);
+    if (all && round > 0) memcpy(x, x0, A->nz * sizeof(double)); /* the working set failed: start over */
+    double    gmax = 0, xmx = 0, nsel = 0, cut = -INFINITY;
+    PetscInt  count = 0;
     for (PetscInt j = 0; j < nb; j++) {
-      double s = 0;
-      for (PetscInt l = 0; l < d; l++) s += x[(size_t)j * d + l] * x[(size_t)j * d + l];
-      A->cand[j] = s; /* scratch: squared norms */
-      if (s > 0) nnzl += 1;
+      xmx  = PetscMax(xmx, BlockNorm2(x + (size_t)j * d, d));
       gmax = PetscMax(gmax, A->norms[j] / A->beta);
     }
-    double gred[2] = {gmax, nnzl};
-    PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &gred[0], 1, MPI_DOUBLE, MPI_MAX, A->comm));
-    PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &gred[1], 1, MPI_DOUBLE, MPI_SUM, A->comm));
-    gmax       = gred[0];
-    double eta = PetscMin(0.5, PetscMax(0.02, 2.0 * (gmax - 1.0)));
-    double lo = A->polish_all ? -1.0 : 1.0 - eta, hi = PetscMax(gmax, lo) * (1 + 1e-12) + 1e-300, cap = PetscMax(2.0 * gred[1], 20.0) + 10.0;
-    for (int it = 0; it < 60; it++) {
-      double cnt = 0;
+    double red[2] = {xmx, gmax};
+    PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, red, 2, MPI_DOUBLE, MPI_MAX, A->comm));
+    xmx  = red[0];
+    gmax = red[1];
+    for (PetscInt j = 0; j < nb; j++) {
+      double s   = BlockNorm2(x + (size_t)j * d, d);
+      A->cand[j] = s > POLISH_SIGNIFICANT * POLISH_SIGNIFICANT * xmx && !sel[j] ? s : 0; /* scratch: significant */
+    }
+    if (ws) {
+      /* a working set keeps the max(n/4, 20) largest of them */
+      double scut;
+      PetscCall(PolishCut(A, A->cand, 0.0, xmx * (1 + 1e-12) + 1e-300, PetscMax(A->n / 4.0, 20.0), &scut));
       for (PetscInt j = 0; j < nb; j++)
-        if (!(A->cand[j] > 0) && !sel[j] && A->norms[j] / A->beta >= lo) cnt += 1;
-      PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &cnt, 1, MPI_DOUBLE, MPI_SUM, A->comm));
-      if (cnt <= cap || A->polish_all) break;
-      lo = 0.5 * (lo + hi);
+        if (!(A->cand[j] > scut)) A->cand[j] = 0;
     }
     for (PetscInt j = 0; j < nb; j++) {
+      if (A->cand[j] > 0 || sel[j]) nsel += 1;
+      A->norms2[j] = (A->cand[j] > 0 || sel[j]) ? -INFINITY : A->norms[j] / A->beta; /* scratch: candidates */
+    }
+    PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &nsel, 1, MPI_DOUBLE, MPI_SUM, A->comm));
+    double eta = PetscMin(0.5, PetscMax(0.02, 2.0 * (gmax - 1.0)));
+    double lo  = (ws && round == 0) ? -1.0 : 1.0 - eta;
+    if (!all)
+      PetscCall(PolishCut(A, A->norms2, lo, PetscMax(gmax, lo) * (1 + 1e-12) + 1e-300, PetscMax(2.0 * nsel, 20.0) + 10.0,
+                          &cut));
+    for (PetscInt j = 0; j < nb; j++) {
       PetscInt i = j % A->PL;
-      sel[j]     = (PetscBool)(sel[j] || A->cand[j] > 0 || A->norms[j] / A->beta >= lo);
+      sel[j]     = (PetscBool)(sel[j] || A->cand[j] > 0 || A->norms2[j] > cut);
       if (!sel[j]) continue;
       double *c = A->cones.interior + (size_t)i * d, cn = 0;
       for (PetscInt l = 0; l < d; l++) cn += c[l] * c[l];
@@ -1670,13 +1790,23 @@ PetscErrorCode CvxAdmmPolish(CvxAdmm *A, PetscBool *improved)
     double    tol = A->opt.tol > 0 ? A->opt.tol : 1e-12;
     PetscCall(PolishGather(A, x, sel, 1e-3, &R));
     double gabs   = PetscMax(A->best_obj - A->best_lb, 1e-12 * A->best_obj);
-    double mu0    = PetscMax(gabs / R.degree, 1e-300);
     double target = 0.05 * tol * A->best_obj;
+    if (all && round > 0) {
+      /* starting over: the first round's barrier parameters */
+      gabs   = gabs0;
+      target = target0;
+    }
+    double mu0    = PetscMax(gabs / R.degree, 1e-300);
+    /* a later round starts from the last one's solution, optimal on most
+     * of this support: near the end of its path rather than at the global
+     * gap (which the blocks still missing there inflate) */
+    if (round > 0 && mu_prev > 0 && !all) mu0 = PetscMin(mu0, 10.0 * mu_prev);
     if (mu0 * R.degree < target) mu0 = target / R.degree;
     double    mu_end;
     PetscBool crossed = PETSC_FALSE;
     PetscCall(ReducedSolve(&R, mu0, target, 300, &steps, &ok, &mu_end));
     PetscCall(ReducedCrossover(&R, mu_end, &crossed));
+    mu_prev = mu_end;
     PolishScatter(A, &R, x);
     double   robj  = ReducedObjective(&R, R.x);
     PetscInt nfree = R.nfree;
@@ -1701,8 +1831,7 @@ PetscErrorCode CvxAdmmPolish(CvxAdmm *A, PetscBool *improved)
               (int)removed, obj, robj, lb);
     if (A->best_obj < prev_best || A->best_lb > prev_lb) *improved = PETSC_TRUE;
     double gap = (A->best_obj - A->best_lb) / A->best_obj;
-    if (gap <= A->opt.tol || A->polish_all) break; /* every block was in: nothing to add */
-    (void)gap0;
+    if (gap <= A->opt.tol || all) break; /* every block was in: nothing to add */
   }
   if (*improved) PetscCall(PolishSparsify(A));
   /* leave the ADMM iterate at the best point: t = x + F^T r / rho for the
@@ -1718,5 +1847,6 @@ PetscErrorCode CvxAdmmPolish(CvxAdmm *A, PetscBool *improved)
   }
   PetscCall(PetscFree(sel));
   PetscCall(PetscFree(x));
+  PetscCall(PetscFree(x0));
   PetscFunctionReturn(0);
 }
