@@ -766,9 +766,9 @@ static void ReducedCompact(Reduced *R, const PetscBool *keep, PetscInt *newidx)
 /* Shrinking. Along the central path the t of a block that is zero at the
  * optimum falls with mu, while the others settle. From the second stage
  * on, a block is removed when its t is below 1e-3 of the largest and fell
- * by a factor 5 or more over the last stage (mu falls by 10): the rest of the path (and its
- * Newton steps, whose cost grows with the blocks) is that of the program
- * without it. A block removed wrongly shows in the certificate over all
+ * by a factor 5 or more over the last stage (mu falls by 10): the rest of
+ * the path (and its Newton steps, whose cost grows with the blocks) is
+ * that of the program without it. A block removed wrongly shows in the certificate over all
  * patterns and rejoins in the next round. tprev holds each block's t at
  * the previous stage's end and is compacted along. Not collective (every
  * rank decides the same on the same data). */
@@ -1728,12 +1728,13 @@ PetscErrorCode CvxAdmmPolish(CvxAdmm *A, PetscBool *improved)
      * ones are first-order or barrier residue and rejoin through their
      * ratios when they matter), and the zero blocks of largest dual ratio
      * above 1 - eta, at most max(2 nsel, 20) + 10 of them (a global
-     * threshold by bisection). A small program (A->polish_all) of more
-     * than 200 blocks takes its first rounds as a working set: at most max(n/4, 20) significant
-     * blocks, the largest, and in the first round the zero blocks of
-     * largest ratio whatever their value; when they fail to certify, the
-     * next round (the only one with at most 200 blocks) takes every block
-     * and starts over from the first-order point. */
+     * threshold by bisection). A small program (A->polish_all) takes
+     * every block in one round when it has at most 200; otherwise its
+     * first two rounds are a working set (the max(n/4, 20) largest
+     * significant blocks and, in the first round, the zero blocks of
+     * largest ratio whatever their value), and when they fail to certify
+     * the next round takes every block, starting over from the first-order
+     * point with the first round's barrier parameters. */
     PetscBool ws   = (PetscBool)(A->polish_all && 2 * A->P > 200 && round < PetscMin(2, A->opt.polish_rounds - 1));
     PetscBool all  = (PetscBool)(A->polish_all && !ws);
     if (all && round > 0) memcpy(x, x0, A->nz * sizeof(double)); /* the working set failed: start over */
