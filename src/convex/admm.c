@@ -145,10 +145,6 @@ PetscErrorCode CvxAdmmFTLocal(CvxAdmm *A, const double *e, double *G)
 
 /* ------------------------------------------------------------ projections */
 
-/* Projects all columns; see admm_impl.h. Cones without a facet list are
- * checked in bulk: warm-start candidates for all of them, one GEMM X C per
- * chunk, and a full active-set solve only for the candidates that violate a
- * constraint. */
 /* c = P_K(v) for cone i by the active set. When the step cap is hit, the
  * z-step (feasible) takes 0, which is feasible, and a certificate takes v,
  * whose norm bounds ||P_K(v)|| from above. Not collective. */
@@ -171,6 +167,10 @@ static PetscErrorCode AdmmProjectExact(CvxAdmm *A, PetscInt i, const double *v, 
   PetscFunctionReturn(0);
 }
 
+/* Projects all columns; see admm_impl.h. Cones without a facet list are
+ * checked in bulk: warm-start candidates for all of them, one GEMM X C per
+ * chunk, and a full active-set solve only for the candidates that violate a
+ * constraint. */
 PetscErrorCode CvxAdmmProjectAll(CvxAdmm *A, const double *V, double *C, PetscInt *act, PetscInt *nact,
                                  PetscBool feasible, double skip_below, double *norms)
 {

@@ -71,6 +71,14 @@ typedef struct {
   double   *S1;    /* N1 x N1 upper Cholesky factor of B1 + Phi1^T W2^{-1} Phi1 */
 } Reduced;
 
+/* Squared norm of a block of d entries. */
+static double BlockNorm2(const double *x, PetscInt d)
+{
+  double s = 0;
+  for (PetscInt l = 0; l < d; l++) s += x[l] * x[l];
+  return s;
+}
+
 static PetscErrorCode ReducedDestroy(Reduced *R)
 {
   PetscFunctionBeginUser;
@@ -768,16 +776,15 @@ static void ReducedCompact(Reduced *R, const PetscBool *keep, PetscInt *newidx)
  * on, a block is removed when its t is below 1e-3 of the largest and fell
  * by a factor 5 or more over the last stage (mu falls by 10): the rest of
  * the path (and its Newton steps, whose cost grows with the blocks) is
- * that of the program without it. A block removed wrongly shows in the certificate over all
- * patterns and rejoins in the next round. tprev holds each block's t at
- * the previous stage's end and is compacted along. Not collective (every
- * rank decides the same on the same data). */
-static PetscErrorCode ReducedShrink(Reduced *R, PetscInt stages, double *tprev, PetscBool *keep, PetscInt *newidx)
+ * that of the program without it. A block removed wrongly shows in the
+ * certificate over all patterns and rejoins in the next round. tprev holds
+ * each block's t at the previous stage's end and is compacted along. Not
+ * collective (every rank decides the same on the same data). */
+static void ReducedShrink(Reduced *R, PetscInt stages, double *tprev, PetscBool *keep, PetscInt *newidx)
 {
   PetscInt m = R->m, drop = 0;
   double   tmax = 0;
 
-  PetscFunctionBeginUser;
   for (PetscInt j = 0; j < m; j++) tmax = PetscMax(tmax, R->t[j]);
   for (PetscInt j = 0; j < m; j++) {
     keep[j] = (PetscBool)!(stages >= 2 && R->t[j] < 1e-3 * tmax && R->t[j] <= 0.2 * tprev[j]);
@@ -789,7 +796,6 @@ static PetscErrorCode ReducedShrink(Reduced *R, PetscInt stages, double *tprev, 
       if (newidx[j] >= 0) tprev[newidx[j]] = tprev[j];
   }
   for (PetscInt j = 0; j < R->m; j++) tprev[j] = R->t[j];
-  PetscFunctionReturn(0);
 }
 
 /* Barrier method from the strictly feasible (R->x, R->t): mu from mu0 down
@@ -857,7 +863,7 @@ static PetscErrorCode ReducedSolve(Reduced *R, double mu0, double target, PetscI
     }
     if (last) break;
     stages++;
-    PetscCall(ReducedShrink(R, stages, tprev, keep, newidx));
+    ReducedShrink(R, stages, tprev, keep, newidx);
     m = R->m;
     N = m * R->d;
     mu = PetscMax(mu / 10.0, 0.5 * target / R->degree);
@@ -1602,20 +1608,14 @@ static PetscErrorCode PolishSparsify(CvxAdmm *A)
   if (!A->have_best || !isfinite(A->best_lb)) PetscFunctionReturn(0);
   PetscCall(PetscMalloc1(A->nz + 1, &x));
   PetscCall(PetscMalloc1((size_t)n + 2, &red));
-  for (PetscInt j = 0; j < nb; j++) {
-    double s = 0;
-    for (PetscInt l = 0; l < d; l++) s += A->xbest[(size_t)j * d + l] * A->xbest[(size_t)j * d + l];
-    xmax = PetscMax(xmax, sqrt(s));
-  }
+  for (PetscInt j = 0; j < nb; j++) xmax = PetscMax(xmax, sqrt(BlockNorm2(A->xbest + (size_t)j * d, d)));
   PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &xmax, 1, MPI_DOUBLE, MPI_MAX, A->comm));
   double budget = PetscMax(A->best_obj - A->best_lb, 0.5 * A->opt.tol * A->best_obj);
   for (double tau = 1e-2; tau >= 0.99e-6 && xmax > 0; tau *= 0.1) {
     double sumnorm = 0, kept = 0, dropped = 0;
     for (PetscInt j = 0; j < nb; j++) {
       const double *c = A->xbest + (size_t)j * d;
-      double       *xj = x + (size_t)j * d, s = 0;
-      for (PetscInt l = 0; l < d; l++) s += c[l] * c[l];
-      s = sqrt(s);
+      double       *xj = x + (size_t)j * d, s = sqrt(BlockNorm2(c, d));
       if (s > tau * xmax) {
         memcpy(xj, c, (size_t)d * sizeof(double));
         sumnorm += s;
@@ -1651,13 +1651,6 @@ static PetscErrorCode PolishSparsify(CvxAdmm *A)
  * a support unless their dual ratio brings them in. */
 #define POLISH_SIGNIFICANT 1e-3
 
-static double BlockNorm2(const double *x, PetscInt d)
-{
-  double s = 0;
-  for (PetscInt l = 0; l < d; l++) s += x[l] * x[l];
-  return s;
-}
-
 /* *cut = the smallest threshold found by bisection on [lo, hi) such that at
  * most cap local entries of score, summed over all ranks, exceed it.
  * Collective. */
@@ -1681,7 +1674,7 @@ PetscErrorCode CvxAdmmPolish(CvxAdmm *A, PetscBool *improved)
 {
   PetscInt   nb = A->nb, d = A->d;
   PetscBool *sel;
-  double    *x, *x0, obj, lb;
+  double    *x, *x0 = NULL, obj, lb;
 
   PetscFunctionBeginUser;
   *improved = PETSC_FALSE;
@@ -1712,8 +1705,11 @@ PetscErrorCode CvxAdmmPolish(CvxAdmm *A, PetscBool *improved)
     }
   }
   PetscCall(CvxAdmmCertify(A, x, &obj, &lb));
-  PetscCall(PetscMalloc1(A->nz + 1, &x0));
-  memcpy(x0, x, A->nz * sizeof(double));
+  if (A->polish_all) {
+    /* the start of the all-blocks round when the working set fails */
+    PetscCall(PetscMalloc1(A->nz + 1, &x0));
+    memcpy(x0, x, A->nz * sizeof(double));
+  }
   double mu_prev = 0, gabs0 = PetscMax(A->best_obj - A->best_lb, 1e-12 * A->best_obj);
   double target0 = 0.05 * (A->opt.tol > 0 ? A->opt.tol : 1e-12) * A->best_obj;
   for (PetscInt round = 0; round < A->opt.polish_rounds; round++) {
