@@ -45,6 +45,7 @@ static PetscErrorCode AdmmOptionsFromConfig(const CvxRun *run, CvxAdmmOptions *o
   o->certify_every     = cfg->convex.certify_every;
   o->time_limit        = cfg->convex.time_limit;
   o->polish            = cfg->convex.polish;
+  o->column_generation = cfg->convex.column_generation;
   o->progress_interval = cfg->logging.level == CVX_LOG_QUIET ? 0.0 : cfg->logging.progress_interval;
   o->verbosity         = cfg->logging.level;
   switch (cfg->convex.linear_solver) {
@@ -173,6 +174,8 @@ PetscErrorCode CvxRunConvexSummary(const CvxRun *run, CvxYaml *y)
   CvxYamlInt(y, "iterations", r->iterations);
   CvxYamlInt(y, "certificates", r->certificates);
   CvxYamlInt(y, "polish_attempts", r->polish_attempts);
+  CvxYamlBool(y, "column_generation", r->column_generation);
+  CvxYamlInt(y, "column_rounds", r->column_rounds);
   CvxYamlDouble(y, "rho", r->rho);
   CvxYamlInt(y, "ranks", run->convex_ranks);
   CvxYamlEndMap(y);

@@ -55,6 +55,7 @@ static const char *const data_source_names[]   = {"synthetic", "csv", "cifar10",
 static const char *const rule_names[]          = {"norm", "sign", "regression", NULL};
 static const char *const arr_method_names[]    = {"sample", "exact", "file", NULL};
 static const char *const splitting_names[]     = {"cone", "slack", NULL};
+static const char *const colgen_names[]        = {"auto", "on", "off", NULL};
 static const char *const linear_solver_names[] = {"auto", "replicated", "scalapack", "cg", NULL};
 static const char *const optimizer_names[]     = {"sgd", "momentum", "adam", "lmvm", NULL};
 static const char *const schedule_names[]      = {"constant", "exponential", "step", NULL};
@@ -157,6 +158,9 @@ static const Key keys[] = {
     K_DBL("convex", "time_limit", convex.time_limit, 0, RANGE_GE, 0, 0,
           "wall-clock limit of the convex solve in seconds, 0 = none"),
     K_BOOL("convex", "polish", convex.polish, PETSC_TRUE, "second stage: exact solve of the reduced program"),
+    K_ENUM("convex", "column_generation", convex.column_generation, colgen_names, CVX_COLGEN_AUTO,
+           "start from zero with column generation (needs polish); auto: when 2 P >= 10 n and the program is "
+           "too large for a second stage on every block"),
     K_ENUM("convex", "linear_solver", convex.linear_solver, linear_solver_names, CVX_LINSOLVE_AUTO,
            "u-step solver: replicated (dense on every rank), scalapack (distributed dense), cg (matrix-free), auto"),
     K_INT("convex", "block_size", convex.block_size, 64, 1, PI_MAX, "ScaLAPACK block size"),
@@ -245,6 +249,10 @@ const char *CvxArrangementMethodName(CvxArrangementMethod m)
 const char *CvxSplittingName(CvxSplitting s)
 {
   return EnumName(splitting_names, (int)s);
+}
+const char *CvxColumnGenerationName(CvxColumnGeneration c)
+{
+  return EnumName(colgen_names, (int)c);
 }
 const char *CvxLinearSolverName(CvxLinearSolver s)
 {
@@ -1428,6 +1436,8 @@ PetscErrorCode CvxConfigValidate(const CvxConfig *cfg, PetscMPIInt world_size)
              cfg->sgd.ranks, (int)world_size);
   PetscCheck(!cfg->sgd.enabled || cfg->sgd.n_widths > 0, PETSC_COMM_SELF, CVX_ERR_INPUT,
              "sgd.widths is empty but sgd.enabled is true: give at least one width, e.g. [5]");
+  PetscCheck(cfg->convex.polish || cfg->convex.column_generation != CVX_COLGEN_ON, PETSC_COMM_SELF, CVX_ERR_INPUT,
+             "convex.column_generation = on needs convex.polish = true (its rounds are second-stage solves)");
   for (PetscInt i = 0; i < cfg->sgd.n_widths; i++)
     for (PetscInt j = 0; j < i; j++)
       PetscCheck(cfg->sgd.widths[i] != cfg->sgd.widths[j], PETSC_COMM_SELF, CVX_ERR_INPUT,

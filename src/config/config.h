@@ -25,6 +25,7 @@ typedef enum { CVX_DATA_SYNTHETIC, CVX_DATA_CSV, CVX_DATA_CIFAR10, CVX_DATA_IDX 
 typedef enum { CVX_RULE_NORM, CVX_RULE_SIGN, CVX_RULE_REGRESSION } CvxSyntheticRule;
 typedef enum { CVX_ARR_SAMPLE, CVX_ARR_EXACT, CVX_ARR_FILE } CvxArrangementMethod;
 typedef enum { CVX_SPLIT_CONE, CVX_SPLIT_SLACK } CvxSplitting;
+typedef enum { CVX_COLGEN_AUTO, CVX_COLGEN_ON, CVX_COLGEN_OFF } CvxColumnGeneration;
 typedef enum { CVX_LINSOLVE_AUTO, CVX_LINSOLVE_REPLICATED, CVX_LINSOLVE_SCALAPACK, CVX_LINSOLVE_CG } CvxLinearSolver;
 typedef enum { CVX_OPT_SGD, CVX_OPT_MOMENTUM, CVX_OPT_ADAM, CVX_OPT_LMVM } CvxOptimizer;
 typedef enum { CVX_SCHED_CONSTANT, CVX_SCHED_EXPONENTIAL, CVX_SCHED_STEP } CvxSchedule;
@@ -74,6 +75,7 @@ typedef struct {
     PetscInt        certify_every; /* iterations between certificates */
     double          time_limit;    /* seconds, 0 = none */
     PetscBool       polish;        /* second stage: reduced exact solve */
+    CvxColumnGeneration column_generation; /* start with column generation: auto, on, off */
     CvxLinearSolver linear_solver;
     PetscInt        block_size;       /* ScaLAPACK block size */
     PetscInt        replicated_max_n; /* auto: largest n for the replicated path */
@@ -149,6 +151,7 @@ const char *CvxArrangementMethodName(CvxArrangementMethod m);
 const char *CvxOptimizerName(CvxOptimizer o);
 const char *CvxSyntheticRuleName(CvxSyntheticRule r);
 const char *CvxSplittingName(CvxSplitting s);
+const char *CvxColumnGenerationName(CvxColumnGeneration c);
 const char *CvxLinearSolverName(CvxLinearSolver s);
 const char *CvxScheduleName(CvxSchedule s);
 const char *CvxLogLevelName(CvxLogLevel l);

@@ -70,6 +70,9 @@ typedef struct {
   PetscInt     certify_every; /* iterations between certificates; default 20 */
   double       time_limit;    /* seconds; 0 = none */
   PetscBool    polish;        /* second stage on; default true */
+  CvxColumnGeneration column_generation; /* CVX_COLGEN_AUTO (default): start with column generation when
+                                            2 P >= 10 n and the program is too large for a second stage
+                                            on every block; ON, OFF: always, never (ON needs polish) */
   CvxGramOptions gram;        /* u-step coupling system path and its options */
   double       progress_interval; /* seconds between progress lines on stderr (rank 0); 0 = none */
   CvxLogLevel  verbosity;     /* quiet: no lines; normal: progress + summary; verbose: details */
@@ -103,6 +106,8 @@ typedef struct {
   double            time_setup, time_iterations, time_certificate, time_polish; /* seconds per stage */
   PetscInt          certificates;     /* certificates computed */
   PetscInt          polish_attempts;  /* second-stage attempts */
+  PetscBool         column_generation; /* the solve started with column generation */
+  PetscInt          column_rounds;     /* its rounds (reduced solves) */
   PetscInt          nonzero_blocks;   /* blocks of the returned point above the recovery threshold */
   PetscInt64        projection_steps; /* active-set steps of all cone projections (this rank) */
   PetscInt          certificate_cuts; /* block tests past the time limit bounded by ||v|| (all ranks) */

@@ -18,6 +18,8 @@ typedef struct {
   double                   rho, alpha, beta;
   double                   t0; /* wall time at the start of the solve */
   PetscBool                polish_all; /* small program: the first second-stage attempt takes every block */
+  PetscBool                colgen;       /* the second stage grows its support by column generation */
+  double                   colgen_print; /* wall time of the last column generation progress line */
   double                   deadline;  /* wall time of the time limit (INFINITY: none) */
   PetscInt                 cert_cut;  /* blocks bounded by ||v|| instead of projected, past the deadline */
 
