@@ -1,0 +1,89 @@
+/* Column generation (convex.column_generation). On a program with many
+ * more patterns than samples (n = 100, d = 2 + bias, about 9,000 patterns
+ * from 100,000 Gaussian directions, beta = 1e-3), the automatic choice
+ * starts from zero with column generation and must certify a gap of at most
+ * 1e-4 (tol 1e-6 asked), with the recovered network realizing the objective.
+ * Its bound is checked against a point found independently (the ADMM alone,
+ * 300 iterations: every feasible point's objective is an upper bound on p0)
+ * and that point's own certified bound must lie below its objective. Every
+ * rank count lands within the certified interval of the others. A small
+ * program (second stage on every block) does not use it. Prints only on
+ * failure (and the figures with T007_VERBOSE set). */
+#include "convex/admm.h"
+
+#include "t000-problem.h"
+#include "../common/check.h"
+
+static PetscErrorCode Solve(const TestProblem *pr, const CvxArrangementSet *set, CvxColumnGeneration cg,
+                            PetscInt max_iter, CvxAdmmResult *res)
+{
+  CvxAdmmOptions opt;
+  PetscFunctionBeginUser;
+  PetscCall(CvxAdmmOptionsSetDefaults(&opt));
+  opt.beta              = 1e-3;
+  opt.tol               = 1e-6;
+  opt.max_iter          = max_iter;
+  opt.column_generation = cg;
+  opt.verbosity         = CVX_LOG_QUIET;
+  PetscCall(CvxAdmmSolve(set, pr->d, pr->X, pr->y, &opt, res));
+  PetscFunctionReturn(0);
+}
+
+int main(int argc, char **argv)
+{
+  PetscMPIInt       rank;
+  TestProblem       pr;
+  CvxArrangementSet set;
+  CvxAdmmResult     cg, admm;
+
+  if (PetscInitialize(&argc, &argv, NULL, NULL)) return 1;
+  MPI_Comm_rank(PETSC_COMM_WORLD, &rank);
+  TestProblemCreate(100, 2, PETSC_TRUE, 100000, 100000, 21, &pr);
+  TestSetView(&pr, PETSC_COMM_WORLD, &set);
+  CHECK(2 * pr.P >= 10 * pr.n, "only %d patterns for n = %d", (int)pr.P, (int)pr.n);
+  if (Solve(&pr, &set, CVX_COLGEN_AUTO, 100000, &cg)) return 1;
+  CHECK(cg.column_generation && cg.column_rounds > 1, "auto: column generation %s, %d rounds",
+        cg.column_generation ? "used" : "not used", (int)cg.column_rounds);
+  CHECK(cg.certified && cg.gap <= 1e-4, "P %d: gap %g (%s) after %d rounds", (int)pr.P, cg.gap,
+        CvxAdmmStopReasonName(cg.reason), (int)cg.column_rounds);
+  CHECK(cg.reason == CVX_ADMM_CONVERGED || cg.reason == CVX_ADMM_STALLED, "stop reason %s",
+        CvxAdmmStopReasonName(cg.reason));
+  CHECK(cg.iterations == 0, "%d ADMM iterations after column generation", (int)cg.iterations);
+  if (rank == 0)
+    CHECK(fabs(cg.network_objective - cg.objective) <= 1e-8 * cg.objective, "network p1 %.17g vs objective %.17g",
+          cg.network_objective, cg.objective);
+
+  if (Solve(&pr, &set, CVX_COLGEN_OFF, 300, &admm)) return 1;
+  if (getenv("T007_VERBOSE"))
+    PetscCall(PetscPrintf(PETSC_COMM_WORLD,
+                          "P %d: column generation %d rounds, objective %.12e, bound %.12e, gap %.3e (%s); "
+                          "ADMM objective %.12e, bound %.12e\n",
+                          (int)pr.P, (int)cg.column_rounds, cg.objective, cg.lower_bound, cg.gap,
+                          CvxAdmmStopReasonName(cg.reason), admm.objective, admm.lower_bound));
+  CHECK(!admm.column_generation, "off: column generation used");
+  CHECK(cg.lower_bound <= admm.objective * (1 + 1e-12), "bound %.17g above the ADMM point's objective %.17g",
+        cg.lower_bound, admm.objective);
+  CHECK(admm.lower_bound <= cg.objective * (1 + 1e-12), "ADMM bound %.17g above the objective %.17g",
+        admm.lower_bound, cg.objective);
+
+  /* every rank count lands within the certified interval of the others */
+  double lo = cg.lower_bound, hi = cg.objective;
+  MPI_Allreduce(MPI_IN_PLACE, &lo, 1, MPI_DOUBLE, MPI_MAX, PETSC_COMM_WORLD);
+  MPI_Allreduce(MPI_IN_PLACE, &hi, 1, MPI_DOUBLE, MPI_MIN, PETSC_COMM_WORLD);
+  CHECK(lo <= hi, "ranks disagree: a bound %.17g above an objective %.17g", lo, hi);
+  if (CvxAdmmResultDestroy(&cg) || CvxAdmmResultDestroy(&admm)) return 1;
+  TestProblemDestroy(&pr);
+
+  /* a small program keeps the second stage on every block */
+  TestProblemCreate(30, 2, PETSC_TRUE, 3000, 100, 22, &pr);
+  TestSetView(&pr, PETSC_COMM_WORLD, &set);
+  if (Solve(&pr, &set, CVX_COLGEN_AUTO, 100000, &cg)) return 1;
+  CHECK(!cg.column_generation && cg.reason == CVX_ADMM_CONVERGED, "small program: column generation %s, %s",
+        cg.column_generation ? "used" : "not used", CvxAdmmStopReasonName(cg.reason));
+  if (CvxAdmmResultDestroy(&cg)) return 1;
+  TestProblemDestroy(&pr);
+
+  MPI_Allreduce(MPI_IN_PLACE, &failures, 1, MPI_INT, MPI_MAX, PETSC_COMM_WORLD);
+  if (PetscFinalize()) return 1;
+  return failures ? 1 : 0;
+}
