@@ -35,6 +35,8 @@ static PetscBool     admm_registered = PETSC_FALSE;
 
 /* Largest dense block (bytes) of n x columns scratch used for bulk checks. */
 #define ADMM_CHUNK_BYTES ((size_t)32 << 20)
+/* buffer size of the fused slack iteration's chunks (kept in cache) */
+#define ADMM_FUSED_BYTES ((size_t)256 << 10)
 /* Certificates over which the gap's rate (for the time-left estimate) is taken. */
 #define ADMM_ETA_WINDOW 64
 /* Memory cap of the Anderson history. */
@@ -314,6 +316,7 @@ static PetscErrorCode AdmmUStepCone(CvxAdmm *A, double *extra, PetscInt nextra)
 }
 
 static PetscErrorCode AdmmUStepSlack(CvxAdmm *A, double *extra, PetscInt nextra);
+static PetscErrorCode AdmmSlackFused(CvxAdmm *A, double *extra, PetscInt nextra, double *pr2_out, double *dr2_out);
 
 /* ------------------------------------------------------------ certificate */
 
@@ -731,6 +734,14 @@ static PetscErrorCode AdmmSetup(CvxAdmm *A, const CvxArrangementSet *set, PetscI
   } else {
     PetscCall(PetscMalloc1(8, &A->red));
   }
+  /* the fused slack iteration: chunks of about ADMM_FUSED_BYTES per buffer */
+  A->fused = (PetscBool)(A->slack && A->mem == 0 && opt->slack_nnls && PL > 0);
+  if (A->fused) {
+    A->fchunk = (PetscInt)PetscMax(1, PetscMin((size_t)PL, ADMM_FUSED_BYTES / (2 * sizeof(double) * (size_t)n)));
+    PetscCall(PetscMalloc1((size_t)2 * n * A->fchunk, &A->Yc));
+    PetscCall(PetscMalloc1((size_t)2 * n * A->fchunk, &A->Bc));
+    PetscCall(PetscCalloc1(A->nz, &A->gb));
+  }
   PetscFunctionReturn(0);
 }
 
@@ -781,6 +792,9 @@ static PetscErrorCode AdmmDestroy(CvxAdmm *A)
   PetscCall(PetscFree(A->tprev));
   PetscCall(PetscFree(A->fprev));
   PetscCall(PetscFree(A->tplain));
+  PetscCall(PetscFree(A->Yc));
+  PetscCall(PetscFree(A->Bc));
+  PetscCall(PetscFree(A->gb));
   PetscFunctionReturn(0);
 }
 
@@ -866,6 +880,126 @@ static PetscErrorCode AdmmUStepSlack(CvxAdmm *A, double *extra, PetscInt nextra)
         if (Dj[k] == 0) gj[k] = -gj[k];
     }
   }
+  PetscFunctionReturn(0);
+}
+
+/* gb = G^T |t_s| = X^T (S o |t_s|) for every block and the slack part of
+ * ||prox(t) - zs||^2, for the state t as it is (the start of the fused
+ * iterations). Local. */
+static PetscErrorCode AdmmSlackFusedInit(CvxAdmm *A)
+{
+  PetscInt n = A->n, d = A->d, PL = A->PL, c = A->fchunk;
+  double   dc = 0;
+
+  PetscFunctionBeginUser;
+  for (PetscInt i0 = 0; i0 < PL; i0 += c) {
+    PetscInt cc = PetscMin(c, PL - i0);
+    for (PetscInt q = 0; q < 2 * cc; q++) {
+      PetscInt      i = i0 + q % cc, j = q < cc ? i : PL + i;
+      const double *Dj = A->Dm + (size_t)i * n, *ts = A->t + A->nz + (size_t)j * n, *zj = A->zs + A->nz + (size_t)j * n;
+      double       *b  = A->Bc + (size_t)q * n;
+      for (PetscInt k = 0; k < n; k++) {
+        double z = ts[k] > 0 ? ts[k] : 0, dz = z - zj[k];
+        dc += dz * dz;
+        b[k] = Dj[k] != 0 ? fabs(ts[k]) : -fabs(ts[k]);
+      }
+    }
+    cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)d, (int)cc, (int)n, 1.0, A->X, (int)n, A->Bc, (int)n, 0.0,
+                A->gb + (size_t)i0 * d, (int)d);
+    cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)d, (int)cc, (int)n, 1.0, A->X, (int)n,
+                A->Bc + (size_t)cc * n, (int)n, 0.0, A->gb + (size_t)(PL + i0) * d, (int)d);
+  }
+  A->dr2_carry  = dc;
+  A->fused_init = PETSC_TRUE;
+  PetscFunctionReturn(0);
+}
+
+/* One iteration of the slack splitting without Anderson acceleration, the
+ * same as the generic loop (z-step, w = 2 zs - t, u-step, residuals,
+ * t += alpha (au - zs)) but with the slacks (n per block, most of the
+ * state) touched once: in the slack part zs = max(0, t) and w = 2 zs - t =
+ * |t|, so the u-step needs only G^T |t_s| (gb, formed when t_s was last
+ * written), and after the u-step each chunk of patterns does, while its
+ * columns stay in cache: X u (GEMM), the residual S o (X u) - max(0, t_s),
+ * the update of t_s, the next iteration's ||max(0, t_new) - max(0, t_old)||
+ * (its dual residual) and G^T |t_new| (GEMM). pr2, dr2: this rank's
+ * residual sums. extra[] rides on the Allreduce of the u-step. Collective. */
+static PetscErrorCode AdmmSlackFused(CvxAdmm *A, double *extra, PetscInt nextra, double *pr2_out, double *dr2_out)
+{
+  PetscInt n = A->n, d = A->d, PL = A->PL, nb = A->nb, c = A->fchunk;
+  int      dd = (int)d, nbb = (int)nb, info = 0;
+  double   thr = A->beta / A->rho, alpha = A->alpha, pr2 = 0, dr2 = 0, dc = 0;
+  double  *u = A->au, *zs = A->zs, *tb = A->t;
+
+  PetscFunctionBeginUser;
+  if (!A->fused_init) PetscCall(AdmmSlackFusedInit(A));
+  dr2 = A->dr2_carry;
+  /* block part: z-step (group shrinkage), w = 2 zs - t, u-step right side */
+  for (PetscInt j = 0; j < nb; j++) {
+    double *zj = zs + (size_t)j * d, *pj = A->zprev + (size_t)j * d, *tj = tb + (size_t)j * d, nrm = 0;
+    for (PetscInt l = 0; l < d; l++) nrm += tj[l] * tj[l];
+    nrm           = sqrt(nrm);
+    double factor = nrm > thr ? 1.0 - thr / nrm : 0.0;
+    for (PetscInt l = 0; l < d; l++) {
+      double z = factor * tj[l], dz = z - zj[l];
+      pj[l] = zj[l];
+      zj[l] = z;
+      dr2 += dz * dz;
+    }
+  }
+  if (nb > 0) {
+    double ir = 1.0 / A->rho;
+    for (size_t s = 0; s < A->nz; s++) u[s] = A->gb[s] + ir * A->Fty[s] + 2.0 * zs[s] - tb[s];
+    dpotrs_("L", &dd, &nbb, A->L, &dd, u, &dd, &info, 1);
+    CvxCheckInfo(PETSC_COMM_SELF, "dpotrs", info);
+  }
+  PetscCall(CvxAdmmFLocal(A, u, A->h));
+  for (PetscInt s = 0; s < nextra; s++) A->h[n + s] = extra[s];
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, A->h, (int)(n + nextra), MPI_DOUBLE, MPI_SUM, A->comm));
+  for (PetscInt s = 0; s < nextra; s++) extra[s] = A->h[n + s];
+  PetscCall(CvxGramSolve(A->gram, 1.0, 2.0 / A->rho, A->h, A->q));
+  if (nb == 0) PetscFunctionReturn(0);
+  PetscCall(CvxAdmmFTLocal(A, A->q, A->G));
+  for (size_t s = 0; s < (size_t)d * PL; s++) {
+    A->cand[s]                  = A->G[s] / A->rho;
+    A->cand[(size_t)d * PL + s] = -A->G[s] / A->rho;
+  }
+  dpotrs_("L", &dd, &nbb, A->L, &dd, A->cand, &dd, &info, 1);
+  CvxCheckInfo(PETSC_COMM_SELF, "dpotrs", info);
+  for (size_t s = 0; s < A->nz; s++) {
+    u[s] -= A->cand[s];
+    double r = u[s] - zs[s];
+    pr2 += r * r;
+    tb[s] += alpha * r;
+  }
+  /* slack part, chunk by chunk */
+  for (PetscInt i0 = 0; i0 < PL; i0 += c) {
+    PetscInt cc = PetscMin(c, PL - i0);
+    cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)cc, dd, 1.0, A->X, (int)n, u + (size_t)i0 * d,
+                dd, 0.0, A->Yc, (int)n);
+    cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)cc, dd, 1.0, A->X, (int)n,
+                u + (size_t)(PL + i0) * d, dd, 0.0, A->Yc + (size_t)cc * n, (int)n);
+    for (PetscInt q = 0; q < 2 * cc; q++) {
+      PetscInt      i = i0 + q % cc, j = q < cc ? i : PL + i;
+      const double *Dj = A->Dm + (size_t)i * n, *yq = A->Yc + (size_t)q * n;
+      double       *ts = A->t + A->nz + (size_t)j * n, *b = A->Bc + (size_t)q * n;
+      for (PetscInt k = 0; k < n; k++) {
+        double sg = Dj[k] != 0 ? 1.0 : -1.0, tv = ts[k], zv = tv > 0 ? tv : 0;
+        double r = sg * yq[k] - zv, tn = tv + alpha * r, zn = tn > 0 ? tn : 0, dz = zn - zv;
+        pr2 += r * r;
+        dc += dz * dz;
+        ts[k] = tn;
+        b[k]  = sg * fabs(tn);
+      }
+    }
+    cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, dd, (int)cc, (int)n, 1.0, A->X, (int)n, A->Bc, (int)n, 0.0,
+                A->gb + (size_t)i0 * d, dd);
+    cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, dd, (int)cc, (int)n, 1.0, A->X, (int)n, A->Bc + (size_t)cc * n,
+                (int)n, 0.0, A->gb + (size_t)(PL + i0) * d, dd);
+  }
+  A->dr2_carry = dc;
+  *pr2_out     = pr2;
+  *dr2_out     = dr2;
   PetscFunctionReturn(0);
 }
 
@@ -1016,25 +1150,31 @@ PetscErrorCode CvxAdmmSolve(const CvxArrangementSet *set, PetscInt d, const doub
   }
   while (!stop && it < opt->max_iter) {
     PetscCall(PetscLogEventBegin(ev_iter, 0, 0, 0, 0));
-    /* z-step */
-    memcpy(A.zprev, A.zs, A.ns * sizeof(double));
-    PetscCall(AdmmZStep(&A));
-    for (size_t s = 0; s < A.ns; s++) A.w[s] = 2.0 * A.zs[s] - A.t[s];
-    /* u-step, with rank 0's time flag on the reduction */
-    double flag = 0;
+    /* rank 0's time flag rides on the u-step's reduction */
+    double flag = 0, pr2 = 0, dr2 = 0, fn2 = 0;
     if (A.rank == 0 && opt->time_limit > 0 && CvxWallTime() - A.t0 > opt->time_limit) flag = 1;
-    if (!A.slack) PetscCall(AdmmUStepCone(&A, &flag, 1));
-    else PetscCall(AdmmUStepSlack(&A, &flag, 1));
+    if (A.fused) {
+      /* the whole iteration, state update included */
+      PetscCall(AdmmSlackFused(&A, &flag, 1, &pr2, &dr2));
+    } else {
+      /* z-step */
+      memcpy(A.zprev, A.zs, A.ns * sizeof(double));
+      PetscCall(AdmmZStep(&A));
+      for (size_t s = 0; s < A.ns; s++) A.w[s] = 2.0 * A.zs[s] - A.t[s];
+      /* u-step */
+      if (!A.slack) PetscCall(AdmmUStepCone(&A, &flag, 1));
+      else PetscCall(AdmmUStepSlack(&A, &flag, 1));
+      /* residuals ||au - zs||^2, ||zs - zprev||^2 and the step f */
+      for (size_t s = 0; s < A.ns; s++) {
+        double r = A.au[s] - A.zs[s], dz = A.zs[s] - A.zprev[s];
+        A.f[s] = A.alpha * r;
+        pr2 += r * r;
+        dr2 += dz * dz;
+      }
+    }
     it++;
 
-    /* residual and reductions: ||au - zs||^2, ||zs - zprev||^2, ||f||^2, Anderson dots */
-    double pr2 = 0, dr2 = 0, fn2 = 0;
-    for (size_t s = 0; s < A.ns; s++) {
-      double r = A.au[s] - A.zs[s], dz = A.zs[s] - A.zprev[s];
-      A.f[s] = A.alpha * r;
-      pr2 += r * r;
-      dr2 += dz * dz;
-    }
+    /* reductions: the residuals and Anderson's dots */
     fn2 = A.alpha * A.alpha * pr2;
     PetscInt slot = -1, m = A.mem;
     nred          = 2;
@@ -1130,7 +1270,7 @@ PetscErrorCode CvxAdmmSolve(const CvxArrangementSet *set, PetscInt d, const doub
           A.accelerated = PETSC_FALSE;
         }
       }
-    } else {
+    } else if (!A.fused) {
       for (size_t s = 0; s < A.ns; s++) A.t[s] += A.f[s];
     }
     PetscCall(PetscLogEventEnd(ev_iter, 0, 0, 0, 0));

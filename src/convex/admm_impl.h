@@ -52,6 +52,15 @@ typedef struct {
   double   *norms;        /* nb block norms */
   double   *norms2;       /* nb, scratch copy of norms */
 
+  /* slack splitting without Anderson: one fused pass over the slacks per
+   * iteration (AdmmSlackFused) */
+  PetscBool fused;
+  double   *gb;         /* d x nb: G^T |t_s| per block, for the next u-step */
+  double   *Yc, *Bc;    /* n x 2 fchunk: X u and S o |t_s| of a chunk of patterns */
+  PetscInt  fchunk;     /* patterns per chunk */
+  double    dr2_carry;  /* slack part of the next iteration's ||zs - zprev||^2 */
+  PetscBool fused_init; /* gb and dr2_carry are those of the current t */
+
   /* Anderson acceleration */
   PetscInt  mem, hcount, hhead;
   double   *dT, *dF, *AtA, *gam, *red;

@@ -3,16 +3,18 @@
  *   t201-admm-bench [-cases abcd] [-flops] [solver options]
  *
  * -flops: the machine's dgemm rate, and ADMM seconds per iteration at
- *         n = 2000, d = 51, P = 500 against the flop floor of one iteration
- *         (8 n d P flops: F, F^T and the cone check, each 2 n d P per
- *         direction).
+ *         n = 2000, d = 51, P = 500 (no certificates) against the flop
+ *         floor of one iteration: 8 n d P flops for the cone splitting (F,
+ *         F^T and the cone check), 12 n d P + 8 d^2 P for the slack one.
+ *         With -splitting slack -anderson 0 it times the fused slack
+ *         iteration.
  * cases (iterations and wall time to a certified 1e-4 and 1e-6 gap):
  *   a: n = 20,   d = 1 + bias, beta = 1e-4, exact patterns (P = 40)
  *   b: n = 500,  d = 1 + bias, beta = 1e-4, exact patterns (P = 1000)
  *   c: n = 200,  d = 2 + bias, beta = 1e-3, exact patterns (P ~ 40,000)
  *   d: n = 2000, d = 50 + bias, beta = 1e-3, P = 500 sampled
  * Custom problem: -n N -draw D -beta B -P P (sampled) [-exact] [-nobias].
- * Solver options: -splitting cone|slack -rho R -alpha A -anderson M
+ * Solver options: -splitting cone|slack -column_generation auto|on|off -rho R -alpha A -anderson M
  *   -certify_every K -max_iter N -polish 0|1 -time_limit S -verbose.
  */
 #include "convex/admm.h"
@@ -118,11 +120,13 @@ static PetscErrorCode Monitor(const CvxAdmmTraceRow *row, void *ctx)
 
 static PetscErrorCode SetOptions(CvxAdmmOptions *opt)
 {
-  char      split[16];
+  char      split[16], cg[16];
   PetscBool flg, verbose = PETSC_FALSE;
   PetscFunctionBeginUser;
   PetscCall(PetscOptionsGetString(NULL, NULL, "-splitting", split, sizeof(split), &flg));
   if (flg) opt->splitting = strcmp(split, "slack") == 0 ? CVX_SPLIT_SLACK : CVX_SPLIT_CONE;
+  PetscCall(PetscOptionsGetString(NULL, NULL, "-column_generation", cg, sizeof(cg), &flg));
+  if (flg) opt->column_generation = strcmp(cg, "on") == 0 ? CVX_COLGEN_ON : strcmp(cg, "off") == 0 ? CVX_COLGEN_OFF : CVX_COLGEN_AUTO;
   PetscCall(PetscOptionsGetReal(NULL, NULL, "-rho", &opt->rho, NULL));
   PetscCall(PetscOptionsGetReal(NULL, NULL, "-alpha", &opt->relaxation, NULL));
   PetscCall(PetscOptionsGetInt(NULL, NULL, "-anderson", &opt->anderson, NULL));
@@ -232,13 +236,18 @@ static PetscErrorCode FlopFigures(void)
   PetscCall(SetOptions(&opt));
   PetscCall(CvxAdmmSolve(&set, pr.d, pr.X, pr.y, &opt, &res));
   double per_it = res.time_iterations / (double)PetscMax(res.iterations, 1);
-  double flops  = 8.0 * pr.n * (double)pr.d * (double)pr.P; /* F, F^T: 2ndP each; cone check X Z: 4ndP */
+  /* cone: F, F^T 2ndP each, the cone check X Z 4ndP; slack: F, F^T 2ndP
+   * each, G u and G^T b 4ndP each, two dpotrs 8 d^2 P */
+  double flops = opt.splitting == CVX_SPLIT_SLACK ? 12.0 * pr.n * (double)pr.d * (double)pr.P + 8.0 * pr.d * (double)pr.d * pr.P
+                                                  : 8.0 * pr.n * (double)pr.d * (double)pr.P;
   if (rank == 0) {
     printf("dgemm rate per rank: %.2f GFlop/s (%d ranks)\n", rate * 1e-9, size);
     printf("ADMM n %d d %d P %d: %.4f s per iteration (%d iterations, projections %.3f s in all)\n", (int)pr.n,
            (int)pr.d, (int)pr.P, per_it, (int)res.iterations, res.time_projection);
-    printf("  flop floor %.1f MFlop per iteration = %.4f s at %d x %.2f GFlop/s; ratio %.2f\n", flops * 1e-6,
-           flops / (rate * size), size, rate * 1e-9, per_it / (flops / (rate * size)));
+    printf("  flop floor (%s splitting) %.1f MFlop per iteration = %.4f s at %d x %.2f GFlop/s; ratio %.2f "
+           "(%.0f%% of the dgemm rate)\n",
+           opt.splitting == CVX_SPLIT_SLACK ? "slack" : "cone", flops * 1e-6, flops / (rate * size), size, rate * 1e-9,
+           per_it / (flops / (rate * size)), 100.0 * (flops / (rate * size)) / per_it);
     fflush(stdout);
   }
   PetscCall(CvxAdmmResultDestroy(&res));
