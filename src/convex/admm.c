@@ -1027,6 +1027,7 @@ typedef struct {
   PetscInt last_it;
   double   hist_time[ADMM_ETA_WINDOW], hist_lgap[ADMM_ETA_WINDOW];
   PetscInt hist_n;
+  PetscInt next_cert; /* iteration of the next certificate when the interval grew, else 0 */
 } AdmmProgress;
 
 static void AdmmProgressRecord(AdmmProgress *pg, double time, double gap)
@@ -1060,9 +1061,11 @@ static PetscErrorCode AdmmProgressPrint(CvxAdmm *A, AdmmProgress *pg, PetscInt i
       PetscCall(PetscSNPrintf(eta, sizeof(eta), "%.1fs", secs));
     }
   } else if (isfinite(gap) && gap <= A->opt.tol) PetscCall(PetscSNPrintf(eta, sizeof(eta), "0s"));
+  char next[64] = "";
+  if (pg->next_cert > it) PetscCall(PetscSNPrintf(next, sizeof(next), "  next certificate at it %d", (int)pg->next_cert));
   if (A->have_best)
-    fprintf(stderr, "convex: it %d  obj %.10e  lb %.10e  gap %.3e  %.0f it/s  eta %s\n", (int)it, A->best_obj,
-            A->best_lb, gap, rate, eta);
+    fprintf(stderr, "convex: it %d  obj %.10e  lb %.10e  gap %.3e  %.0f it/s  eta %s%s\n", (int)it, A->best_obj,
+            A->best_lb, gap, rate, eta, next);
   else /* before the first certificate (every certify_every iterations) */
     fprintf(stderr, "convex: it %d  (first certificate at iteration %d)  %.0f it/s\n", (int)it,
             (int)A->opt.certify_every, rate);
@@ -1074,6 +1077,27 @@ static PetscErrorCode AdmmProgressPrint(CvxAdmm *A, AdmmProgress *pg, PetscInt i
 }
 
 /* ------------------------------------------------------------ the solve */
+
+/* Iterations until the next certificate: opt.certify_every, or more when a
+ * certificate (cert seconds, its point's projection included) costs more
+ * than a third of the iterations in between (iter seconds each), so that
+ * certificates take at most about a quarter of the run. At large d the cone
+ * projections of a certificate can cost hundreds of iterations. A
+ * certificate under 0.05 s keeps the interval (small programs, whose second
+ * stage starts at a certificate). Rank 0's timings decide for every rank.
+ * Collective. */
+static PetscErrorCode AdmmCertifyInterval(CvxAdmm *A, double cert, double iter, PetscInt *interval)
+{
+  PetscFunctionBeginUser;
+  double k = A->opt.certify_every;
+  if (iter > 0 && isfinite(cert) && cert >= 0.05) k = PetscMax(k, PetscMin(ceil(3.0 * cert / iter), 1e9));
+  PetscCallMPI(MPI_Bcast(&k, 1, MPI_DOUBLE, 0, A->comm));
+  if (A->rank == 0 && A->opt.verbosity == CVX_LOG_VERBOSE && (PetscInt)k != *interval)
+    fprintf(stderr, "convex: certificate every %d iterations (certificate %.3gs, iteration %.3gs)\n", (int)k, cert,
+            iter);
+  *interval = (PetscInt)k;
+  PetscFunctionReturn(0);
+}
 
 static double AdmmGap(const CvxAdmm *A)
 {
@@ -1120,6 +1144,8 @@ PetscErrorCode CvxAdmmSolve(const CvxArrangementSet *set, PetscInt d, const doub
   pg.last_print = pg.last_time = CvxWallTime();
 
   double   t_iter_start = CvxWallTime(), cert_in_polish = 0; /* certificate seconds inside second stages */
+  double   iter_avg = 0;                   /* running mean of an iteration's seconds */
+  PetscInt last_cert_it = 0, cert_interval = opt->certify_every;
   PetscInt nred         = 0;
   result->reason        = CVX_ADMM_MAX_ITER;
   if (opt->polish && (opt->column_generation == CVX_COLGEN_ON ||
@@ -1150,6 +1176,7 @@ PetscErrorCode CvxAdmmSolve(const CvxArrangementSet *set, PetscInt d, const doub
   }
   while (!stop && it < opt->max_iter) {
     PetscCall(PetscLogEventBegin(ev_iter, 0, 0, 0, 0));
+    double t_it = CvxWallTime();
     /* rank 0's time flag rides on the u-step's reduction */
     double flag = 0, pr2 = 0, dr2 = 0, fn2 = 0;
     if (A.rank == 0 && opt->time_limit > 0 && CvxWallTime() - A.t0 > opt->time_limit) flag = 1;
@@ -1274,10 +1301,13 @@ PetscErrorCode CvxAdmmSolve(const CvxArrangementSet *set, PetscInt d, const doub
       for (size_t s = 0; s < A.ns; s++) A.t[s] += A.f[s];
     }
     PetscCall(PetscLogEventEnd(ev_iter, 0, 0, 0, 0));
+    t_it     = CvxWallTime() - t_it;
+    iter_avg = iter_avg > 0 ? 0.9 * iter_avg + 0.1 * t_it : t_it;
     if (A.rank == 0 && opt->idle) PetscCall((*opt->idle)(opt->idle_ctx));
 
     /* certificate, trace row, stopping */
-    PetscBool certify = (PetscBool)(it % opt->certify_every == 0);
+    PetscBool certify = (PetscBool)(it - last_cert_it >= cert_interval);
+    double    t_cert  = CvxWallTime();
     PetscBool trace   = (PetscBool)(certify || (opt->trace_every > 0 && it % opt->trace_every == 0));
     if (trace) {
       CvxAdmmTraceRow row;
@@ -1286,6 +1316,9 @@ PetscErrorCode CvxAdmmSolve(const CvxArrangementSet *set, PetscInt d, const doub
       PetscCall(AdmmPrimalPoint(&A, &x));
       if (certify) {
         PetscCall(CvxAdmmCertify(&A, x, &obj, &lb));
+        last_cert_it = it;
+        PetscCall(AdmmCertifyInterval(&A, CvxWallTime() - t_cert, iter_avg, &cert_interval));
+        pg.next_cert = cert_interval > opt->certify_every ? it + cert_interval : 0;
       } else PetscCall(AdmmObjective(&A, x, &obj));
       row.iteration       = it;
       row.time            = CvxWallTime() - A.t0;
@@ -1381,7 +1414,7 @@ PetscErrorCode CvxAdmmSolve(const CvxArrangementSet *set, PetscInt d, const doub
   }
   /* never report an uncertified final iterate: certify it when the last
    * certificate is older */
-  if (!result->column_generation && (it == 0 || it % opt->certify_every != 0)) {
+  if (!result->column_generation && (it == 0 || it != last_cert_it)) {
     const double *x = NULL;
     if (it == 0) PetscCall(AdmmZStep(&A));
     PetscCall(AdmmPrimalPoint(&A, &x));
