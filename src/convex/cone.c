@@ -75,18 +75,31 @@ static void ConsValues(const ConeCons *K, const double *x, double *vals)
 /* ------------------------------------------------------------ small QR */
 
 /* Orthogonalizes a against the q orthonormal columns of Q (d x q, leading
- * dimension d), twice: r = Q^T a, rem = a - Q r. Returns ||rem||. */
-static double QROrth(PetscInt d, PetscInt q, const double *Q, const double *a, double *r, double *rem)
+ * dimension d), twice: r = Q^T a, rem = a - Q r. Returns ||rem||. From
+ * QR_BLAS_MIN entries of Q on, each pass is two dgemv (classical
+ * Gram-Schmidt, repeated: as accurate as the modified one for this use);
+ * the plain loops' dot products do not vectorize, and at d in the hundreds
+ * this routine was most of a certificate's time. s: scratch of length q. */
+#define QR_BLAS_MIN 256
+static double QROrth(PetscInt d, PetscInt q, const double *Q, const double *a, double *r, double *rem, double *s)
 {
   memcpy(rem, a, (size_t)d * sizeof(double));
   for (PetscInt j = 0; j < q; j++) r[j] = 0;
-  for (int pass = 0; pass < 2; pass++) {
-    for (PetscInt j = 0; j < q; j++) {
-      const double *qj = Q + (size_t)j * (size_t)d;
-      double        s  = 0;
-      for (PetscInt l = 0; l < d; l++) s += qj[l] * rem[l];
-      r[j] += s;
-      for (PetscInt l = 0; l < d; l++) rem[l] -= s * qj[l];
+  if (q > 0 && d * q >= QR_BLAS_MIN) {
+    for (int pass = 0; pass < 2; pass++) {
+      cblas_dgemv(CblasColMajor, CblasTrans, (int)d, (int)q, 1.0, Q, (int)d, rem, 1, 0.0, s, 1);
+      cblas_dgemv(CblasColMajor, CblasNoTrans, (int)d, (int)q, -1.0, Q, (int)d, s, 1, 1.0, rem, 1);
+      for (PetscInt j = 0; j < q; j++) r[j] += s[j];
+    }
+  } else {
+    for (int pass = 0; pass < 2; pass++) {
+      for (PetscInt j = 0; j < q; j++) {
+        const double *qj = Q + (size_t)j * (size_t)d;
+        double        sj = 0;
+        for (PetscInt l = 0; l < d; l++) sj += qj[l] * rem[l];
+        r[j] += sj;
+        for (PetscInt l = 0; l < d; l++) rem[l] -= sj * qj[l];
+      }
     }
   }
   double nrm = 0;
@@ -130,7 +143,7 @@ static void QRRebuild(const ConeCons *K, CvxConeWork *w, PetscInt *q)
   PetscInt d = w->d, qq = 0;
   for (PetscInt j = 0; j < *q; j++) {
     ConsRow(K, w->J[j], w->arow);
-    double nrm = QROrth(d, qq, w->Q, w->arow, w->r, w->rem);
+    double nrm = QROrth(d, qq, w->Q, w->arow, w->r, w->rem, w->orth);
     if (nrm > 0 && nrm > 1e-14 * ConsNorm(K, w->J[j])) {
       QRAppend(d, qq, w->Q, w->R, w->r, w->rem, nrm);
       w->J[qq]   = w->J[j];
@@ -171,7 +184,7 @@ static void ActiveSetSolve(const ConeCons *K, CvxConeWork *w, const double *v, d
     ConsRow(K, k, w->arow);
     double an = ConsNorm(K, k);
     if (!(an > 0)) continue;
-    double nrm = QROrth(d, qq, w->Q, w->arow, w->r, w->rem);
+    double nrm = QROrth(d, qq, w->Q, w->arow, w->r, w->rem, w->orth);
     if (nrm > CONE_DEP_TOL * an) {
       QRAppend(d, qq, w->Q, w->R, w->r, w->rem, nrm);
       w->J[qq++] = k;
@@ -234,7 +247,7 @@ static void ActiveSetSolve(const ConeCons *K, CvxConeWork *w, const double *v, d
         *status = 2;
         goto done;
       }
-      double nrm = QROrth(d, qq, w->Q, w->tmp, w->r, w->rem);
+      double nrm = QROrth(d, qq, w->Q, w->tmp, w->r, w->rem, w->orth);
       /* dual direction x = R^{-1} Q^T a_p */
       memcpy(w->c, w->r, (size_t)qq * sizeof(double));
       QRSolveUpper(d, qq, w->R, w->c);
@@ -403,6 +416,7 @@ PetscErrorCode CvxConeWorkCreate(PetscInt n, PetscInt d, CvxConeWork *w)
   PetscCall(PetscMalloc1((size_t)d + 1, &w->r));
   PetscCall(PetscMalloc1((size_t)d, &w->tmp));
   PetscCall(PetscMalloc1((size_t)d, &w->arow));
+  PetscCall(PetscMalloc1((size_t)d + 1, &w->orth));
   PetscCall(PetscMalloc1((size_t)n, &w->vals));
   PetscCall(PetscMalloc1((size_t)d + 1, &w->J));
   PetscFunctionReturn(0);
@@ -420,6 +434,7 @@ PetscErrorCode CvxConeWorkDestroy(CvxConeWork *w)
   PetscCall(PetscFree(w->r));
   PetscCall(PetscFree(w->tmp));
   PetscCall(PetscFree(w->arow));
+  PetscCall(PetscFree(w->orth));
   PetscCall(PetscFree(w->vals));
   PetscCall(PetscFree(w->J));
   PetscFunctionReturn(0);

@@ -49,7 +49,7 @@ typedef struct {
 /* Scratch space of one solver (not thread-safe; one per caller). */
 typedef struct {
   PetscInt d, n;
-  double  *Q, *R, *lam, *c, *rem, *r, *tmp, *arow, *vals;
+  double  *Q, *R, *lam, *c, *rem, *r, *tmp, *arow, *vals, *orth;
   PetscInt *J;
 } CvxConeWork;
 

@@ -106,7 +106,9 @@ static PetscErrorCode CheckCase(PetscInt n, PetscInt d_raw, PetscBool bias, uint
 int main(int argc, char **argv)
 {
   if (PetscInitialize(&argc, &argv, NULL, NULL)) return 1;
-  const PetscInt cases[][3] = {{30, 1, 1}, {30, 1, 0}, {40, 2, 1}, {40, 2, 0}, {80, 3, 0}, {70, 3, 1}, {50, 5, 1}, {60, 9, 1}};
+  /* the last two reach the BLAS path of the active-set QR (d q >= 256) */
+  const PetscInt cases[][3] = {{30, 1, 1}, {30, 1, 0}, {40, 2, 1}, {40, 2, 0}, {80, 3, 0},
+                               {70, 3, 1}, {50, 5, 1}, {60, 9, 1}, {200, 60, 1}, {300, 100, 0}};
   for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++)
     if (CheckCase(cases[c][0], cases[c][1], (PetscBool)cases[c][2], 100 + c)) failures++;
   if (PetscFinalize()) return 1;
