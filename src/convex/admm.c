@@ -65,7 +65,7 @@ PetscErrorCode CvxAdmmOptionsSetDefaults(CvxAdmmOptions *opt)
   opt->beta               = 1e-3;
   opt->rho                = 0;
   opt->relaxation         = 1.6;
-  opt->anderson           = 10;
+  opt->anderson           = -1;
   opt->max_iter           = 100000;
   opt->tol                = 1e-6;
   opt->certify_every      = 20;
@@ -569,7 +569,7 @@ static PetscErrorCode AdmmCheckInput(const CvxArrangementSet *set, PetscInt d, c
   PetscCheck(opt->rho >= 0 && isfinite(opt->rho), comm, CVX_ERR_INPUT, "admm.c: rho = %g must be >= 0 (0 = automatic)", opt->rho);
   PetscCheck(opt->relaxation > 0 && opt->relaxation < 2, comm, CVX_ERR_INPUT, "admm.c: relaxation = %g must lie in (0, 2)",
              opt->relaxation);
-  PetscCheck(opt->anderson >= 0 && opt->anderson <= 100, comm, CVX_ERR_INPUT, "admm.c: anderson = %d must lie in [0, 100]",
+  PetscCheck(opt->anderson >= -1 && opt->anderson <= 100, comm, CVX_ERR_INPUT, "admm.c: anderson = %d must lie in [-1, 100]",
              (int)opt->anderson);
   PetscCheck(opt->max_iter >= 0, comm, CVX_ERR_INPUT, "admm.c: max_iter = %d must be >= 0", (int)opt->max_iter);
   PetscCheck(opt->tol >= 0 && opt->tol < 1, comm, CVX_ERR_INPUT, "admm.c: tol = %g must lie in [0, 1)", opt->tol);
@@ -719,7 +719,10 @@ static PetscErrorCode AdmmSetup(CvxAdmm *A, const CvxArrangementSet *set, PetscI
   }
 
   /* Anderson history, capped in memory */
-  A->mem = opt->anderson;
+  /* automatic: on for the cone splitting (about 2x fewer iterations); off
+   * for the slack one, whose iteration is then one fused pass over the
+   * slacks, 2-3x cheaper, which more than makes up for it (benchmark (d)) */
+  A->mem = opt->anderson >= 0 ? opt->anderson : (A->slack ? 0 : 10);
   while (A->mem > 0 && 2 * (size_t)A->mem * ns * sizeof(double) > ADMM_AA_BYTES) A->mem /= 2;
   if (A->mem > 0) {
     PetscInt m = A->mem;

@@ -64,7 +64,8 @@ typedef struct {
   double       rho;           /* ADMM penalty; 0 (default) = automatic: 100 beta sqrt(2 lambda_max(K)) / ||y||,
                                  invariant under (y, beta) -> s (y, beta), scaling like F^T F with X */
   double       relaxation;    /* over-relaxation alpha in (0, 2); default 1.6 */
-  PetscInt     anderson;      /* Anderson memory; 0 = off; default 10 */
+  PetscInt     anderson;      /* Anderson memory; 0 = off; -1 (default) = 10 for the cone splitting, 0 for the slack
+                                 one (its fused iteration) */
   PetscInt     max_iter;      /* ADMM iteration cap; default 100000 */
   double       tol;           /* target relative gap; default 1e-6 */
   PetscInt     certify_every; /* iterations between certificates; default 20 */

@@ -69,7 +69,7 @@ static const Case file_cases[] = {
     {"convex:\n  relaxation: 0.0\n", {"cfg.yaml:2:15: convex.relaxation: 0.0 is out of range: must be in (0, 2)"}},
     {"convex:\n  tol: 0\n", {"cfg.yaml:2:8: convex.tol: 0 is out of range: must be > 0"}},
     {"convex:\n  rho: -1\n", {"cfg.yaml:2:8: convex.rho: -1 is out of range: must be >= 0"}},
-    {"convex:\n  anderson: 101\n", {"cfg.yaml:2:13: convex.anderson: 101 is out of range: must be in 0 .. 100"}},
+    {"convex:\n  anderson: 101\n", {"cfg.yaml:2:13: convex.anderson: 101 is out of range: must be in -1 .. 100"}},
     {"model:\n  beta: 0\n", {"cfg.yaml:2:9: model.beta: 0 is out of range: must be > 0"}},
     {"sgd:\n  momentum: 1\n", {"cfg.yaml:2:13: sgd.momentum: 1 is out of range: must be in [0, 1)"}},
     {"sgd:\n  decay: 1.5\n", {"cfg.yaml:2:10: sgd.decay: 1.5 is out of range: must be in (0, 1]"}},
