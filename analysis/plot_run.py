@@ -5,8 +5,9 @@
 
 Panels: training objective against iteration (log scale) for every SGD
 trial, with horizontal lines for the convex optimum and its certified lower
-bound (solid for the exact program, dashed for a sampled one); the ADMM
-trace (objective and lower bound against ADMM iteration); training accuracy;
+bound (solid for the exact program, dashed for a sampled one); the convex
+solver's trace (objective and lower bound against ADMM iteration, or against
+seconds for a solve by column generation); training accuracy;
 test objective and test accuracy against epoch. Several folders (for example
 all widths of an array job, or the exact and the approximate program of
 question 8) are overlaid, each with its own colour family. A one-page
@@ -41,6 +42,7 @@ def make_figure(runs):
     ax_obj, ax_admm, ax_acc = axes[0]
     ax_tobj, ax_tacc, ax_final = axes[1]
     many = len(runs) > 1
+    time_axis = False
     for r_i, run in enumerate(runs):
         cmap = plt.get_cmap(CMAPS[r_i % len(CMAPS)])
         prefix = (run.name + " ") if many else ""
@@ -69,10 +71,15 @@ def make_figure(runs):
             ax_obj.axhline(lb, color="grey", ls=":", lw=2, label="%scertified lower bound %.4g" % (prefix, lb))
         ct = run.convex_trace
         if ct:
-            ax_admm.plot(ct["iteration"], ct["objective"], color=cmap(0), lw=1.5, label=prefix + "ADMM objective")
+            # a solve by column generation takes no ADMM iteration: its rows
+            # (one per round, iteration 0) go against time
+            xcol = "iteration"
+            if run.get("convex.column_generation") is True or len(np.unique(ct["iteration"])) < 2:
+                xcol, time_axis = "time", True
+            ax_admm.plot(ct[xcol], ct["objective"], color=cmap(0), lw=1.5, label=prefix + "objective")
             ok = np.isfinite(ct["lower_bound"]) & (ct["lower_bound"] > 0)
             if np.any(ok):
-                ax_admm.plot(ct["iteration"][ok], ct["lower_bound"][ok], color=cmap(1), lw=1.5, ls="--",
+                ax_admm.plot(ct[xcol][ok], ct["lower_bound"][ok], color=cmap(1), lw=1.5, ls="--",
                              marker=".", label=prefix + "certified lower bound")
         if run.sgd_results:
             res = run.sgd_results
@@ -82,7 +89,7 @@ def make_figure(runs):
     ax_obj.set_yscale("log")
     ax_obj.set(title="Training objective", xlabel="iteration", ylabel="objective p1")
     ax_admm.set_yscale("log")
-    ax_admm.set(title="Convex solver (ADMM) trace", xlabel="ADMM iteration", ylabel="objective")
+    ax_admm.set(title="Convex solver trace", xlabel="seconds" if time_axis else "ADMM iteration", ylabel="objective")
     ax_acc.set(title="Training accuracy", xlabel="iteration", ylabel="accuracy")
     ax_tobj.set_yscale("log")
     ax_tobj.set(title="Test objective", xlabel="epoch", ylabel="objective on the test set")
