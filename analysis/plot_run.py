@@ -76,7 +76,8 @@ def make_figure(runs):
             xcol = "iteration"
             if run.get("convex.column_generation") is True or len(np.unique(ct["iteration"])) < 2:
                 xcol, time_axis = "time", True
-            ax_admm.plot(ct[xcol], ct["objective"], color=cmap(0), lw=1.5, label=prefix + "objective")
+            what = "ADMM objective" if xcol == "iteration" else "column generation objective"
+            ax_admm.plot(ct[xcol], ct["objective"], color=cmap(0), lw=1.5, label=prefix + what)
             ok = np.isfinite(ct["lower_bound"]) & (ct["lower_bound"] > 0)
             if np.any(ok):
                 ax_admm.plot(ct[xcol][ok], ct["lower_bound"][ok], color=cmap(1), lw=1.5, ls="--",
