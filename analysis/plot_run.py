@@ -74,7 +74,7 @@ def make_figure(runs):
             # a solve by column generation takes no ADMM iteration: its rows
             # (one per round, iteration 0) go against time
             xcol = "iteration"
-            if run.get("convex.column_generation") is True or len(np.unique(ct["iteration"])) < 2:
+            if run.get("convex.column_generation") in (True, "true") or len(np.unique(ct["iteration"])) < 2:
                 xcol, time_axis = "time", True
             what = "ADMM objective" if xcol == "iteration" else "column generation objective"
             ax_admm.plot(ct[xcol], ct["objective"], color=cmap(0), lw=1.5, label=prefix + what)

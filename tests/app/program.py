@@ -264,6 +264,16 @@ def case_plot(tmp):
     admm = [l for l in fig.axes[1].lines if l.get_label() == "ADMM objective"]
     check(len(admm) == 1 and np.asarray(admm[0].get_ydata(), float).tolist() == [float(r["objective"]) for r in ct],
           "ADMM trace series")
+    # A solve by column generation (no ADMM iteration): its rows go against seconds.
+    d3 = small_run(tmp, "plotcg", extra=["--set", "convex.column_generation=on"])
+    s3 = read_yaml(os.path.join(d3, "summary.yaml"))
+    check(s3["convex.column_generation"] == "true" and s3["convex.iterations"] == 0 and s3["convex.column_rounds"] >= 1,
+          "column generation run: %s, %s iterations" % (s3["convex.column_generation"], s3["convex.iterations"]))
+    ct3 = read_rows(os.path.join(d3, "convex_trace.csv"))
+    fig3 = plot_run.make_figure([Run(d3)])
+    cg = [l for l in fig3.axes[1].lines if l.get_label() == "column generation objective"]
+    check(len(cg) == 1 and np.asarray(cg[0].get_xdata(), float).tolist() == [float(r["time"]) for r in ct3] and
+          fig3.axes[1].get_xlabel() == "seconds", "column generation trace against seconds")
     # Overlay of two folders: both runs' series appear, labelled by run.
     d2 = small_run(tmp, "plotme2", extra=["--set", "arrangements.method=sample", "--set", "arrangements.samples=10"])
     fig = plot_run.make_figure([Run(d), Run(d2)])
