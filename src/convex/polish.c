@@ -29,6 +29,12 @@
  * Blocks that fail the dual test join S and the solve repeats (a few
  * rounds). The caller falls back to more ADMM iterations when the gap is
  * still above the target.
+ *
+ * Column generation (A->colgen) runs the same rounds from the zero point
+ * instead of a first-order one, for programs with many more patterns than
+ * samples: each round keeps the significant blocks of the last solution
+ * and adds one block per peak of the dual ratio (PolishPickColumns), with
+ * loose barrier targets until no block outside the support fails.
  */
 #include "convex/admm_impl.h"
 
@@ -1696,6 +1702,19 @@ static PetscErrorCode PolishCut(CvxAdmm *A, const double *score, double lo, doub
  * the same order (ratio, then global block key), so every rank and every
  * rank count pick the same blocks. Marks them in sel; *added is the
  * global count. Collective. */
+typedef struct {
+  double   ratio, key; /* dual ratio, global block key */
+  PetscInt idx;        /* record in the gathered pool */
+} PickRank;
+
+/* Decreasing ratio, ties by increasing key: the same order on every rank. */
+static int PickRankCompare(const void *a, const void *b)
+{
+  const PickRank *x = (const PickRank *)a, *y = (const PickRank *)b;
+  if (x->ratio != y->ratio) return x->ratio > y->ratio ? -1 : 1;
+  return (x->key > y->key) - (x->key < y->key);
+}
+
 static PetscErrorCode PolishPickColumns(CvxAdmm *A, PetscBool *sel, PetscInt kadd, double cosmax, PetscInt *added)
 {
   PetscInt nb = A->nb, d = A->d, PL = A->PL, rec = d + 3, mine = 0;
@@ -1735,21 +1754,16 @@ static PetscErrorCode PolishPickColumns(CvxAdmm *A, PetscBool *sel, PetscInt kad
   }
   PetscCall(PetscMalloc1((size_t)tot + 1, &all));
   PetscCallMPI(MPI_Allgatherv(buf, mrec, MPI_DOUBLE, all, cnts, dspl, MPI_DOUBLE, A->comm));
-  PetscInt ncand = tot / rec, ntake = 0, *order, *taken;
-  PetscCall(PetscMalloc2((size_t)ncand + 1, &order, (size_t)kadd + 1, &taken));
-  for (PetscInt c = 0; c < ncand; c++) order[c] = c;
-  /* decreasing ratio, ties by key (insertion sort is enough for the pool) */
-  for (PetscInt c = 1; c < ncand; c++) {
-    PetscInt v = order[c], e = c;
-    const double *rv = all + (size_t)v * rec;
-    while (e > 0) {
-      const double *re = all + (size_t)order[e - 1] * rec;
-      if (re[0] > rv[0] || (re[0] == rv[0] && re[1] < rv[1])) break;
-      order[e] = order[e - 1];
-      e--;
-    }
-    order[e] = v;
+  PetscInt  ncand = tot / rec, ntake = 0, *order, *taken;
+  PickRank *pool;
+  PetscCall(PetscMalloc3((size_t)ncand + 1, &order, (size_t)kadd + 1, &taken, (size_t)ncand + 1, &pool));
+  for (PetscInt c = 0; c < ncand; c++) {
+    pool[c].ratio = all[(size_t)c * rec];
+    pool[c].key   = all[(size_t)c * rec + 1];
+    pool[c].idx   = c;
   }
+  qsort(pool, (size_t)ncand, sizeof(PickRank), PickRankCompare);
+  for (PetscInt c = 0; c < ncand; c++) order[c] = pool[c].idx;
   for (PetscInt c = 0; c < ncand && ntake < kadd; c++) {
     const double *rc = all + (size_t)order[c] * rec;
     PetscBool     ok = PETSC_TRUE, vc = (PetscBool)(rc[1] < A->P);
@@ -1769,7 +1783,7 @@ static PetscErrorCode PolishPickColumns(CvxAdmm *A, PetscBool *sel, PetscInt kad
     }
   }
   *added = ntake;
-  PetscCall(PetscFree2(order, taken));
+  PetscCall(PetscFree3(order, taken, pool));
   PetscCall(PetscFree(all));
   PetscCall(PetscFree2(cnts, dspl));
   PetscCall(PetscFree(buf));
@@ -1899,28 +1913,28 @@ PetscErrorCode CvxAdmmPolish(CvxAdmm *A, PetscBool *improved)
         final = PETSC_TRUE;
       }
     } else {
-    for (PetscInt j = 0; j < nb; j++) {
-      double s   = BlockNorm2(x + (size_t)j * d, d);
-      A->cand[j] = s > POLISH_SIGNIFICANT * POLISH_SIGNIFICANT * xmx && !sel[j] ? s : 0; /* scratch: significant */
-    }
-    if (ws) {
-      /* a working set keeps the max(n/4, 20) largest of them */
-      double scut;
-      PetscCall(PolishCut(A, A->cand, 0.0, xmx * (1 + 1e-12) + 1e-300, PetscMax(A->n / 4.0, 20.0), &scut));
-      for (PetscInt j = 0; j < nb; j++)
-        if (!(A->cand[j] > scut)) A->cand[j] = 0;
-    }
-    for (PetscInt j = 0; j < nb; j++) {
-      if (A->cand[j] > 0 || sel[j]) nsel += 1;
-      A->norms2[j] = (A->cand[j] > 0 || sel[j]) ? -INFINITY : A->norms[j] / A->beta; /* scratch: candidates */
-    }
-    PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &nsel, 1, MPI_DOUBLE, MPI_SUM, A->comm));
-    eta = PetscMin(0.5, PetscMax(0.02, 2.0 * (gmax - 1.0)));
-    double lo  = (ws && round == 0) ? -1.0 : 1.0 - eta;
-    if (!all)
-      PetscCall(PolishCut(A, A->norms2, lo, PetscMax(gmax, lo) * (1 + 1e-12) + 1e-300, PetscMax(2.0 * nsel, 20.0) + 10.0,
-                          &cut));
-    for (PetscInt j = 0; j < nb; j++) sel[j] = (PetscBool)(sel[j] || A->cand[j] > 0 || A->norms2[j] > cut);
+      for (PetscInt j = 0; j < nb; j++) {
+        double s   = BlockNorm2(x + (size_t)j * d, d);
+        A->cand[j] = s > POLISH_SIGNIFICANT * POLISH_SIGNIFICANT * xmx && !sel[j] ? s : 0; /* scratch: significant */
+      }
+      if (ws) {
+        /* a working set keeps the max(n/4, 20) largest of them */
+        double scut;
+        PetscCall(PolishCut(A, A->cand, 0.0, xmx * (1 + 1e-12) + 1e-300, PetscMax(A->n / 4.0, 20.0), &scut));
+        for (PetscInt j = 0; j < nb; j++)
+          if (!(A->cand[j] > scut)) A->cand[j] = 0;
+      }
+      for (PetscInt j = 0; j < nb; j++) {
+        if (A->cand[j] > 0 || sel[j]) nsel += 1;
+        A->norms2[j] = (A->cand[j] > 0 || sel[j]) ? -INFINITY : A->norms[j] / A->beta; /* scratch: candidates */
+      }
+      PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &nsel, 1, MPI_DOUBLE, MPI_SUM, A->comm));
+      eta = PetscMin(0.5, PetscMax(0.02, 2.0 * (gmax - 1.0)));
+      double lo  = (ws && round == 0) ? -1.0 : 1.0 - eta;
+      if (!all)
+        PetscCall(PolishCut(A, A->norms2, lo, PetscMax(gmax, lo) * (1 + 1e-12) + 1e-300, PetscMax(2.0 * nsel, 20.0) + 10.0,
+                            &cut));
+      for (PetscInt j = 0; j < nb; j++) sel[j] = (PetscBool)(sel[j] || A->cand[j] > 0 || A->norms2[j] > cut);
     }
     for (PetscInt j = 0; j < nb; j++) {
       PetscInt i = j % A->PL;
