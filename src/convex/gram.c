@@ -89,7 +89,8 @@ struct _p_CvxGram {
   double        *t;      /* length n scratch */
 
   /* replicated */
-  double *Q; /* n x n eigenvectors */
+  double *Q;                /* n x n eigenvectors */
+  int    *rcounts, *rdispls; /* rows of the products computed by each rank */
 
   /* scalapack */
   PetscBool grid;                /* a BLACS grid is held */
@@ -318,16 +319,39 @@ static PetscErrorCode GramCreateReplicated(CvxGram g, const CvxArrangementSet *s
   PetscFunctionReturn(0);
 }
 
-/* x = Q diag(scale) Q^T b, with scale applied through t (x may alias b). */
-static void GramReplicatedProduct(CvxGram g, double sigma, double tau, PetscBool inverse, const double *b, double *x)
+/* x = Q diag(scale) Q^T b, with scale applied through t (x may alias b).
+ * With several ranks each computes its block of rows of Q^T b and then of
+ * Q t, and two Allgathers of n doubles assemble them: every rank reads
+ * 2 n^2 / p entries of Q instead of 2 n^2 (the product is memory-bound),
+ * and x is the same on every rank. Collective. */
+static PetscErrorCode GramReplicatedProduct(CvxGram g, double sigma, double tau, PetscBool inverse, const double *b,
+                                            double *x)
 {
   int n = (int)g->n;
-  cblas_dgemv(CblasColMajor, CblasTrans, n, n, 1.0, g->Q, n, b, 1, 0.0, g->t, 1);
-  if (inverse)
-    for (int i = 0; i < n; i++) g->t[i] /= sigma + tau * g->lambda[i];
-  else
-    for (int i = 0; i < n; i++) g->t[i] *= g->lambda[i];
-  cblas_dgemv(CblasColMajor, CblasNoTrans, n, n, 1.0, g->Q, n, g->t, 1, 0.0, x, 1);
+
+  PetscFunctionBeginUser;
+  if (g->size == 1) {
+    cblas_dgemv(CblasColMajor, CblasTrans, n, n, 1.0, g->Q, n, b, 1, 0.0, g->t, 1);
+    if (inverse)
+      for (int i = 0; i < n; i++) g->t[i] /= sigma + tau * g->lambda[i];
+    else
+      for (int i = 0; i < n; i++) g->t[i] *= g->lambda[i];
+    cblas_dgemv(CblasColMajor, CblasNoTrans, n, n, 1.0, g->Q, n, g->t, 1, 0.0, x, 1);
+    PetscFunctionReturn(0);
+  }
+  int r0 = g->rdispls[g->rank], m = g->rcounts[g->rank];
+  if (m > 0) {
+    cblas_dgemv(CblasColMajor, CblasTrans, n, m, 1.0, g->Q + (size_t)r0 * n, n, b, 1, 0.0, g->t + r0, 1);
+    if (inverse)
+      for (int i = r0; i < r0 + m; i++) g->t[i] /= sigma + tau * g->lambda[i];
+    else
+      for (int i = r0; i < r0 + m; i++) g->t[i] *= g->lambda[i];
+  }
+  PetscCallMPI(MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, g->t, g->rcounts, g->rdispls, MPI_DOUBLE, g->comm));
+  /* b is no longer read: x may alias it */
+  if (m > 0) cblas_dgemv(CblasColMajor, CblasNoTrans, m, n, 1.0, g->Q + r0, n, g->t, 1, 0.0, x + r0, 1);
+  PetscCallMPI(MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, x, g->rcounts, g->rdispls, MPI_DOUBLE, g->comm));
+  PetscFunctionReturn(0);
 }
 
 /* ----------------------------------------------------------------- scalapack */
@@ -706,6 +730,11 @@ PetscErrorCode CvxGramCreate(const CvxArrangementSet *set, PetscInt k, const dou
   case CVX_GRAM_REPLICATED:
     PetscCall(PetscMalloc1((size_t)g->n, &g->lambda));
     PetscCall(GramCreateReplicated(g, set, Z));
+    PetscCall(PetscMalloc2(g->size, &g->rcounts, g->size, &g->rdispls));
+    for (int r = 0; r < g->size; r++) {
+      g->rdispls[r] = (int)((PetscInt64)g->n * r / g->size);
+      g->rcounts[r] = (int)((PetscInt64)g->n * (r + 1) / g->size) - g->rdispls[r];
+    }
     break;
   case CVX_GRAM_SCALAPACK:
     PetscCall(PetscMalloc1((size_t)g->n, &g->lambda));
@@ -736,7 +765,7 @@ PetscErrorCode CvxGramSolve(CvxGram gram, double sigma, double tau, const double
              sigma);
   PetscCheck(tau >= 0 && isfinite(tau), gram->comm, CVX_ERR_INPUT, "gram.c: tau = %g must be finite and >= 0", tau);
   switch (gram->path) {
-  case CVX_GRAM_REPLICATED: GramReplicatedProduct(gram, sigma, tau, PETSC_TRUE, b, x); break;
+  case CVX_GRAM_REPLICATED: PetscCall(GramReplicatedProduct(gram, sigma, tau, PETSC_TRUE, b, x)); break;
   case CVX_GRAM_SCALAPACK: PetscCall(GramScalapackProduct(gram, sigma, tau, PETSC_TRUE, b, x)); break;
   case CVX_GRAM_CG: PetscCall(GramCGSolve(gram, sigma, tau, b, x)); break;
   default: SETERRQ(gram->comm, PETSC_ERR_PLIB, "gram.c: path %s has no solve", GramPathName(gram->path));
@@ -751,7 +780,7 @@ PetscErrorCode CvxGramApply(CvxGram gram, const double *x, double *y)
   PetscFunctionBeginUser;
   PetscCheck(gram, PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "gram.c: CvxGramApply on a NULL system");
   switch (gram->path) {
-  case CVX_GRAM_REPLICATED: GramReplicatedProduct(gram, 0, 0, PETSC_FALSE, x, y); break;
+  case CVX_GRAM_REPLICATED: PetscCall(GramReplicatedProduct(gram, 0, 0, PETSC_FALSE, x, y)); break;
   case CVX_GRAM_SCALAPACK: PetscCall(GramScalapackProduct(gram, 0, 0, PETSC_FALSE, x, y)); break;
   case CVX_GRAM_CG: PetscCall(GramCGApplyK(gram, x, y)); break;
   default: SETERRQ(gram->comm, PETSC_ERR_PLIB, "gram.c: path %s has no apply", GramPathName(gram->path));
@@ -777,6 +806,7 @@ PetscErrorCode CvxGramDestroy(CvxGram *gram)
   if (!gram || !*gram) PetscFunctionReturn(0);
   g = *gram;
   PetscCall(PetscFree(g->Q));
+  PetscCall(PetscFree2(g->rcounts, g->rdispls));
   PetscCall(PetscFree(g->lambda));
   PetscCall(PetscFree(g->t));
   PetscCall(PetscFree2(g->rows, g->cols));
