@@ -119,13 +119,16 @@ def state_len(split, n, d, Pl):
 
 def solve_time(path, n, p, mc):
     """The n x n solve of the u-step: two (pd)gemv on Q.
-    replicated: 2 x 8 n^2 bytes read on every rank, not divided by p.
+    replicated: every rank holds Q and computes n/p rows of each product
+    (2 x 8 n^2 / p bytes read), and two Allgathers of n doubles (each
+    modelled as half an Allreduce) assemble them.
     scalapack: 2 x 8 n^2 / p bytes per rank, plus per pdgemv a broadcast of
     the vector pieces along the process rows and a sum along the columns
     (about 2 (log2 sqrt(p) alpha + 8 n / sqrt(p) beta)), plus the final
     Allreduce of n doubles that replicates x."""
     if path == "replicated":
-        return 2 * 8.0 * n * n / mc["bw"]
+        gather = allreduce_time(n, p, mc["alpha"], mc["beta"]) if p > 1 else 0.0
+        return 2 * 8.0 * n * n / p / mc["bw"] + gather
     q = math.sqrt(p)
     comm = 2 * 2 * (math.log2(max(q, 1)) * mc["alpha"] + 8 * n / q * mc["beta"]) if p > 1 else 0.0
     return 2 * 8.0 * n * n / p / mc["bw"] + comm + allreduce_time(n, p, mc["alpha"], mc["beta"])
