@@ -834,6 +834,32 @@ static PetscErrorCode AdmmSetupSlack(CvxAdmm *A)
   PetscFunctionReturn(0);
 }
 
+/* The coupling part of the slack u-step's Woodbury solve: for t (d x nb,
+ * the block-diagonal solve), q = (I + (2/rho) K_Z)^{-1} F t (extra[] rides
+ * on the Allreduce of F t) and A->cand = (1/rho) A^{-1} F^T q, so that
+ * u = t - A->cand. Collective. */
+static PetscErrorCode AdmmSlackCorrection(CvxAdmm *A, const double *t, double *extra, PetscInt nextra)
+{
+  PetscInt n = A->n, d = A->d, PL = A->PL, nb = A->nb;
+  int      dd = (int)d, nbb = (int)nb, info = 0;
+
+  PetscFunctionBeginUser;
+  PetscCall(CvxAdmmFLocal(A, t, A->h));
+  for (PetscInt s = 0; s < nextra; s++) A->h[n + s] = extra[s];
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, A->h, (int)(n + nextra), MPI_DOUBLE, MPI_SUM, A->comm));
+  for (PetscInt s = 0; s < nextra; s++) extra[s] = A->h[n + s];
+  PetscCall(CvxGramSolve(A->gram, 1.0, 2.0 / A->rho, A->h, A->q));
+  if (nb == 0) PetscFunctionReturn(0);
+  PetscCall(CvxAdmmFTLocal(A, A->q, A->G));
+  for (size_t s = 0; s < (size_t)d * PL; s++) {
+    A->cand[s]                  = A->G[s] / A->rho;
+    A->cand[(size_t)d * PL + s] = -A->G[s] / A->rho;
+  }
+  dpotrs_("L", &dd, &nbb, A->L, &dd, A->cand, &dd, &info, 1);
+  CvxCheckInfo(PETSC_COMM_SELF, "dpotrs", info);
+  PetscFunctionReturn(0);
+}
+
 /* au = (u, G u) with u = argmin 1/2||F u - y||^2 + rho/2 ||u - a||^2 +
  * rho/2 ||G u - b||^2 for w = (a, b): by Woodbury,
  *   t = (1/rho) A^{-1} (F^T y + rho (a + G^T b)),
@@ -860,19 +886,8 @@ static PetscErrorCode AdmmUStepSlack(CvxAdmm *A, double *extra, PetscInt nextra)
     dpotrs_("L", &dd, &nbb, A->L, &dd, u, &dd, &info, 1);
     CvxCheckInfo(PETSC_COMM_SELF, "dpotrs", info);
   }
-  PetscCall(CvxAdmmFLocal(A, u, A->h));
-  for (PetscInt s = 0; s < nextra; s++) A->h[n + s] = extra[s];
-  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, A->h, (int)(n + nextra), MPI_DOUBLE, MPI_SUM, A->comm));
-  for (PetscInt s = 0; s < nextra; s++) extra[s] = A->h[n + s];
-  PetscCall(CvxGramSolve(A->gram, 1.0, 2.0 / A->rho, A->h, A->q));
+  PetscCall(AdmmSlackCorrection(A, u, extra, nextra));
   if (nb > 0) {
-    PetscCall(CvxAdmmFTLocal(A, A->q, A->G));
-    for (size_t s = 0; s < (size_t)d * PL; s++) {
-      A->cand[s]                  = A->G[s] / A->rho;
-      A->cand[(size_t)d * PL + s] = -A->G[s] / A->rho;
-    }
-    dpotrs_("L", &dd, &nbb, A->L, &dd, A->cand, &dd, &info, 1);
-    CvxCheckInfo(PETSC_COMM_SELF, "dpotrs", info);
     for (size_t s = 0; s < A->nz; s++) u[s] -= A->cand[s];
     /* G u = S o (X u) */
     cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)n, nbb, dd, 1.0, A->X, (int)n, u, dd, 0.0, Gu, (int)n);
@@ -956,19 +971,8 @@ static PetscErrorCode AdmmSlackFused(CvxAdmm *A, double *extra, PetscInt nextra,
     dpotrs_("L", &dd, &nbb, A->L, &dd, u, &dd, &info, 1);
     CvxCheckInfo(PETSC_COMM_SELF, "dpotrs", info);
   }
-  PetscCall(CvxAdmmFLocal(A, u, A->h));
-  for (PetscInt s = 0; s < nextra; s++) A->h[n + s] = extra[s];
-  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, A->h, (int)(n + nextra), MPI_DOUBLE, MPI_SUM, A->comm));
-  for (PetscInt s = 0; s < nextra; s++) extra[s] = A->h[n + s];
-  PetscCall(CvxGramSolve(A->gram, 1.0, 2.0 / A->rho, A->h, A->q));
+  PetscCall(AdmmSlackCorrection(A, u, extra, nextra));
   if (nb == 0) PetscFunctionReturn(0);
-  PetscCall(CvxAdmmFTLocal(A, A->q, A->G));
-  for (size_t s = 0; s < (size_t)d * PL; s++) {
-    A->cand[s]                  = A->G[s] / A->rho;
-    A->cand[(size_t)d * PL + s] = -A->G[s] / A->rho;
-  }
-  dpotrs_("L", &dd, &nbb, A->L, &dd, A->cand, &dd, &info, 1);
-  CvxCheckInfo(PETSC_COMM_SELF, "dpotrs", info);
   for (size_t s = 0; s < A->nz; s++) {
     u[s] -= A->cand[s];
     double r = u[s] - zs[s];
@@ -1108,6 +1112,23 @@ static double AdmmGap(const CvxAdmm *A)
   return (A->best_obj - A->best_lb) / PetscMax(A->best_obj, 1e-300);
 }
 
+/* One second-stage attempt (CvxAdmmPolish) with its log event, its time
+ * and count in the result, and the certificate seconds spent inside it
+ * added to *cert_in (they also count in time_certificate). Collective. */
+static PetscErrorCode AdmmSecondStage(CvxAdmm *A, PetscBool *improved, double *cert_in)
+{
+  double tp = CvxWallTime(), tc = A->res->time_certificate;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscLogEventBegin(ev_polish, 0, 0, 0, 0));
+  PetscCall(CvxAdmmPolish(A, improved));
+  PetscCall(PetscLogEventEnd(ev_polish, 0, 0, 0, 0));
+  A->res->time_polish += CvxWallTime() - tp;
+  *cert_in += A->res->time_certificate - tc;
+  A->res->polish_attempts++;
+  PetscFunctionReturn(0);
+}
+
 /* Collective. See admm.h. */
 PetscErrorCode CvxAdmmSolve(const CvxArrangementSet *set, PetscInt d, const double *X, const double *y,
                             const CvxAdmmOptions *opt, CvxAdmmResult *result)
@@ -1161,16 +1182,10 @@ PetscErrorCode CvxAdmmSolve(const CvxArrangementSet *set, PetscInt d, const doub
      * support fails its test. The ADMM does not follow: from there on its
      * second stages could only repeat these rounds. */
     PetscBool improved = PETSC_FALSE;
-    double    tp = CvxWallTime(), tc = result->time_certificate;
-    A.colgen     = PETSC_TRUE;
+    A.colgen                  = PETSC_TRUE;
     result->column_generation = PETSC_TRUE;
     PetscCall(CvxAdmmCertify(&A, A.zs, NULL, NULL)); /* the zero point: t = 0 */
-    PetscCall(PetscLogEventBegin(ev_polish, 0, 0, 0, 0));
-    PetscCall(CvxAdmmPolish(&A, &improved));
-    PetscCall(PetscLogEventEnd(ev_polish, 0, 0, 0, 0));
-    result->time_polish += CvxWallTime() - tp;
-    cert_in_polish += result->time_certificate - tc;
-    result->polish_attempts++;
+    PetscCall(AdmmSecondStage(&A, &improved, &cert_in_polish));
     A.colgen = PETSC_FALSE;
     stop     = PETSC_TRUE;
     if (AdmmGap(&A) <= opt->tol) result->reason = CVX_ADMM_CONVERGED;
@@ -1370,13 +1385,7 @@ PetscErrorCode CvxAdmmSolve(const CvxArrangementSet *set, PetscInt d, const doub
           }
           if (try_polish) {
             PetscBool improved = PETSC_FALSE;
-            double    tp = CvxWallTime(), tc = result->time_certificate;
-            PetscCall(PetscLogEventBegin(ev_polish, 0, 0, 0, 0));
-            PetscCall(CvxAdmmPolish(&A, &improved));
-            PetscCall(PetscLogEventEnd(ev_polish, 0, 0, 0, 0));
-            result->time_polish += CvxWallTime() - tp;
-            cert_in_polish += result->time_certificate - tc;
-            result->polish_attempts++;
+            PetscCall(AdmmSecondStage(&A, &improved, &cert_in_polish));
             last_polish_it = it;
             polish_ref_gap = gap;
             A.polish_all   = PETSC_FALSE; /* later attempts grow a support from the best point */
