@@ -1791,12 +1791,15 @@ static PetscErrorCode PolishPickColumns(CvxAdmm *A, PetscBool *sel, PetscInt kad
 }
 
 /* After a column generation round: a trace row (the best pair, no
- * residuals: no ADMM iteration was taken) and, at the progress interval, a
- * progress line. Collective (rank 0 writes). */
+ * residuals: no ADMM iteration was taken), at the progress interval a
+ * progress line, and the caller's idle callback (a separate SGD pool's rows
+ * are drained between rounds as between ADMM iterations). Collective
+ * (rank 0 writes). */
 static PetscErrorCode PolishColumnReport(CvxAdmm *A, PetscInt round, PetscInt support, double gap)
 {
   PetscFunctionBeginUser;
   if (A->rank != 0) PetscFunctionReturn(0);
+  if (A->opt.idle) PetscCall((*A->opt.idle)(A->opt.idle_ctx));
   double now = CvxWallTime();
   if (A->opt.monitor) {
     CvxAdmmTraceRow row;
