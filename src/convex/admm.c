@@ -265,8 +265,9 @@ PetscErrorCode CvxAdmmProjectAll(CvxAdmm *A, const double *V, double *C, PetscIn
 
 /* zs = prox_g(t): cone splitting: projection onto the block's cone, then
  * group shrinkage by beta / rho; slack splitting: shrinkage of the z part,
- * clamp at 0 of the s part. */
-static PetscErrorCode AdmmZStep(CvxAdmm *A)
+ * clamp at 0 of the s part (skipped with blocks_only: the fused iteration
+ * never reads it). */
+static PetscErrorCode AdmmZStep(CvxAdmm *A, PetscBool blocks_only)
 {
   PetscInt d = A->d, nb = A->nb;
   double   thr = A->beta / A->rho;
@@ -276,7 +277,8 @@ static PetscErrorCode AdmmZStep(CvxAdmm *A)
     PetscCall(CvxAdmmProjectAll(A, A->t, A->zs, A->act, A->nact, PETSC_TRUE, thr, NULL));
   } else {
     memcpy(A->zs, A->t, A->nz * sizeof(double));
-    for (size_t s = A->nz; s < A->ns; s++) A->zs[s] = A->t[s] > 0 ? A->t[s] : 0;
+    if (!blocks_only)
+      for (size_t s = A->nz; s < A->ns; s++) A->zs[s] = A->t[s] > 0 ? A->t[s] : 0;
   }
   for (PetscInt j = 0; j < nb; j++) {
     double *c = A->zs + (size_t)j * (size_t)d, nrm = 0;
@@ -901,12 +903,23 @@ static PetscErrorCode AdmmUStepSlack(CvxAdmm *A, double *extra, PetscInt nextra)
   PetscFunctionReturn(0);
 }
 
+/* gb of the chunk of patterns [i0, i0 + cc): X^T Bc for its v blocks (the
+ * first cc columns of Bc) and its w blocks (the next cc). Local. */
+static void AdmmSlackGb(CvxAdmm *A, PetscInt i0, PetscInt cc)
+{
+  int n = (int)A->n, d = (int)A->d;
+  cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, d, (int)cc, n, 1.0, A->X, n, A->Bc, n, 0.0,
+              A->gb + (size_t)i0 * d, d);
+  cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, d, (int)cc, n, 1.0, A->X, n, A->Bc + (size_t)cc * n, n, 0.0,
+              A->gb + (size_t)(A->PL + i0) * d, d);
+}
+
 /* gb = G^T |t_s| = X^T (S o |t_s|) for every block and the slack part of
  * ||prox(t) - zs||^2, for the state t as it is (the start of the fused
  * iterations). Local. */
 static PetscErrorCode AdmmSlackFusedInit(CvxAdmm *A)
 {
-  PetscInt n = A->n, d = A->d, PL = A->PL, c = A->fchunk;
+  PetscInt n = A->n, PL = A->PL, c = A->fchunk;
   double   dc = 0;
 
   PetscFunctionBeginUser;
@@ -922,10 +935,7 @@ static PetscErrorCode AdmmSlackFusedInit(CvxAdmm *A)
         b[k] = Dj[k] != 0 ? fabs(ts[k]) : -fabs(ts[k]);
       }
     }
-    cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)d, (int)cc, (int)n, 1.0, A->X, (int)n, A->Bc, (int)n, 0.0,
-                A->gb + (size_t)i0 * d, (int)d);
-    cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)d, (int)cc, (int)n, 1.0, A->X, (int)n,
-                A->Bc + (size_t)cc * n, (int)n, 0.0, A->gb + (size_t)(PL + i0) * d, (int)d);
+    AdmmSlackGb(A, i0, cc);
   }
   A->dr2_carry  = dc;
   A->fused_init = PETSC_TRUE;
@@ -946,25 +956,17 @@ static PetscErrorCode AdmmSlackFused(CvxAdmm *A, double *extra, PetscInt nextra,
 {
   PetscInt n = A->n, d = A->d, PL = A->PL, nb = A->nb, c = A->fchunk;
   int      dd = (int)d, nbb = (int)nb, info = 0;
-  double   thr = A->beta / A->rho, alpha = A->alpha, pr2 = 0, dr2 = 0, dc = 0;
+  double   alpha = A->alpha, pr2 = 0, dr2, dc = 0;
   double  *u = A->au, *zs = A->zs, *tb = A->t;
 
   PetscFunctionBeginUser;
   if (!A->fused_init) PetscCall(AdmmSlackFusedInit(A));
+  /* block part: z-step (group shrinkage), its change, u-step right side
+   * with w = 2 zs - t */
   dr2 = A->dr2_carry;
-  /* block part: z-step (group shrinkage), w = 2 zs - t, u-step right side */
-  for (PetscInt j = 0; j < nb; j++) {
-    double *zj = zs + (size_t)j * d, *pj = A->zprev + (size_t)j * d, *tj = tb + (size_t)j * d, nrm = 0;
-    for (PetscInt l = 0; l < d; l++) nrm += tj[l] * tj[l];
-    nrm           = sqrt(nrm);
-    double factor = nrm > thr ? 1.0 - thr / nrm : 0.0;
-    for (PetscInt l = 0; l < d; l++) {
-      double z = factor * tj[l], dz = z - zj[l];
-      pj[l] = zj[l];
-      zj[l] = z;
-      dr2 += dz * dz;
-    }
-  }
+  memcpy(A->zprev, zs, A->nz * sizeof(double));
+  PetscCall(AdmmZStep(A, PETSC_TRUE));
+  for (size_t s = 0; s < A->nz; s++) dr2 += (zs[s] - A->zprev[s]) * (zs[s] - A->zprev[s]);
   if (nb > 0) {
     double ir = 1.0 / A->rho;
     for (size_t s = 0; s < A->nz; s++) u[s] = A->gb[s] + ir * A->Fty[s] + 2.0 * zs[s] - tb[s];
@@ -999,10 +1001,7 @@ static PetscErrorCode AdmmSlackFused(CvxAdmm *A, double *extra, PetscInt nextra,
         b[k]  = sg * fabs(tn);
       }
     }
-    cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, dd, (int)cc, (int)n, 1.0, A->X, (int)n, A->Bc, (int)n, 0.0,
-                A->gb + (size_t)i0 * d, dd);
-    cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, dd, (int)cc, (int)n, 1.0, A->X, (int)n, A->Bc + (size_t)cc * n,
-                (int)n, 0.0, A->gb + (size_t)(PL + i0) * d, dd);
+    AdmmSlackGb(A, i0, cc);
   }
   A->dr2_carry = dc;
   *pr2_out     = pr2;
@@ -1204,7 +1203,7 @@ PetscErrorCode CvxAdmmSolve(const CvxArrangementSet *set, PetscInt d, const doub
     } else {
       /* z-step */
       memcpy(A.zprev, A.zs, A.ns * sizeof(double));
-      PetscCall(AdmmZStep(&A));
+      PetscCall(AdmmZStep(&A, PETSC_FALSE));
       for (size_t s = 0; s < A.ns; s++) A.w[s] = 2.0 * A.zs[s] - A.t[s];
       /* u-step */
       if (!A.slack) PetscCall(AdmmUStepCone(&A, &flag, 1));
@@ -1428,7 +1427,7 @@ PetscErrorCode CvxAdmmSolve(const CvxArrangementSet *set, PetscInt d, const doub
    * certificate is older */
   if (!result->column_generation && (it == 0 || it != last_cert_it)) {
     const double *x = NULL;
-    if (it == 0) PetscCall(AdmmZStep(&A));
+    if (it == 0) PetscCall(AdmmZStep(&A, PETSC_FALSE));
     PetscCall(AdmmPrimalPoint(&A, &x));
     PetscCall(CvxAdmmCertify(&A, x, NULL, NULL));
     if (AdmmGap(&A) <= opt->tol) result->reason = CVX_ADMM_CONVERGED;

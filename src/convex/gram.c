@@ -320,26 +320,16 @@ static PetscErrorCode GramCreateReplicated(CvxGram g, const CvxArrangementSet *s
 }
 
 /* x = Q diag(scale) Q^T b, with scale applied through t (x may alias b).
- * With several ranks each computes its block of rows of Q^T b and then of
- * Q t, and two Allgathers of n doubles assemble them: every rank reads
+ * Each rank computes its block of rows of Q^T b and then of Q t, and with
+ * several ranks two Allgathers of n doubles assemble them: every rank reads
  * 2 n^2 / p entries of Q instead of 2 n^2 (the product is memory-bound),
  * and x is the same on every rank. Collective. */
 static PetscErrorCode GramReplicatedProduct(CvxGram g, double sigma, double tau, PetscBool inverse, const double *b,
                                             double *x)
 {
-  int n = (int)g->n;
+  int n = (int)g->n, r0 = g->rdispls[g->rank], m = g->rcounts[g->rank];
 
   PetscFunctionBeginUser;
-  if (g->size == 1) {
-    cblas_dgemv(CblasColMajor, CblasTrans, n, n, 1.0, g->Q, n, b, 1, 0.0, g->t, 1);
-    if (inverse)
-      for (int i = 0; i < n; i++) g->t[i] /= sigma + tau * g->lambda[i];
-    else
-      for (int i = 0; i < n; i++) g->t[i] *= g->lambda[i];
-    cblas_dgemv(CblasColMajor, CblasNoTrans, n, n, 1.0, g->Q, n, g->t, 1, 0.0, x, 1);
-    PetscFunctionReturn(0);
-  }
-  int r0 = g->rdispls[g->rank], m = g->rcounts[g->rank];
   if (m > 0) {
     cblas_dgemv(CblasColMajor, CblasTrans, n, m, 1.0, g->Q + (size_t)r0 * n, n, b, 1, 0.0, g->t + r0, 1);
     if (inverse)
@@ -347,10 +337,12 @@ static PetscErrorCode GramReplicatedProduct(CvxGram g, double sigma, double tau,
     else
       for (int i = r0; i < r0 + m; i++) g->t[i] *= g->lambda[i];
   }
-  PetscCallMPI(MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, g->t, g->rcounts, g->rdispls, MPI_DOUBLE, g->comm));
+  if (g->size > 1)
+    PetscCallMPI(MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, g->t, g->rcounts, g->rdispls, MPI_DOUBLE, g->comm));
   /* b is no longer read: x may alias it */
   if (m > 0) cblas_dgemv(CblasColMajor, CblasNoTrans, m, n, 1.0, g->Q + r0, n, g->t, 1, 0.0, x + r0, 1);
-  PetscCallMPI(MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, x, g->rcounts, g->rdispls, MPI_DOUBLE, g->comm));
+  if (g->size > 1)
+    PetscCallMPI(MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, x, g->rcounts, g->rdispls, MPI_DOUBLE, g->comm));
   PetscFunctionReturn(0);
 }
 

@@ -1691,17 +1691,6 @@ static PetscErrorCode PolishCut(CvxAdmm *A, const double *score, double lo, doub
   PetscFunctionReturn(0);
 }
 
-/* Column generation: at most kadd blocks outside sel whose dual ratio is
- * above 1, taken in decreasing ratio but skipping any whose maximizing
- * direction P_K(+-X^T D_i r) lies within the angle acos(cosmax) of one
- * already taken with the same sign. Neighbouring cells of a fine
- * arrangement share nearly the same ratio and direction, so the plain top
- * of the ranking is one peak of the dual function many times over; one
- * block per peak spreads the new columns over the arrangement. The pool
- * (the 20 kadd largest ratios) is gathered on every rank and scanned in
- * the same order (ratio, then global block key), so every rank and every
- * rank count pick the same blocks. Marks them in sel; *added is the
- * global count. Collective. */
 typedef struct {
   double   ratio, key; /* dual ratio, global block key */
   PetscInt idx;        /* record in the gathered pool */
@@ -1715,6 +1704,18 @@ static int PickRankCompare(const void *a, const void *b)
   return (x->key > y->key) - (x->key < y->key);
 }
 
+/* Column generation: at most kadd blocks outside sel whose dual ratio is
+ * above 1, taken in decreasing ratio but skipping any whose maximizing
+ * direction P_K(+-X^T D_i r) lies within the angle acos(cosmax) of one
+ * already taken with the same sign. Neighbouring cells of a fine
+ * arrangement share nearly the same ratio and direction, so the plain top
+ * of the ranking is one peak of the dual function many times over; one
+ * block per peak spreads the new columns over the arrangement. The pool
+ * (the 20 kadd largest ratios) is gathered on every rank and scanned in
+ * the same order (ratio, then global block key), so every rank picks the
+ * same blocks (other rank counts compute the ratios with other rounding
+ * and may pick others). Marks them in sel; *added is the global count.
+ * Collective. */
 static PetscErrorCode PolishPickColumns(CvxAdmm *A, PetscBool *sel, PetscInt kadd, double cosmax, PetscInt *added)
 {
   PetscInt nb = A->nb, d = A->d, PL = A->PL, rec = d + 3, mine = 0;
