@@ -716,9 +716,11 @@ static PetscErrorCode AdmmSetup(CvxAdmm *A, const CvxArrangementSet *set, PetscI
   else {
     double ynorm = sqrt(A->ynorm2), lm = sqrt(2.0 * PetscMax(A->lambda_max, 1e-300));
     A->rho       = ynorm > 0 ? 100.0 * A->beta * lm / ynorm : 1.0;
-    if (A->slack) A->rho *= 1.0;
     if (!(A->rho > 0) || !isfinite(A->rho)) A->rho = 1.0;
   }
+  /* rho stays fixed from here on: the u-step's shift of K */
+  if (A->slack) PetscCall(CvxGramPrepare(A->gram, 1.0, 2.0 / A->rho));
+  else PetscCall(CvxGramPrepare(A->gram, A->rho, 2.0));
 
   /* Anderson history, capped in memory */
   /* automatic: on for the cone splitting (about 2x fewer iterations); off

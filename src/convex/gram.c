@@ -10,7 +10,10 @@
  * Memory per rank (doubles of 8 bytes; Pl = local patterns, P = all):
  *   replicated: n^2 (Q) + the dsyevd workspace 1 + 6n + 2n^2 during setup
  *               (3 n^2 in all: 384 MB at n = 4000), one unpacked chunk of
- *               at most GRAM_CHUNK_BYTES, and O(n) afterwards besides Q.
+ *               at most GRAM_CHUNK_BYTES, and O(n) afterwards besides Q;
+ *               a prepared shift (CvxGramPrepare) adds n^2 / ranks (its
+ *               rows of the inverse) and, while it is formed, an n x
+ *               GRAM_PREPARE_PANEL scratch.
  *   scalapack:  all P packed patterns, P * n / 8 bytes (allgathered so each
  *               rank can form its own blocks of C: 4 MB for P = 8000,
  *               n = 4000); the local blocks of K and Q, 2 * n^2 / ranks,
@@ -91,6 +94,8 @@ struct _p_CvxGram {
   /* replicated */
   double *Q;                /* n x n eigenvectors */
   int    *rcounts, *rdispls; /* rows of the products computed by each rank */
+  double *Minv;              /* n x m: this rank's m rows of (msigma I + mtau K)^{-1}, stored as columns (NULL: none) */
+  double  msigma, mtau;      /* the shift prepared in Minv */
 
   /* scalapack */
   PetscBool grid;                /* a BLACS grid is held */
@@ -319,17 +324,64 @@ static PetscErrorCode GramCreateReplicated(CvxGram g, const CvxArrangementSet *s
   PetscFunctionReturn(0);
 }
 
+/* Eigenvector columns per GEMM panel when forming the prepared inverse. */
+#define GRAM_PREPARE_PANEL 256
+
+/* Minv = this rank's rows r0..r0+m of Q diag(1/(sigma + tau lambda)) Q^T,
+ * stored as its columns (the inverse is symmetric), in panels of
+ * eigenvectors: 2 n^2 m flops and an n x GRAM_PREPARE_PANEL scratch. Local. */
+static PetscErrorCode GramReplicatedPrepare(CvxGram g, double sigma, double tau)
+{
+  int     n = (int)g->n, r0 = g->rdispls[g->rank], m = g->rcounts[g->rank];
+  int     kp = PetscMin(GRAM_PREPARE_PANEL, n);
+  double *W;
+
+  PetscFunctionBeginUser;
+  if (!g->Minv) PetscCall(PetscMalloc1((size_t)n * PetscMax(m, 1), &g->Minv));
+  PetscCall(PetscMalloc1((size_t)n * kp, &W));
+  for (int c0 = 0; c0 < n; c0 += kp) {
+    int kc = PetscMin(kp, n - c0);
+    for (int c = 0; c < kc; c++) {
+      const double *qc = g->Q + (size_t)(c0 + c) * n;
+      double       *wc = W + (size_t)c * n, s = 1.0 / (sigma + tau * g->lambda[c0 + c]);
+      for (int i = 0; i < n; i++) wc[i] = s * qc[i];
+    }
+    if (m > 0)
+      cblas_dgemm(CblasColMajor, CblasNoTrans, CblasTrans, n, m, kc, 1.0, W, n, g->Q + r0 + (size_t)c0 * n, n,
+                  c0 == 0 ? 0.0 : 1.0, g->Minv, n);
+  }
+  PetscCall(PetscFree(W));
+  g->msigma = sigma;
+  g->mtau   = tau;
+  PetscFunctionReturn(0);
+}
+
 /* x = Q diag(scale) Q^T b, with scale applied through t (x may alias b).
  * Each rank computes its block of rows of Q^T b and then of Q t, and with
  * several ranks two Allgathers of n doubles assemble them: every rank reads
  * 2 n^2 / p entries of Q instead of 2 n^2 (the product is memory-bound),
- * and x is the same on every rank. Collective. */
+ * and x is the same on every rank. A solve at the prepared shift reads the
+ * rank's n^2 / p entries of Minv once instead (one triangle of it, n^2 / 2,
+ * with dsymv on one rank) and needs one Allgather. Collective. */
 static PetscErrorCode GramReplicatedProduct(CvxGram g, double sigma, double tau, PetscBool inverse, const double *b,
                                             double *x)
 {
   int n = (int)g->n, r0 = g->rdispls[g->rank], m = g->rcounts[g->rank];
 
   PetscFunctionBeginUser;
+  if (inverse && g->Minv && sigma == g->msigma && tau == g->mtau) {
+    if (g->size == 1) {
+      /* dsymv may not alias: x = b goes through t */
+      cblas_dsymv(CblasColMajor, CblasLower, n, 1.0, g->Minv, n, b, 1, 0.0, g->t, 1);
+      memcpy(x, g->t, (size_t)n * sizeof(double));
+    } else {
+      if (m > 0) cblas_dgemv(CblasColMajor, CblasTrans, n, m, 1.0, g->Minv, n, b, 1, 0.0, g->t + r0, 1);
+      /* b is no longer read: x may alias it */
+      if (m > 0) memcpy(x + r0, g->t + r0, (size_t)m * sizeof(double));
+      PetscCallMPI(MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, x, g->rcounts, g->rdispls, MPI_DOUBLE, g->comm));
+    }
+    PetscFunctionReturn(0);
+  }
   if (m > 0) {
     cblas_dgemv(CblasColMajor, CblasTrans, n, m, 1.0, g->Q + (size_t)r0 * n, n, b, 1, 0.0, g->t + r0, 1);
     if (inverse)
@@ -742,26 +794,47 @@ PetscErrorCode CvxGramCreate(const CvxArrangementSet *set, PetscInt k, const dou
   PetscFunctionReturn(0);
 }
 
-/* x = (sigma I + tau K)^{-1} b on every rank; see gram.h. Collective on the
- * set's communicator. sigma > 0 and tau >= 0 (finite) or CVX_ERR_INPUT. The
- * dense paths are exact up to rounding at any (sigma, tau) for 4 n^2 flops
- * (spread over the ranks on the scalapack path). The cg path iterates from
- * the previous solution to ||b - A x|| <= cg_rtol ||b||; when it cannot
- * within cg_max_it iterations it raises PETSC_ERR_NOT_CONVERGED on every
- * rank (the system stays usable). */
-PetscErrorCode CvxGramSolve(CvxGram gram, double sigma, double tau, const double *b, double *x)
+/* Input checks of Solve and Prepare: sigma > 0 and tau >= 0, finite. */
+static PetscErrorCode GramCheckShift(CvxGram gram, const char *caller, double sigma, double tau)
 {
   PetscFunctionBeginUser;
-  PetscCheck(gram, PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "gram.c: CvxGramSolve on a NULL system");
+  PetscCheck(gram, PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "gram.c: %s on a NULL system", caller);
   PetscCheck(sigma > 0 && isfinite(sigma), gram->comm, CVX_ERR_INPUT, "gram.c: sigma = %g must be finite and > 0",
              sigma);
   PetscCheck(tau >= 0 && isfinite(tau), gram->comm, CVX_ERR_INPUT, "gram.c: tau = %g must be finite and >= 0", tau);
+  PetscFunctionReturn(0);
+}
+
+/* x = (sigma I + tau K)^{-1} b on every rank; see gram.h. Collective on the
+ * set's communicator. sigma > 0 and tau >= 0 (finite) or CVX_ERR_INPUT. The
+ * dense paths are exact up to rounding at any (sigma, tau) for 4 n^2 flops
+ * (spread over the ranks; 2 n^2 at the replicated path's prepared shift).
+ * The cg path iterates from the previous solution to ||b - A x|| <= cg_rtol
+ * ||b||; when it cannot within cg_max_it iterations it raises
+ * PETSC_ERR_NOT_CONVERGED on every rank (the system stays usable). */
+PetscErrorCode CvxGramSolve(CvxGram gram, double sigma, double tau, const double *b, double *x)
+{
+  PetscFunctionBeginUser;
+  PetscCall(GramCheckShift(gram, "CvxGramSolve", sigma, tau));
   switch (gram->path) {
   case CVX_GRAM_REPLICATED: PetscCall(GramReplicatedProduct(gram, sigma, tau, PETSC_TRUE, b, x)); break;
   case CVX_GRAM_SCALAPACK: PetscCall(GramScalapackProduct(gram, sigma, tau, PETSC_TRUE, b, x)); break;
   case CVX_GRAM_CG: PetscCall(GramCGSolve(gram, sigma, tau, b, x)); break;
   default: SETERRQ(gram->comm, PETSC_ERR_PLIB, "gram.c: path %s has no solve", GramPathName(gram->path));
   }
+  PetscFunctionReturn(0);
+}
+
+/* See gram.h. Collective. */
+PetscErrorCode CvxGramPrepare(CvxGram gram, double sigma, double tau)
+{
+  PetscFunctionBeginUser;
+  PetscCall(GramCheckShift(gram, "CvxGramPrepare", sigma, tau));
+  if (gram->path != CVX_GRAM_REPLICATED) PetscFunctionReturn(0);
+  double t0 = CvxWallTime();
+  PetscCall(GramReplicatedPrepare(gram, sigma, tau));
+  PetscCall(PetscInfo(NULL, "replicated n = %d: inverse rows for sigma %g tau %g in %.3f s\n", (int)gram->n, sigma,
+                      tau, CvxWallTime() - t0));
   PetscFunctionReturn(0);
 }
 
@@ -798,6 +871,7 @@ PetscErrorCode CvxGramDestroy(CvxGram *gram)
   if (!gram || !*gram) PetscFunctionReturn(0);
   g = *gram;
   PetscCall(PetscFree(g->Q));
+  PetscCall(PetscFree(g->Minv));
   PetscCall(PetscFree2(g->rcounts, g->rdispls));
   PetscCall(PetscFree(g->lambda));
   PetscCall(PetscFree(g->t));

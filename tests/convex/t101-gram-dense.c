@@ -7,7 +7,8 @@
  * dense LU solve of (sigma I + tau K) x = b to 1e-10 relative, for several
  * (sigma, tau), identically on every rank. The same system built on one rank
  * (PETSC_COMM_SELF, replicated) must agree to 1e-10, so results do not
- * depend on the rank count. Options: -n, -k, -P, -nb (scalapack block size),
+ * depend on the rank count. After CvxGramPrepare at one shift, solves at it
+ * and at another shift must give the same x to 1e-10. Options: -n, -k, -P, -nb (scalapack block size),
  * -report (print the observed errors).
  * Prints only on failure. */
 #include "convex/gram.h"
@@ -118,6 +119,27 @@ static PetscErrorCode CheckSystem(CvxGram gram, CvxGramPath want, MPI_Comm comm,
     CHECK(memcmp(x, y, sizeof(double) * n) == 0, "path %d sigma %g tau %g: x differs across ranks", (int)want,
           sigma, tau);
     memcpy(xall + s * n, x, sizeof(double) * n);
+  }
+
+  /* A prepared shift solves to the same x (its own product on the
+   * replicated path), in place too, and leaves the other shifts as they
+   * were; identically on every rank. */
+  for (int s = 0; s < nst; s++) {
+    int s2 = (s + 1) % nst;
+    PetscCall(CvxGramPrepare(gram, st[s][0], st[s][1]));
+    for (int pass = 0; pass < 2; pass++) {
+      int u = pass == 0 ? s : s2;
+      memcpy(x, b, sizeof(double) * n);
+      PetscCall(CvxGramSolve(gram, st[u][0], st[u][1], x, x));
+      double e = RelDiff(n, x, xall + u * n);
+      if (report && rank == 0) printf("path %d prepared %d, solve %d: %.3g\n", (int)want, s, u, e);
+      CHECK(e < 1e-10, "path %d prepared (%g, %g), solve at (%g, %g): relative difference %g", (int)want, st[s][0],
+            st[s][1], st[u][0], st[u][1], e);
+      memcpy(y, x, sizeof(double) * n);
+      PetscCallMPI(MPI_Bcast(y, (int)n, MPI_DOUBLE, 0, comm));
+      CHECK(memcmp(x, y, sizeof(double) * n) == 0, "path %d prepared (%g, %g): x differs across ranks", (int)want,
+            st[s][0], st[s][1]);
+    }
   }
   PetscCall(PetscFree6(v, y, ky, b, x, xr));
   PetscCall(PetscFree2(A, ipiv));
