@@ -141,8 +141,12 @@ PetscErrorCode CvxAdmmFTLocal(CvxAdmm *A, const double *e, double *G)
     double       *Ol = A->Xe + (size_t)l * (size_t)n;
     for (PetscInt k = 0; k < n; k++) Ol[k] = e[k] * Xl[k];
   }
-  cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)d, (int)PL, (int)n, 1.0, A->Xe, (int)n, A->Dm, (int)n, 0.0,
-              G, (int)d);
+  /* G^T = Dm^T Xe (PL x d) into the scratch Dl, then transposed: this
+   * shape runs about 15% faster in OpenBLAS than d x PL at d = 51 */
+  cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)PL, (int)d, (int)n, 1.0, A->Dm, (int)n, A->Xe, (int)n, 0.0,
+              A->Dl, (int)PL);
+  for (PetscInt i = 0; i < PL; i++)
+    for (PetscInt l = 0; l < d; l++) G[l + i * d] = A->Dl[i + l * PL];
   PetscFunctionReturn(0);
 }
 
@@ -944,6 +948,38 @@ static PetscErrorCode AdmmSlackFusedInit(CvxAdmm *A)
   PetscFunctionReturn(0);
 }
 
+/* Loops that vectorize well get an AVX2 clone beside the baseline one on
+ * x86-64 with GCC, picked at load time by the CPU (ifunc); noinline keeps
+ * the caller from inlining the baseline copy. The clone has no FMA, so
+ * both compute the same numbers. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+  #define ADMM_SIMD_CLONES __attribute__((noinline, target_clones("avx2", "default")))
+#else
+  #define ADMM_SIMD_CLONES __attribute__((noinline))
+#endif
+
+/* The slack update of one block (the loop of AdmmSlackFused): with the
+ * signs sg of pattern Dj and y = X u, r = sg y - max(0, t), t += alpha r,
+ * b = sg |t|; adds ||r||^2 to *pr2 and ||max(0, t_new) - max(0, t_old)||^2
+ * to *dc. Written branch-free with a simd reduction so that it vectorizes
+ * (the order of the two sums changes, not the iterate). */
+ADMM_SIMD_CLONES static void AdmmSlackPass(PetscInt n, const double *Dj, const double *y, double alpha, double *ts,
+                                           double *b, double *pr2, double *dc)
+{
+  double p = 0, c = 0;
+#pragma omp simd reduction(+ : p, c)
+  for (PetscInt k = 0; k < n; k++) {
+    double sg = Dj[k] != 0 ? 1.0 : -1.0, tv = ts[k], zv = tv > 0 ? tv : 0.0;
+    double r = sg * y[k] - zv, tn = tv + alpha * r, dz = (tn > 0 ? tn : 0.0) - zv;
+    p += r * r;
+    c += dz * dz;
+    ts[k] = tn;
+    b[k]  = sg * fabs(tn);
+  }
+  *pr2 += p;
+  *dc += c;
+}
+
 /* One iteration of the slack splitting without Anderson acceleration, the
  * same as the generic loop (z-step, w = 2 zs - t, u-step, residuals,
  * t += alpha (au - zs)) but with the slacks (n per block, most of the
@@ -991,17 +1027,9 @@ static PetscErrorCode AdmmSlackFused(CvxAdmm *A, double *extra, PetscInt nextra,
     cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)cc, dd, 1.0, A->X, (int)n,
                 u + (size_t)(PL + i0) * d, dd, 0.0, A->Yc + (size_t)cc * n, (int)n);
     for (PetscInt q = 0; q < 2 * cc; q++) {
-      PetscInt      i = i0 + q % cc, j = q < cc ? i : PL + i;
-      const double *Dj = A->Dm + (size_t)i * n, *yq = A->Yc + (size_t)q * n;
-      double       *ts = A->t + A->nz + (size_t)j * n, *b = A->Bc + (size_t)q * n;
-      for (PetscInt k = 0; k < n; k++) {
-        double sg = Dj[k] != 0 ? 1.0 : -1.0, tv = ts[k], zv = tv > 0 ? tv : 0;
-        double r = sg * yq[k] - zv, tn = tv + alpha * r, zn = tn > 0 ? tn : 0, dz = zn - zv;
-        pr2 += r * r;
-        dc += dz * dz;
-        ts[k] = tn;
-        b[k]  = sg * fabs(tn);
-      }
+      PetscInt i = i0 + q % cc, j = q < cc ? i : PL + i;
+      AdmmSlackPass(n, A->Dm + (size_t)i * n, A->Yc + (size_t)q * n, alpha, A->t + A->nz + (size_t)j * n,
+                    A->Bc + (size_t)q * n, &pr2, &dc);
     }
     AdmmSlackGb(A, i0, cc);
   }
@@ -1334,6 +1362,8 @@ PetscErrorCode CvxAdmmSolve(const CvxArrangementSet *set, PetscInt d, const doub
       double          obj, lb = NAN;
       PetscCall(AdmmPrimalPoint(&A, &x));
       if (certify) {
+        /* the slack splitting's projected point counts as certificate time */
+        result->time_certificate += CvxWallTime() - t_cert;
         PetscCall(CvxAdmmCertify(&A, x, &obj, &lb));
         last_cert_it = it;
         PetscCall(AdmmCertifyInterval(&A, CvxWallTime() - t_cert, iter_avg, &cert_interval));
@@ -1430,7 +1460,9 @@ PetscErrorCode CvxAdmmSolve(const CvxArrangementSet *set, PetscInt d, const doub
   if (!result->column_generation && (it == 0 || it != last_cert_it)) {
     const double *x = NULL;
     if (it == 0) PetscCall(AdmmZStep(&A, PETSC_FALSE));
+    double t_point = CvxWallTime();
     PetscCall(AdmmPrimalPoint(&A, &x));
+    result->time_certificate += CvxWallTime() - t_point;
     PetscCall(CvxAdmmCertify(&A, x, NULL, NULL));
     if (AdmmGap(&A) <= opt->tol) result->reason = CVX_ADMM_CONVERGED;
   }
