@@ -32,7 +32,7 @@ typedef struct {
   /* cone splitting */
   double *Ky2; /* 2 K y */
   /* slack splitting */
-  double *L;   /* Cholesky factor of A = I + X^T X (d x d, lower) */
+  double *Ainv; /* A^{-1} = (I + X^T X)^{-1}, d x d, full */
   double *Fty; /* F^T y (d x nb) */
   double *S;   /* n x PL signs 2 D - 1 */
 

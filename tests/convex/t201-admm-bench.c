@@ -4,7 +4,7 @@
  *
  * -flops: the machine's dgemm rate, and ADMM seconds per iteration at
  *         n = 2000, d = 51, P = 500 (no certificates) against the flop
- *         floor of one iteration: 12 n d P + 8 d^2 P for the slack
+ *         floor of one iteration: 12 n d P + 6 d^2 P for the slack
  *         splitting (its default: the fused iteration without Anderson),
  *         8 n d P for the cone one (F, F^T and the cone check); both
  *         unless -splitting names one.
@@ -246,9 +246,10 @@ static PetscErrorCode FlopFigures(void)
     PetscCall(CvxAdmmSolve(&set, pr.d, pr.X, pr.y, &opt, &res));
     double per_it = res.time_iterations / (double)PetscMax(res.iterations, 1);
     /* cone: F, F^T 2ndP each, the cone check X Z 4ndP; slack: F, F^T 2ndP
-     * each, G u and G^T b 4ndP each, two dpotrs 8 d^2 P */
+     * each, G u and G^T b 4ndP each, A^{-1} times the 2P blocks of the
+     * right side and the P blocks of F^T q 6 d^2 P */
     double flops = opt.splitting == CVX_SPLIT_SLACK
-                     ? 12.0 * pr.n * (double)pr.d * (double)pr.P + 8.0 * pr.d * (double)pr.d * pr.P
+                     ? 12.0 * pr.n * (double)pr.d * (double)pr.P + 6.0 * pr.d * (double)pr.d * pr.P
                      : 8.0 * pr.n * (double)pr.d * (double)pr.P;
     if (rank == 0) {
       printf("ADMM n %d d %d P %d, %s splitting: %.4f s per iteration (%d iterations, projections %.3f s in all)\n",
