@@ -101,15 +101,17 @@ def allreduce_time(words, p, alpha, beta):
     return 2 * math.log2(p) * alpha + 2 * (p - 1) / p * 8 * words * beta
 
 
-def gemm_flops(split, n, d, Pl):
+def gemm_flops(split, n, d, Pl, current=True):
     """Flops per rank per iteration in the GEMMs of admm.c (Pl local patterns,
     2 Pl blocks). cone: F (n x d x Pl), F^T (d x Pl x n), the cone check
     X C (n x 2Pl x d): 8 n d Pl. slack: G^T b and G u (4 n d Pl each), F and
-    F^T (2 n d Pl each), two dpotrs on 2 Pl right-hand sides (4 d^2 Pl each):
-    12 n d Pl + 8 d^2 Pl."""
+    F^T (2 n d Pl each), A^{-1} (d x d) times the 2 Pl blocks of the right
+    side and the Pl blocks of F^T q: 12 n d Pl + 6 d^2 Pl. current=False:
+    the code the fitted measurements ran, two dpotrs on 2 Pl right-hand
+    sides (4 d^2 Pl each): 12 n d Pl + 8 d^2 Pl."""
     if split == "cone":
         return 8.0 * n * d * Pl
-    return 12.0 * n * d * Pl + 8.0 * d * d * Pl
+    return 12.0 * n * d * Pl + (6.0 if current else 8.0) * d * d * Pl
 
 
 def state_len(split, n, d, Pl):
@@ -117,30 +119,36 @@ def state_len(split, n, d, Pl):
     return 2 * Pl * d + (2 * Pl * n if split == "slack" else 0)
 
 
-def solve_time(path, n, p, mc):
-    """The n x n solve of the u-step: two (pd)gemv on Q.
-    replicated: every rank holds Q and computes n/p rows of each product
-    (2 x 8 n^2 / p bytes read), and two Allgathers of n doubles (each
-    modelled as half an Allreduce) assemble them.
+def solve_time(path, n, p, mc, current=True):
+    """The n x n solve of the u-step.
+    replicated: every rank holds its n/p rows of the inverse at the ADMM's
+    fixed shift (CvxGramPrepare) and reads them once, 8 n^2 / p bytes (on
+    1 rank dsymv reads one triangle, 4 n^2 bytes), and one Allgather of n
+    doubles (modelled as half an Allreduce) assembles x. current=False: the
+    code the fitted measurements ran, n/p rows of Q^T b and of Q t
+    (2 x 8 n^2 / p bytes read) and two Allgathers.
     scalapack: 2 x 8 n^2 / p bytes per rank, plus per pdgemv a broadcast of
     the vector pieces along the process rows and a sum along the columns
     (about 2 (log2 sqrt(p) alpha + 8 n / sqrt(p) beta)), plus the final
     Allreduce of n doubles that replicates x."""
     if path == "replicated":
         gather = allreduce_time(n, p, mc["alpha"], mc["beta"]) if p > 1 else 0.0
-        return 2 * 8.0 * n * n / p / mc["bw"] + gather
+        if not current:
+            return 2 * 8.0 * n * n / p / mc["bw"] + gather
+        return (4.0 * n * n if p == 1 else 8.0 * n * n / p) / mc["bw"] + gather / 2
     q = math.sqrt(p)
     comm = 2 * 2 * (math.log2(max(q, 1)) * mc["alpha"] + 8 * n / q * mc["beta"]) if p > 1 else 0.0
     return 2 * 8.0 * n * n / p / mc["bw"] + comm + allreduce_time(n, p, mc["alpha"], mc["beta"])
 
 
-def iteration_time(split, path, n, d, P, p, mc, proj_per_block=0.0):
-    """Seconds per ADMM iteration on p ranks, with its parts."""
+def iteration_time(split, path, n, d, P, p, mc, proj_per_block=0.0, current=True):
+    """Seconds per ADMM iteration on p ranks, with its parts (current=False:
+    the code the fitted measurements ran)."""
     Pl = local_patterns(P, p)
     parts = {
-        "gemm": gemm_flops(split, n, d, Pl) / mc["gemm"],
+        "gemm": gemm_flops(split, n, d, Pl, current) / mc["gemm"],
         "vector": mc["vec"] * state_len(split, n, d, Pl),
-        "solve": solve_time(path, n, p, mc),
+        "solve": solve_time(path, n, p, mc, current),
         "allreduce": allreduce_time(n + 1, p, mc["alpha"], mc["beta"])
         + allreduce_time(2 + 2 * ANDERSON, p, mc["alpha"], mc["beta"]),
         "projection": proj_per_block * 2 * Pl if split == "cone" else 0.0,
@@ -148,18 +156,20 @@ def iteration_time(split, path, n, d, P, p, mc, proj_per_block=0.0):
     return sum(parts.values()), parts
 
 
-def setup_time(split, path, n, d, P, p, mc):
+def setup_time(split, path, n, d, P, p, mc, current=True):
     """One-time setup: slack: X^T X (2 n d^2), dpotrf (d^3/3), Z = X L^-T
-    (n d^2), all replicated; Gram counts C = Dmat Dmat^T (n^2 P/p flops
-    replicated path, 2 n^2 P/p scalapack) and Z Z^T (n^2 d replicated,
-    2 n^2 d/p scalapack); eigendecomposition c_eig n^3 (dsyevd replicated,
-    pdsyevd / p at efficiency mc['eig_eff'])."""
+    (n d^2), dpotri (2 d^3/3), all replicated; Gram counts C = Dmat Dmat^T
+    (n^2 P/p flops replicated path, 2 n^2 P/p scalapack) and Z Z^T (n^2 d
+    replicated, 2 n^2 d/p scalapack); eigendecomposition c_eig n^3 (dsyevd
+    replicated, pdsyevd / p at efficiency mc['eig_eff']); replicated: the
+    rank's rows of the inverse at the fixed shift, 2 n^3 / p (current=False:
+    neither dpotri nor these rows)."""
     f = 0.0
     if split == "slack":
-        f += 2.0 * n * d * d + d ** 3 / 3.0 + n * d * d
+        f += 2.0 * n * d * d + d ** 3 / 3.0 + n * d * d + (2.0 * d ** 3 / 3.0 if current else 0.0)
     Pl = local_patterns(P, p)
     if path == "replicated":
-        f += n * n * Pl + n * n * d + mc["c_eig"] * n ** 3
+        f += n * n * Pl + n * n * d + mc["c_eig"] * n ** 3 + (2.0 * n ** 3 / p if current else 0.0)
         t = f / mc["gemm"] + allreduce_time(n * n, p, mc["alpha"], mc["beta"])
     else:
         f += 2.0 * n * n * Pl + 2.0 * n * n * d / p
@@ -182,7 +192,7 @@ def memory_bytes(split, path, n, d, P, p, n_test=0):
     m["admm state t zs zprev w au f"] = 6 * 8.0 * ns
     m["admm block arrays (~8 of d x 2Pl)"] = 8 * 8.0 * nz
     if split == "slack":
-        m["slack L (d x d)"] = 8.0 * d * d
+        m["slack A^-1 (d x d)"] = 8.0 * d * d
     steady = dict(m)
     setup = dict(m)
     if split == "slack":
@@ -190,6 +200,7 @@ def memory_bytes(split, path, n, d, P, p, n_test=0):
     if path == "replicated":
         setup["gram Q + dsyevd work (3 n^2, setup)"] = 3 * 8.0 * n * n
         steady["gram Q (n^2)"] = 8.0 * n * n
+        steady["gram rows of the inverse (n^2/p)"] = 8.0 * n * n / p
     else:
         setup["gram K, Q local + pdsyevd work (4 n^2/p, setup)"] = 4 * 8.0 * n * n / p
         steady["gram Q local (n^2/p)"] = 8.0 * n * n / p
@@ -216,7 +227,7 @@ def fitted_constants(b):
     rows = [(k, r) for k, v in ADMM.items() for r in v if k[0] == "slack" and k[3] == 1 and k[4] == ANDERSON]
     res, ce = [], []
     for (split, d, P, p, aa), (su, it, _) in rows:
-        t0, _ = iteration_time(split, "replicated", ADMM_N, d, P, p, mc)
+        t0, _ = iteration_time(split, "replicated", ADMM_N, d, P, p, mc, current=False)
         res.append((it - t0) / state_len(split, ADMM_N, d, local_patterns(P, p)))
     mc["vec"] = max(float(np.mean(res)), 0.0)
     # eigendecomposition constant from the setup times (all 1-rank runs)
@@ -224,7 +235,7 @@ def fitted_constants(b):
         if p != 1:
             continue
         for su, it, _ in v:
-            rest = setup_time(split, "replicated", ADMM_N, d, P, p, dict(mc, c_eig=0.0))
+            rest = setup_time(split, "replicated", ADMM_N, d, P, p, dict(mc, c_eig=0.0), current=False)
             ce.append(max(su - rest, 0.0) * mc["gemm"] / ADMM_N ** 3)
     mc["c_eig"] = float(np.median(ce))
     return mc
@@ -287,7 +298,8 @@ def main():
             mcp = dict(fit, gemm=b.get(p, b[max(b)])["gemm"] * 1e9)
             if aa == 0:
                 mcp["vec"] = fit["vec"] * 5 / (2 * ANDERSON + 5)  # rough: no history passes
-            t, parts = iteration_time(split, "replicated", ADMM_N, d, P, p, mcp, pr / (2 * local_patterns(P, p)))
+            t, parts = iteration_time(split, "replicated", ADMM_N, d, P, p, mcp, pr / (2 * local_patterns(P, p)),
+                                      current=False)
             print("  %-6s %5d %5d %5d %4d  %10.4f %10.4f  %10.4f %10.4f %8.3f" % (
                 split, d, P, p, aa, it, t, parts["gemm"], pr, su))
     print()

@@ -18,7 +18,9 @@
  *               rank can form its own blocks of C: 4 MB for P = 8000,
  *               n = 4000); the local blocks of K and Q, 2 * n^2 / ranks,
  *               plus the pdsyevd workspace (about 2 n^2 / ranks + O(n))
- *               during setup; afterwards n^2 / ranks (Q) + O(n).
+ *               during setup; afterwards n^2 / ranks (Q) + O(n), and
+ *               for a prepared shift n^2 / ranks more (the local block of
+ *               the inverse; twice that while it is formed).
  *   cg:         the local packed patterns (Pl * n / 8 bytes), three n x k
  *               matrices (Z, diag(x) Z, an accumulator) and an unpacked 0/1
  *               chunk of n x c doubles with k x c beside it, where
@@ -68,6 +70,10 @@ void pdgemv_(const char *trans, const int *m, const int *n, const double *alpha,
              const int *ja, const int *desca, const double *x, const int *ix, const int *jx, const int *descx,
              const int *incx, const double *beta, double *y, const int *iy, const int *jy, const int *descy,
              const int *incy, size_t trans_len);
+void pdgemm_(const char *transa, const char *transb, const int *m, const int *n, const int *k, const double *alpha,
+             const double *a, const int *ia, const int *ja, const int *desca, const double *b, const int *ib,
+             const int *jb, const int *descb, const double *beta, double *c, const int *ic, const int *jc,
+             const int *descc, size_t transa_len, size_t transb_len);
 
 /* Set once a BLACS grid has been created on this rank (for Cblacs_exit). */
 static PetscBool gram_blacs_used = PETSC_FALSE;
@@ -95,7 +101,7 @@ struct _p_CvxGram {
   double *Q;                /* n x n eigenvectors */
   int    *rcounts, *rdispls; /* rows of the products computed by each rank */
   double *Minv;              /* n x m: this rank's m rows of (msigma I + mtau K)^{-1}, stored as columns (NULL: none) */
-  double  msigma, mtau;      /* the shift prepared in Minv */
+  double  msigma, mtau;      /* the shift prepared in Minv (replicated) or Mloc (scalapack) */
 
   /* scalapack */
   PetscBool grid;                /* a BLACS grid is held */
@@ -104,6 +110,7 @@ struct _p_CvxGram {
   int       descQ[9], descv[9];  /* n x n matrix; n x 1 vector in process column 0 */
   PetscInt *rows, *cols;         /* global indices of the local rows / columns */
   double   *Qloc;                /* local block of the eigenvectors, mloc x nloc */
+  double   *Mloc;                /* local block of (msigma I + mtau K)^{-1} (NULL: none prepared) */
   double   *vb, *vt, *vx;        /* local pieces of n x 1 vectors, max(1, mloc) */
 
   /* cg */
@@ -536,8 +543,32 @@ static PetscErrorCode GramCreateScalapack(CvxGram g, const CvxArrangementSet *se
   PetscFunctionReturn(0);
 }
 
+/* Mloc = the local block of Q diag(1/(sigma + tau lambda)) Q^T: a scaled
+ * copy of the local Q and one pdgemm, 2 n^3 / p flops. Collective. */
+static PetscErrorCode GramScalapackPrepare(CvxGram g, double sigma, double tau)
+{
+  int     n = (int)g->n, ione = 1, lld = g->mloc > 1 ? g->mloc : 1;
+  size_t  loc = (size_t)g->mloc * (size_t)g->nloc;
+  double  one = 1, zero = 0, *W;
+
+  PetscFunctionBeginUser;
+  if (!g->Mloc) PetscCall(PetscCalloc1(loc + 1, &g->Mloc));
+  PetscCall(PetscCalloc1(loc + 1, &W));
+  for (int c = 0; c < g->nloc; c++) {
+    double s = 1.0 / (sigma + tau * g->lambda[g->cols[c]]);
+    for (int r = 0; r < g->mloc; r++) W[r + (size_t)c * lld] = s * g->Qloc[r + (size_t)c * lld];
+  }
+  pdgemm_("N", "T", &n, &n, &n, &one, W, &ione, &ione, g->descQ, g->Qloc, &ione, &ione, g->descQ, &zero, g->Mloc,
+          &ione, &ione, g->descQ, 1, 1);
+  PetscCall(PetscFree(W));
+  g->msigma = sigma;
+  g->mtau   = tau;
+  PetscFunctionReturn(0);
+}
+
 /* x = Q diag(s) Q^T b with s = 1 / (sigma + tau lambda) (inverse) or lambda,
- * by two pdgemv; x replicated on every rank (x may alias b). Collective. */
+ * by two pdgemv, or at the prepared shift by one pdgemv with Mloc; x
+ * replicated on every rank (x may alias b). Collective. */
 static PetscErrorCode GramScalapackProduct(CvxGram g, double sigma, double tau, PetscBool inverse, const double *b,
                                            double *x)
 {
@@ -547,16 +578,21 @@ static PetscErrorCode GramScalapackProduct(CvxGram g, double sigma, double tau, 
   PetscFunctionBeginUser;
   if (g->mycol == 0)
     for (int l = 0; l < g->mloc; l++) g->vb[l] = b[g->rows[l]];
-  pdgemv_("T", &n, &n, &one, g->Qloc, &ione, &ione, g->descQ, g->vb, &ione, &ione, g->descv, &ione, &zero, g->vt,
-          &ione, &ione, g->descv, &ione, 1);
-  if (g->mycol == 0) {
-    if (inverse)
-      for (int l = 0; l < g->mloc; l++) g->vt[l] /= sigma + tau * g->lambda[g->rows[l]];
-    else
-      for (int l = 0; l < g->mloc; l++) g->vt[l] *= g->lambda[g->rows[l]];
+  if (inverse && g->Mloc && sigma == g->msigma && tau == g->mtau) {
+    pdgemv_("N", &n, &n, &one, g->Mloc, &ione, &ione, g->descQ, g->vb, &ione, &ione, g->descv, &ione, &zero, g->vx,
+            &ione, &ione, g->descv, &ione, 1);
+  } else {
+    pdgemv_("T", &n, &n, &one, g->Qloc, &ione, &ione, g->descQ, g->vb, &ione, &ione, g->descv, &ione, &zero, g->vt,
+            &ione, &ione, g->descv, &ione, 1);
+    if (g->mycol == 0) {
+      if (inverse)
+        for (int l = 0; l < g->mloc; l++) g->vt[l] /= sigma + tau * g->lambda[g->rows[l]];
+      else
+        for (int l = 0; l < g->mloc; l++) g->vt[l] *= g->lambda[g->rows[l]];
+    }
+    pdgemv_("N", &n, &n, &one, g->Qloc, &ione, &ione, g->descQ, g->vt, &ione, &ione, g->descv, &ione, &zero, g->vx,
+            &ione, &ione, g->descv, &ione, 1);
   }
-  pdgemv_("N", &n, &n, &one, g->Qloc, &ione, &ione, g->descQ, g->vt, &ione, &ione, g->descv, &ione, &zero, g->vx,
-          &ione, &ione, g->descv, &ione, 1);
   PetscCall(PetscArrayzero(g->t, g->n));
   if (g->mycol == 0)
     for (int l = 0; l < g->mloc; l++) g->t[g->rows[l]] = g->vx[l];
@@ -830,11 +866,12 @@ PetscErrorCode CvxGramPrepare(CvxGram gram, double sigma, double tau)
 {
   PetscFunctionBeginUser;
   PetscCall(GramCheckShift(gram, "CvxGramPrepare", sigma, tau));
-  if (gram->path != CVX_GRAM_REPLICATED) PetscFunctionReturn(0);
+  if (gram->path == CVX_GRAM_CG) PetscFunctionReturn(0);
   double t0 = CvxWallTime();
-  PetscCall(GramReplicatedPrepare(gram, sigma, tau));
-  PetscCall(PetscInfo(NULL, "replicated n = %d: inverse rows for sigma %g tau %g in %.3f s\n", (int)gram->n, sigma,
-                      tau, CvxWallTime() - t0));
+  if (gram->path == CVX_GRAM_REPLICATED) PetscCall(GramReplicatedPrepare(gram, sigma, tau));
+  else PetscCall(GramScalapackPrepare(gram, sigma, tau));
+  PetscCall(PetscInfo(NULL, "%s n = %d: inverse at sigma %g tau %g in %.3f s\n", GramPathName(gram->path),
+                      (int)gram->n, sigma, tau, CvxWallTime() - t0));
   PetscFunctionReturn(0);
 }
 
@@ -878,6 +915,7 @@ PetscErrorCode CvxGramDestroy(CvxGram *gram)
   PetscCall(PetscFree2(g->rows, g->cols));
   PetscCall(PetscFree3(g->vb, g->vt, g->vx));
   PetscCall(PetscFree(g->Qloc));
+  PetscCall(PetscFree(g->Mloc));
   if (g->grid) {
     Cblacs_gridexit(g->ctxt);
     Cfree_blacs_system_handle(g->blacs_handle);

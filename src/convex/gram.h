@@ -44,13 +44,14 @@ PetscErrorCode CvxGramCreate(const CvxArrangementSet *set, PetscInt k, const dou
  * every rank (x may alias b). Collective. */
 PetscErrorCode CvxGramSolve(CvxGram gram, double sigma, double tau, const double *b, double *x);
 
-/* Makes later Solves at exactly (sigma, tau) cheaper where the path allows:
- * the replicated path forms this rank's n/p rows of (sigma I + tau K)^{-1}
- * (n^2/p more doubles, 2 n^3/p flops, once), so that such a Solve reads
- * them once instead of the eigenvectors twice (dsymv on one triangle on one
- * rank). Other shifts still solve through the eigenvectors; a new Prepare
- * replaces the old shift. The other paths ignore it. Same argument checks
- * as Solve. Collective. */
+/* Makes later Solves at exactly (sigma, tau) cheaper on the dense paths:
+ * they form (sigma I + tau K)^{-1} once (the replicated path this rank's
+ * n/p rows, the scalapack path its local block; n^2/p more doubles and
+ * 2 n^3/p flops), so that such a Solve reads it once instead of the
+ * eigenvectors twice (on one rank dsymv reads one triangle). Other shifts
+ * still solve through the eigenvectors; a new Prepare replaces the old
+ * shift. The cg path ignores it. Same argument checks as Solve.
+ * Collective. */
 PetscErrorCode CvxGramPrepare(CvxGram gram, double sigma, double tau);
 
 /* y = K x (replicated vectors of length n). Collective. */
