@@ -120,25 +120,26 @@ def state_len(split, n, d, Pl):
 
 
 def solve_time(path, n, p, mc, current=True):
-    """The n x n solve of the u-step.
-    replicated: every rank holds its n/p rows of the inverse at the ADMM's
-    fixed shift (CvxGramPrepare) and reads them once, 8 n^2 / p bytes (on
-    1 rank dsymv reads one triangle, 4 n^2 bytes), and one Allgather of n
-    doubles (modelled as half an Allreduce) assembles x. current=False: the
-    code the fitted measurements ran, n/p rows of Q^T b and of Q t
-    (2 x 8 n^2 / p bytes read) and two Allgathers.
-    scalapack: 2 x 8 n^2 / p bytes per rank, plus per pdgemv a broadcast of
-    the vector pieces along the process rows and a sum along the columns
-    (about 2 (log2 sqrt(p) alpha + 8 n / sqrt(p) beta)), plus the final
-    Allreduce of n doubles that replicates x."""
+    """The n x n solve of the u-step. Both dense paths hold the inverse at
+    the ADMM's fixed shift (CvxGramPrepare) and read it once per solve.
+    replicated: every rank holds its n/p rows of it, reads 8 n^2 / p bytes
+    (on 1 rank dsymv reads one triangle, 4 n^2 bytes), and one Allgather of
+    n doubles (modelled as half an Allreduce) assembles x.
+    scalapack: one pdgemv on the block-cyclic inverse, 8 n^2 / p bytes per
+    rank, plus a broadcast of the vector pieces along the process rows and a
+    sum along the columns (about 2 (log2 sqrt(p) alpha + 8 n / sqrt(p)
+    beta)), plus the final Allreduce of n doubles that replicates x.
+    current=False: the code the fitted measurements ran, two products with
+    the eigenvectors Q (2 x 8 n^2 / p bytes, two Allgathers or two pdgemv)."""
+    k = 1 if current else 2
     if path == "replicated":
-        gather = allreduce_time(n, p, mc["alpha"], mc["beta"]) if p > 1 else 0.0
-        if not current:
-            return 2 * 8.0 * n * n / p / mc["bw"] + gather
-        return (4.0 * n * n if p == 1 else 8.0 * n * n / p) / mc["bw"] + gather / 2
+        gather = allreduce_time(n, p, mc["alpha"], mc["beta"]) / 2 if p > 1 else 0.0
+        if current and p == 1:
+            return 4.0 * n * n / mc["bw"]
+        return k * 8.0 * n * n / p / mc["bw"] + k * gather
     q = math.sqrt(p)
-    comm = 2 * 2 * (math.log2(max(q, 1)) * mc["alpha"] + 8 * n / q * mc["beta"]) if p > 1 else 0.0
-    return 2 * 8.0 * n * n / p / mc["bw"] + comm + allreduce_time(n, p, mc["alpha"], mc["beta"])
+    comm = k * 2 * (math.log2(max(q, 1)) * mc["alpha"] + 8 * n / q * mc["beta"]) if p > 1 else 0.0
+    return k * 8.0 * n * n / p / mc["bw"] + comm + allreduce_time(n, p, mc["alpha"], mc["beta"])
 
 
 def iteration_time(split, path, n, d, P, p, mc, proj_per_block=0.0, current=True):
@@ -161,9 +162,9 @@ def setup_time(split, path, n, d, P, p, mc, current=True):
     (n d^2), dpotri (2 d^3/3), all replicated; Gram counts C = Dmat Dmat^T
     (n^2 P/p flops replicated path, 2 n^2 P/p scalapack) and Z Z^T (n^2 d
     replicated, 2 n^2 d/p scalapack); eigendecomposition c_eig n^3 (dsyevd
-    replicated, pdsyevd / p at efficiency mc['eig_eff']); replicated: the
-    rank's rows of the inverse at the fixed shift, 2 n^3 / p (current=False:
-    neither dpotri nor these rows)."""
+    replicated, pdsyevd / p at efficiency mc['eig_eff']); the inverse at the
+    fixed shift (a rank's rows or local block), 2 n^3 / p (current=False:
+    neither dpotri nor the inverse)."""
     f = 0.0
     if split == "slack":
         f += 2.0 * n * d * d + d ** 3 / 3.0 + n * d * d + (2.0 * d ** 3 / 3.0 if current else 0.0)
@@ -172,7 +173,7 @@ def setup_time(split, path, n, d, P, p, mc, current=True):
         f += n * n * Pl + n * n * d + mc["c_eig"] * n ** 3 + (2.0 * n ** 3 / p if current else 0.0)
         t = f / mc["gemm"] + allreduce_time(n * n, p, mc["alpha"], mc["beta"])
     else:
-        f += 2.0 * n * n * Pl + 2.0 * n * n * d / p
+        f += 2.0 * n * n * Pl + 2.0 * n * n * d / p + (2.0 * n ** 3 / p if current else 0.0)
         t = f / mc["gemm"] + mc["c_eig"] * n ** 3 / p / (mc["gemm"] * mc["eig_eff"])
     return t
 
@@ -204,6 +205,7 @@ def memory_bytes(split, path, n, d, P, p, n_test=0):
     else:
         setup["gram K, Q local + pdsyevd work (4 n^2/p, setup)"] = 4 * 8.0 * n * n / p
         steady["gram Q local (n^2/p)"] = 8.0 * n * n / p
+        steady["gram inverse local (n^2/p)"] = 8.0 * n * n / p
     steady["anderson dT dF (2m) + 3 (m = 10)"] = (2 * ANDERSON + 3) * 8.0 * ns
     return setup, steady
 
