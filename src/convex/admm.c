@@ -129,7 +129,6 @@ PetscErrorCode CvxAdmmFLocal(CvxAdmm *A, const double *x, double *out)
   PetscFunctionReturn(0);
 }
 
-/* G = (diag(e) X)^T Dm (d x PL); see admm_impl.h. */
 /* A->Xe = diag(e) X (n x d). Local. */
 static void AdmmScaleRows(CvxAdmm *A, const double *e)
 {
@@ -141,6 +140,7 @@ static void AdmmScaleRows(CvxAdmm *A, const double *e)
   }
 }
 
+/* G = (diag(e) X)^T Dm (d x PL); see admm_impl.h. */
 PetscErrorCode CvxAdmmFTLocal(CvxAdmm *A, const double *e, double *G)
 {
   PetscInt n = A->n, d = A->d, PL = A->PL;
@@ -1007,8 +1007,10 @@ ADMM_SIMD_CLONES static void AdmmSlackPass(PetscInt n, const double *Dj, const d
  * t += alpha (au - zs)) but with the slacks (n per block, most of the
  * state) touched once: in the slack part zs = max(0, t) and w = 2 zs - t =
  * |t|, so the u-step needs only G^T |t_s| (gb, formed when t_s was last
- * written), and after the u-step each chunk of patterns does, while its
- * columns stay in cache: X u (GEMM), the residual S o (X u) - max(0, t_s),
+ * written), and after the coupling solve each chunk of patterns does, while
+ * its columns stay in cache: the rest of its blocks' u-step (F^T q with its
+ * patterns, a GEMM) and their state update, X u (GEMM), the residual
+ * S o (X u) - max(0, t_s),
  * the update of t_s, the next iteration's ||max(0, t_new) - max(0, t_old)||
  * (its dual residual) and G^T |t_new| (GEMM). pr2, dr2: this rank's
  * residual sums. extra[] rides on the Allreduce of the u-step. Collective. */
