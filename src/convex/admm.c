@@ -80,6 +80,7 @@ PetscErrorCode CvxAdmmOptionsSetDefaults(CvxAdmmOptions *opt)
   opt->polish_rounds      = 4;
   opt->recover_threshold  = 1e-10;
   opt->slack_nnls         = PETSC_TRUE;
+  opt->slack_fused        = PETSC_TRUE;
   PetscCall(CvxGramOptionsSetDefaults(&opt->gram));
   PetscFunctionReturn(0);
 }
@@ -274,13 +275,27 @@ PetscErrorCode CvxAdmmProjectAll(CvxAdmm *A, const double *V, double *C, PetscIn
 
 /* ------------------------------------------------------------ the steps */
 
+/* Group shrinkage of the blocks [j0, j1) of zs by beta / rho, in place. */
+static void AdmmShrink(CvxAdmm *A, PetscInt j0, PetscInt j1)
+{
+  PetscInt d = A->d;
+  double   thr = A->beta / A->rho;
+  for (PetscInt j = j0; j < j1; j++) {
+    double *c = A->zs + (size_t)j * (size_t)d, nrm = 0;
+    for (PetscInt l = 0; l < d; l++) nrm += c[l] * c[l];
+    nrm           = sqrt(nrm);
+    double factor = nrm > thr ? 1.0 - thr / nrm : 0.0;
+    for (PetscInt l = 0; l < d; l++) c[l] *= factor;
+  }
+}
+
 /* zs = prox_g(t): cone splitting: projection onto the block's cone, then
  * group shrinkage by beta / rho; slack splitting: shrinkage of the z part,
- * clamp at 0 of the s part (skipped with blocks_only: the fused iteration
- * never reads it). */
-static PetscErrorCode AdmmZStep(CvxAdmm *A, PetscBool blocks_only)
+ * clamp at 0 of the s part. (The fused slack iteration does its own z-step,
+ * block by block, in AdmmSlackHead.) */
+static PetscErrorCode AdmmZStep(CvxAdmm *A)
 {
-  PetscInt d = A->d, nb = A->nb;
+  PetscInt nb = A->nb;
   double   thr = A->beta / A->rho;
 
   PetscFunctionBeginUser;
@@ -288,16 +303,9 @@ static PetscErrorCode AdmmZStep(CvxAdmm *A, PetscBool blocks_only)
     PetscCall(CvxAdmmProjectAll(A, A->t, A->zs, A->act, A->nact, PETSC_TRUE, thr, NULL));
   } else {
     memcpy(A->zs, A->t, A->nz * sizeof(double));
-    if (!blocks_only)
-      for (size_t s = A->nz; s < A->ns; s++) A->zs[s] = A->t[s] > 0 ? A->t[s] : 0;
+    for (size_t s = A->nz; s < A->ns; s++) A->zs[s] = A->t[s] > 0 ? A->t[s] : 0;
   }
-  for (PetscInt j = 0; j < nb; j++) {
-    double *c = A->zs + (size_t)j * (size_t)d, nrm = 0;
-    for (PetscInt l = 0; l < d; l++) nrm += c[l] * c[l];
-    nrm           = sqrt(nrm);
-    double factor = nrm > thr ? 1.0 - thr / nrm : 0.0;
-    for (PetscInt l = 0; l < d; l++) c[l] *= factor;
-  }
+  AdmmShrink(A, 0, nb);
   PetscFunctionReturn(0);
 }
 
@@ -753,12 +761,13 @@ static PetscErrorCode AdmmSetup(CvxAdmm *A, const CvxArrangementSet *set, PetscI
     PetscCall(PetscMalloc1(8, &A->red));
   }
   /* the fused slack iteration: chunks of about ADMM_FUSED_BYTES per buffer */
-  A->fused = (PetscBool)(A->slack && A->mem == 0 && opt->slack_nnls && PL > 0);
+  A->fused = (PetscBool)(A->slack && A->mem == 0 && opt->slack_nnls && opt->slack_fused && PL > 0);
   if (A->fused) {
     A->fchunk = (PetscInt)PetscMax(1, PetscMin((size_t)PL, ADMM_FUSED_BYTES / (2 * sizeof(double) * (size_t)n)));
     PetscCall(PetscMalloc1((size_t)2 * n * A->fchunk, &A->Yc));
     PetscCall(PetscMalloc1((size_t)2 * n * A->fchunk, &A->Bc));
     PetscCall(PetscCalloc1(A->nz, &A->gb));
+    PetscCall(PetscCalloc1((size_t)n, &A->fu));
   }
   PetscFunctionReturn(0);
 }
@@ -813,6 +822,7 @@ static PetscErrorCode AdmmDestroy(CvxAdmm *A)
   PetscCall(PetscFree(A->Yc));
   PetscCall(PetscFree(A->Bc));
   PetscCall(PetscFree(A->gb));
+  PetscCall(PetscFree(A->fu));
   PetscFunctionReturn(0);
 }
 
@@ -859,13 +869,15 @@ static PetscErrorCode AdmmSetupSlack(CvxAdmm *A)
 
 /* The coupling part of the slack u-step's Woodbury solve: for t (d x nb,
  * the block-diagonal solve), A->q = (I + (2/rho) K_Z)^{-1} F t (extra[]
- * rides on the Allreduce of F t). Collective. */
+ * rides on the Allreduce of F t). With t NULL, A->fu holds this rank's
+ * part of F t. Collective. */
 static PetscErrorCode AdmmSlackCoupling(CvxAdmm *A, const double *t, double *extra, PetscInt nextra)
 {
   PetscInt n = A->n;
 
   PetscFunctionBeginUser;
-  PetscCall(CvxAdmmFLocal(A, t, A->h));
+  if (t) PetscCall(CvxAdmmFLocal(A, t, A->h));
+  else memcpy(A->h, A->fu, (size_t)n * sizeof(double));
   for (PetscInt s = 0; s < nextra; s++) A->h[n + s] = extra[s];
   PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, A->h, (int)(n + nextra), MPI_DOUBLE, MPI_SUM, A->comm));
   for (PetscInt s = 0; s < nextra; s++) extra[s] = A->h[n + s];
@@ -942,9 +954,47 @@ static void AdmmSlackGb(CvxAdmm *A, PetscInt i0, PetscInt cc)
               A->gb + (size_t)(A->PL + i0) * d, d);
 }
 
-/* gb = G^T |t_s| = X^T (S o |t_s|) for every block and the slack part of
- * ||prox(t) - zs||^2, for the state t as it is (the start of the fused
- * iterations). Local. */
+/* The head of the next fused iteration for the chunk of patterns
+ * [i0, i0 + cc), once t and gb of its blocks are final: the z-step (group
+ * shrinkage) of its blocks and its change (added to *dz2), the right side
+ * with w = 2 zs - t, u = A^{-1} (right side), and its share of F u,
+ * sum_q D_q X (u_v - u_w), added to A->fu while the chunk's patterns are
+ * in cache. Local. */
+static void AdmmSlackHead(CvxAdmm *A, PetscInt i0, PetscInt cc, double *dz2)
+{
+  PetscInt n = A->n, d = A->d, PL = A->PL;
+  int      dd = (int)d, ccc = (int)cc;
+  double   ir = 1.0 / A->rho, dz = 0;
+
+  for (int side = 0; side < 2; side++) {
+    PetscInt j0 = side == 0 ? i0 : PL + i0;
+    size_t   off = (size_t)j0 * d, len = (size_t)cc * d;
+    memcpy(A->zprev + off, A->zs + off, len * sizeof(double));
+    memcpy(A->zs + off, A->t + off, len * sizeof(double));
+    AdmmShrink(A, j0, j0 + cc);
+    for (size_t s = off; s < off + len; s++) {
+      double z = A->zs[s];
+      dz += (z - A->zprev[s]) * (z - A->zprev[s]);
+      A->cand[s] = A->gb[s] + ir * A->Fty[s] + 2.0 * z - A->t[s];
+    }
+    cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, dd, ccc, dd, 1.0, A->Ainv, dd, A->cand + off, dd, 0.0,
+                A->au + off, dd);
+  }
+  /* u_v - u_w into the first cc columns of cand's v part (scratch now) */
+  double *dl = A->cand + (size_t)i0 * d;
+  for (size_t s = 0; s < (size_t)cc * d; s++) dl[s] = A->au[(size_t)i0 * d + s] - A->au[(size_t)(PL + i0) * d + s];
+  cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)n, ccc, dd, 1.0, A->X, (int)n, dl, dd, 0.0, A->Yc,
+              (int)n);
+  for (PetscInt q = 0; q < cc; q++) {
+    const double *Dq = A->Dm + (size_t)(i0 + q) * n, *yq = A->Yc + (size_t)q * n;
+    for (PetscInt k = 0; k < n; k++) A->fu[k] += Dq[k] * yq[k];
+  }
+  *dz2 += dz;
+}
+
+/* gb = G^T |t_s| = X^T (S o |t_s|) for every block, the slack part of
+ * ||prox(t) - zs||^2, and the head of the first iteration (AdmmSlackHead),
+ * for the state t as it is (the start of the fused iterations). Local. */
 static PetscErrorCode AdmmSlackFusedInit(CvxAdmm *A)
 {
   PetscInt n = A->n, PL = A->PL, c = A->fchunk;
@@ -965,7 +1015,10 @@ static PetscErrorCode AdmmSlackFusedInit(CvxAdmm *A)
     }
     AdmmSlackGb(A, i0, cc);
   }
-  A->dr2_carry  = dc;
+  A->dr2_carry = dc;
+  A->dz2_head  = 0;
+  for (PetscInt k = 0; k < n; k++) A->fu[k] = 0;
+  for (PetscInt i0 = 0; i0 < PL; i0 += c) AdmmSlackHead(A, i0, PetscMin(c, PL - i0), &A->dz2_head);
   A->fused_init = PETSC_TRUE;
   PetscFunctionReturn(0);
 }
@@ -1005,39 +1058,31 @@ ADMM_SIMD_CLONES static void AdmmSlackPass(PetscInt n, const double *Dj, const d
 /* One iteration of the slack splitting without Anderson acceleration, the
  * same as the generic loop (z-step, w = 2 zs - t, u-step, residuals,
  * t += alpha (au - zs)) but with the slacks (n per block, most of the
- * state) touched once: in the slack part zs = max(0, t) and w = 2 zs - t =
- * |t|, so the u-step needs only G^T |t_s| (gb, formed when t_s was last
- * written), and after the coupling solve each chunk of patterns does, while
- * its columns stay in cache: the rest of its blocks' u-step (F^T q with its
+ * state) touched once. In the slack part zs = max(0, t) and w = 2 zs - t =
+ * |t|, so the u-step needs only G^T |t_s| (gb). The iteration starts after
+ * the block-diagonal part of its u-step (AdmmSlackHead, done by the
+ * previous iteration or by the start): the sum of F u over the ranks, the
+ * coupling solve q, and then, chunk by chunk while the chunk's patterns and
+ * slacks stay in cache: the rest of its blocks' u-step (F^T q with its
  * patterns, a GEMM) and their state update, X u (GEMM), the residual
- * S o (X u) - max(0, t_s),
- * the update of t_s, the next iteration's ||max(0, t_new) - max(0, t_old)||
- * (its dual residual) and G^T |t_new| (GEMM). pr2, dr2: this rank's
- * residual sums. extra[] rides on the Allreduce of the u-step. Collective. */
+ * S o (X u) - max(0, t_s), the update of t_s, the next iteration's
+ * ||max(0, t_new) - max(0, t_old)|| (its dual residual), G^T |t_new|
+ * (GEMM) and the next iteration's head. So between iterations zs is
+ * already prox(t) of the current t. pr2, dr2: this rank's residual sums.
+ * extra[] rides on the Allreduce of F u. Collective. */
 static PetscErrorCode AdmmSlackFused(CvxAdmm *A, double *extra, PetscInt nextra, double *pr2_out, double *dr2_out)
 {
-  PetscInt n = A->n, d = A->d, PL = A->PL, nb = A->nb, c = A->fchunk;
-  int      dd = (int)d, nbb = (int)nb;
-  double   alpha = A->alpha, pr2 = 0, dr2, dc = 0;
+  PetscInt n = A->n, d = A->d, PL = A->PL, c = A->fchunk;
+  int      dd = (int)d;
+  double   alpha = A->alpha, pr2 = 0, dr2, dc = 0, dz2 = 0;
   double  *u = A->au, *zs = A->zs, *tb = A->t;
 
   PetscFunctionBeginUser;
   if (!A->fused_init) PetscCall(AdmmSlackFusedInit(A));
-  /* block part: z-step (group shrinkage), its change, u-step right side
-   * with w = 2 zs - t */
-  dr2 = A->dr2_carry;
-  memcpy(A->zprev, zs, A->nz * sizeof(double));
-  PetscCall(AdmmZStep(A, PETSC_TRUE));
-  for (size_t s = 0; s < A->nz; s++) dr2 += (zs[s] - A->zprev[s]) * (zs[s] - A->zprev[s]);
-  if (nb > 0) {
-    double ir = 1.0 / A->rho;
-    for (size_t s = 0; s < A->nz; s++) A->cand[s] = A->gb[s] + ir * A->Fty[s] + 2.0 * zs[s] - tb[s];
-    cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, dd, nbb, dd, 1.0, A->Ainv, dd, A->cand, dd, 0.0, u, dd);
-  }
-  PetscCall(AdmmSlackCoupling(A, u, extra, nextra));
-  if (nb == 0) PetscFunctionReturn(0);
+  dr2 = A->dr2_carry + A->dz2_head;
+  PetscCall(AdmmSlackCoupling(A, NULL, extra, nextra));
   AdmmScaleRows(A, A->q);
-  /* chunk by chunk */
+  for (PetscInt k = 0; k < n; k++) A->fu[k] = 0; /* the next iteration's F u */
   for (PetscInt i0 = 0; i0 < PL; i0 += c) {
     PetscInt cc = PetscMin(c, PL - i0), ccc = (int)cc;
     /* the chunk's blocks: u -= (1/rho) A^{-1} F^T q, where F^T q is G_c =
@@ -1067,8 +1112,10 @@ static PetscErrorCode AdmmSlackFused(CvxAdmm *A, double *extra, PetscInt nextra,
                     A->Bc + (size_t)q * n, &pr2, &dc);
     }
     AdmmSlackGb(A, i0, cc);
+    AdmmSlackHead(A, i0, cc, &dz2);
   }
   A->dr2_carry = dc;
+  A->dz2_head  = dz2;
   *pr2_out     = pr2;
   *dr2_out     = dr2;
   PetscFunctionReturn(0);
@@ -1268,7 +1315,7 @@ PetscErrorCode CvxAdmmSolve(const CvxArrangementSet *set, PetscInt d, const doub
     } else {
       /* z-step */
       memcpy(A.zprev, A.zs, A.ns * sizeof(double));
-      PetscCall(AdmmZStep(&A, PETSC_FALSE));
+      PetscCall(AdmmZStep(&A));
       for (size_t s = 0; s < A.ns; s++) A.w[s] = 2.0 * A.zs[s] - A.t[s];
       /* u-step */
       if (!A.slack) PetscCall(AdmmUStepCone(&A, &flag, 1));
@@ -1494,7 +1541,7 @@ PetscErrorCode CvxAdmmSolve(const CvxArrangementSet *set, PetscInt d, const doub
    * certificate is older */
   if (!result->column_generation && (it == 0 || it != last_cert_it)) {
     const double *x = NULL;
-    if (it == 0) PetscCall(AdmmZStep(&A, PETSC_FALSE));
+    if (it == 0) PetscCall(AdmmZStep(&A));
     double t_point = CvxWallTime();
     PetscCall(AdmmPrimalPoint(&A, &x));
     result->time_certificate += CvxWallTime() - t_point;

@@ -96,6 +96,9 @@ typedef struct {
                                    multiplier, a nonnegative least-squares problem) instead of the ADMM
                                    multipliers mu = -rho nu; default true (the cone splitting always
                                    uses the projection) */
+  PetscBool slack_fused;        /* slack splitting without Anderson acceleration (and with slack_nnls): the
+                                   fused iteration, one pass over the slacks; false runs the generic loop,
+                                   the same iterates (tests compare the two); default true */
 } CvxAdmmOptions;
 
 typedef struct {

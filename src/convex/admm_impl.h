@@ -56,9 +56,11 @@ typedef struct {
    * iteration (AdmmSlackFused) */
   PetscBool fused;
   double   *gb;         /* d x nb: G^T |t_s| per block, for the next u-step */
+  double   *fu;         /* n: this rank's part of F u for the next u-step (AdmmSlackHead) */
   double   *Yc, *Bc;    /* n x 2 fchunk: X u and S o |t_s| of a chunk of patterns */
   PetscInt  fchunk;     /* patterns per chunk */
   double    dr2_carry;  /* slack part of the next iteration's ||zs - zprev||^2 */
+  double    dz2_head;   /* its block part, from the z-step done ahead (AdmmSlackHead) */
   PetscBool fused_init; /* gb and dr2_carry are those of the current t */
 
   /* Anderson acceleration */
