@@ -1,9 +1,10 @@
 /* CvxGram rejects bad input collectively with CVX_ERR_INPUT: sigma <= 0 or
- * not finite, tau < 0, an unknown path, options that the chosen path cannot
- * use, k < 1, n too large for the replicated path, pattern ranges that do
- * not tile [0, P) (even when only one rank is at fault). A CG solve that cannot
- * reach its tolerance raises PETSC_ERR_NOT_CONVERGED on every rank, and the
- * system still works afterwards. Prints only on failure. */
+ * not finite, tau < 0 (in Solve and in Prepare), an unknown path, options
+ * that the chosen path cannot use, k < 1, n too large for the replicated
+ * path, pattern ranges that do not tile [0, P) (even when only one rank is
+ * at fault). A CG solve that cannot reach its tolerance raises
+ * PETSC_ERR_NOT_CONVERGED on every rank, and the system still works
+ * afterwards. Prints only on failure. */
 #include "convex/gram.h"
 
 #include <math.h>
@@ -119,6 +120,11 @@ int main(int argc, char **argv)
             (int)code);
       CHECK(strstr(CvxErrorLastMessage(), isfinite(bad[s][0]) && bad[s][0] > 0 ? "tau" : "sigma") != NULL,
             "message '%s' does not name the bad value", CvxErrorLastMessage());
+      code = CvxGramPrepare(gram, bad[s][0], bad[s][1]);
+      CHECK(code == CVX_ERR_INPUT, "path %d prepare sigma %g tau %g: code %d", (int)paths[p], bad[s][0], bad[s][1],
+            (int)code);
+      CHECK(strstr(CvxErrorLastMessage(), isfinite(bad[s][0]) && bad[s][0] > 0 ? "tau" : "sigma") != NULL,
+            "prepare message '%s' does not name the bad value", CvxErrorLastMessage());
     }
     code = CvxGramSolve(gram, 1.0, 1.0, b, x); /* still usable */
     CHECK(code == 0, "path %d: good solve after errors failed with %d", (int)paths[p], (int)code);
