@@ -1001,6 +1001,8 @@ static PetscErrorCode AdmmSlackFusedInit(CvxAdmm *A)
   double   dc = 0;
 
   PetscFunctionBeginUser;
+  A->dz2_head = 0;
+  for (PetscInt k = 0; k < n; k++) A->fu[k] = 0;
   for (PetscInt i0 = 0; i0 < PL; i0 += c) {
     PetscInt cc = PetscMin(c, PL - i0);
     for (PetscInt q = 0; q < 2 * cc; q++) {
@@ -1014,11 +1016,9 @@ static PetscErrorCode AdmmSlackFusedInit(CvxAdmm *A)
       }
     }
     AdmmSlackGb(A, i0, cc);
+    AdmmSlackHead(A, i0, cc, &A->dz2_head);
   }
-  A->dr2_carry = dc;
-  A->dz2_head  = 0;
-  for (PetscInt k = 0; k < n; k++) A->fu[k] = 0;
-  for (PetscInt i0 = 0; i0 < PL; i0 += c) AdmmSlackHead(A, i0, PetscMin(c, PL - i0), &A->dz2_head);
+  A->dr2_carry  = dc;
   A->fused_init = PETSC_TRUE;
   PetscFunctionReturn(0);
 }

@@ -61,7 +61,7 @@ typedef struct {
   PetscInt  fchunk;     /* patterns per chunk */
   double    dr2_carry;  /* slack part of the next iteration's ||zs - zprev||^2 */
   double    dz2_head;   /* its block part, from the z-step done ahead (AdmmSlackHead) */
-  PetscBool fused_init; /* gb and dr2_carry are those of the current t */
+  PetscBool fused_init; /* gb, dr2_carry and the head (fu, dz2_head) are those of the current t */
 
   /* Anderson acceleration */
   PetscInt  mem, hcount, hhead;

@@ -334,10 +334,23 @@ static PetscErrorCode GramCreateReplicated(CvxGram g, const CvxArrangementSet *s
 /* Eigenvector columns per GEMM panel when forming the prepared inverse. */
 #define GRAM_PREPARE_PANEL 256
 
-/* Minv = this rank's rows r0..r0+m of Q diag(1/(sigma + tau lambda)) Q^T,
- * stored as its columns (the inverse is symmetric), in panels of
- * eigenvectors: 2 n^2 m flops and an n x GRAM_PREPARE_PANEL scratch. Local. */
-static PetscErrorCode GramReplicatedPrepare(CvxGram g, double sigma, double tau)
+/* W = Q diag(s) for the ncols columns of Q (rows x ncols, leading
+ * dimension ld, also W's): column c scaled by s[idx[c]], or by s[c] when
+ * idx is NULL. */
+static void GramScaledColumns(const double *Q, int ld, int rows, int ncols, const double *s, const PetscInt *idx,
+                              double *W)
+{
+  for (int c = 0; c < ncols; c++) {
+    double sc = s[idx ? idx[c] : c];
+    for (int r = 0; r < rows; r++) W[r + (size_t)c * ld] = sc * Q[r + (size_t)c * ld];
+  }
+}
+
+/* Minv = this rank's rows r0..r0+m of Q diag(s) Q^T with s (length n) the
+ * shift's scales 1/(sigma + tau lambda), stored as its columns (the inverse
+ * is symmetric), in panels of eigenvectors: 2 n^2 m flops and an n x
+ * GRAM_PREPARE_PANEL scratch. Local. */
+static PetscErrorCode GramReplicatedPrepare(CvxGram g, const double *s)
 {
   int     n = (int)g->n, r0 = g->rdispls[g->rank], m = g->rcounts[g->rank];
   int     kp = PetscMin(GRAM_PREPARE_PANEL, n);
@@ -348,18 +361,12 @@ static PetscErrorCode GramReplicatedPrepare(CvxGram g, double sigma, double tau)
   PetscCall(PetscMalloc1((size_t)n * kp, &W));
   for (int c0 = 0; c0 < n; c0 += kp) {
     int kc = PetscMin(kp, n - c0);
-    for (int c = 0; c < kc; c++) {
-      const double *qc = g->Q + (size_t)(c0 + c) * n;
-      double       *wc = W + (size_t)c * n, s = 1.0 / (sigma + tau * g->lambda[c0 + c]);
-      for (int i = 0; i < n; i++) wc[i] = s * qc[i];
-    }
+    GramScaledColumns(g->Q + (size_t)c0 * n, n, n, kc, s + c0, NULL, W);
     if (m > 0)
       cblas_dgemm(CblasColMajor, CblasNoTrans, CblasTrans, n, m, kc, 1.0, W, n, g->Q + r0 + (size_t)c0 * n, n,
                   c0 == 0 ? 0.0 : 1.0, g->Minv, n);
   }
   PetscCall(PetscFree(W));
-  g->msigma = sigma;
-  g->mtau   = tau;
   PetscFunctionReturn(0);
 }
 
@@ -543,9 +550,10 @@ static PetscErrorCode GramCreateScalapack(CvxGram g, const CvxArrangementSet *se
   PetscFunctionReturn(0);
 }
 
-/* Mloc = the local block of Q diag(1/(sigma + tau lambda)) Q^T: a scaled
- * copy of the local Q and one pdgemm, 2 n^3 / p flops. Collective. */
-static PetscErrorCode GramScalapackPrepare(CvxGram g, double sigma, double tau)
+/* Mloc = the local block of Q diag(s) Q^T with s (length n) the shift's
+ * scales: a scaled copy of the local Q and one pdgemm, 2 n^3 / p flops.
+ * Collective. */
+static PetscErrorCode GramScalapackPrepare(CvxGram g, const double *s)
 {
   int     n = (int)g->n, ione = 1, lld = g->mloc > 1 ? g->mloc : 1;
   size_t  loc = (size_t)g->mloc * (size_t)g->nloc;
@@ -554,15 +562,10 @@ static PetscErrorCode GramScalapackPrepare(CvxGram g, double sigma, double tau)
   PetscFunctionBeginUser;
   if (!g->Mloc) PetscCall(PetscCalloc1(loc + 1, &g->Mloc));
   PetscCall(PetscCalloc1(loc + 1, &W));
-  for (int c = 0; c < g->nloc; c++) {
-    double s = 1.0 / (sigma + tau * g->lambda[g->cols[c]]);
-    for (int r = 0; r < g->mloc; r++) W[r + (size_t)c * lld] = s * g->Qloc[r + (size_t)c * lld];
-  }
+  GramScaledColumns(g->Qloc, lld, g->mloc, g->nloc, s, g->cols, W);
   pdgemm_("N", "T", &n, &n, &n, &one, W, &ione, &ione, g->descQ, g->Qloc, &ione, &ione, g->descQ, &zero, g->Mloc,
           &ione, &ione, g->descQ, 1, 1);
   PetscCall(PetscFree(W));
-  g->msigma = sigma;
-  g->mtau   = tau;
   PetscFunctionReturn(0);
 }
 
@@ -844,7 +847,7 @@ static PetscErrorCode GramCheckShift(CvxGram gram, const char *caller, double si
 /* x = (sigma I + tau K)^{-1} b on every rank; see gram.h. Collective on the
  * set's communicator. sigma > 0 and tau >= 0 (finite) or CVX_ERR_INPUT. The
  * dense paths are exact up to rounding at any (sigma, tau) for 4 n^2 flops
- * (spread over the ranks; 2 n^2 at the replicated path's prepared shift).
+ * (spread over the ranks; 2 n^2 at a prepared shift).
  * The cg path iterates from the previous solution to ||b - A x|| <= cg_rtol
  * ||b||; when it cannot within cg_max_it iterations it raises
  * PETSC_ERR_NOT_CONVERGED on every rank (the system stays usable). */
@@ -868,8 +871,12 @@ PetscErrorCode CvxGramPrepare(CvxGram gram, double sigma, double tau)
   PetscCall(GramCheckShift(gram, "CvxGramPrepare", sigma, tau));
   if (gram->path == CVX_GRAM_CG) PetscFunctionReturn(0);
   double t0 = CvxWallTime();
-  if (gram->path == CVX_GRAM_REPLICATED) PetscCall(GramReplicatedPrepare(gram, sigma, tau));
-  else PetscCall(GramScalapackPrepare(gram, sigma, tau));
+  /* the shift's scales, in the scratch vector t */
+  for (PetscInt i = 0; i < gram->n; i++) gram->t[i] = 1.0 / (sigma + tau * gram->lambda[i]);
+  if (gram->path == CVX_GRAM_REPLICATED) PetscCall(GramReplicatedPrepare(gram, gram->t));
+  else PetscCall(GramScalapackPrepare(gram, gram->t));
+  gram->msigma = sigma;
+  gram->mtau   = tau;
   PetscCall(PetscInfo(NULL, "%s n = %d: inverse at sigma %g tau %g in %.3f s\n", GramPathName(gram->path),
                       (int)gram->n, sigma, tau, CvxWallTime() - t0));
   PetscFunctionReturn(0);

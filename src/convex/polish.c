@@ -1755,18 +1755,17 @@ static PetscErrorCode PolishPickColumns(CvxAdmm *A, PetscBool *sel, PetscInt kad
   }
   PetscCall(PetscMalloc1((size_t)tot + 1, &all));
   PetscCallMPI(MPI_Allgatherv(buf, mrec, MPI_DOUBLE, all, cnts, dspl, MPI_DOUBLE, A->comm));
-  PetscInt  ncand = tot / rec, ntake = 0, *order, *taken;
+  PetscInt  ncand = tot / rec, ntake = 0, *taken;
   PickRank *pool;
-  PetscCall(PetscMalloc3((size_t)ncand + 1, &order, (size_t)kadd + 1, &taken, (size_t)ncand + 1, &pool));
+  PetscCall(PetscMalloc2((size_t)kadd + 1, &taken, (size_t)ncand + 1, &pool));
   for (PetscInt c = 0; c < ncand; c++) {
     pool[c].ratio = all[(size_t)c * rec];
     pool[c].key   = all[(size_t)c * rec + 1];
     pool[c].idx   = c;
   }
   qsort(pool, (size_t)ncand, sizeof(PickRank), PickRankCompare);
-  for (PetscInt c = 0; c < ncand; c++) order[c] = pool[c].idx;
   for (PetscInt c = 0; c < ncand && ntake < kadd; c++) {
-    const double *rc = all + (size_t)order[c] * rec;
+    const double *rc = all + (size_t)pool[c].idx * rec;
     PetscBool     ok = PETSC_TRUE, vc = (PetscBool)(rc[1] < A->P);
     for (PetscInt t = 0; t < ntake && ok; t++) {
       const double *rt = all + (size_t)taken[t] * rec;
@@ -1776,7 +1775,7 @@ static PetscErrorCode PolishPickColumns(CvxAdmm *A, PetscBool *sel, PetscInt kad
       if (dot > cosmax) ok = PETSC_FALSE;
     }
     if (!ok) continue;
-    taken[ntake++] = order[c];
+    taken[ntake++] = pool[c].idx;
     if ((int)rc[2] == A->rank) {
       PetscInt key = (PetscInt)rc[1];
       PetscInt j   = key < A->P ? key - A->set->rstart : PL + key - A->P - A->set->rstart;
@@ -1784,7 +1783,7 @@ static PetscErrorCode PolishPickColumns(CvxAdmm *A, PetscBool *sel, PetscInt kad
     }
   }
   *added = ntake;
-  PetscCall(PetscFree3(order, taken, pool));
+  PetscCall(PetscFree2(taken, pool));
   PetscCall(PetscFree(all));
   PetscCall(PetscFree2(cnts, dspl));
   PetscCall(PetscFree(buf));
