@@ -81,6 +81,7 @@ PetscErrorCode CvxAdmmOptionsSetDefaults(CvxAdmmOptions *opt)
   opt->recover_threshold  = 1e-10;
   opt->slack_nnls         = PETSC_TRUE;
   opt->slack_fused        = PETSC_TRUE;
+  opt->certificate_prune  = PETSC_TRUE;
   PetscCall(CvxGramOptionsSetDefaults(&opt->gram));
   PetscFunctionReturn(0);
 }
@@ -160,6 +161,14 @@ PetscErrorCode CvxAdmmFTLocal(CvxAdmm *A, const double *e, double *G)
 
 /* ------------------------------------------------------------ projections */
 
+/* Euclidean norm of a block of d entries. */
+static double AdmmNorm(const double *c, PetscInt d)
+{
+  double s = 0;
+  for (PetscInt l = 0; l < d; l++) s += c[l] * c[l];
+  return sqrt(s);
+}
+
 /* c = P_K(v) for cone i by the active set. When the step cap is hit, the
  * z-step (feasible) takes 0, which is feasible, and a certificate takes v,
  * whose norm bounds ||P_K(v)|| from above. Not collective. */
@@ -182,15 +191,30 @@ static PetscErrorCode AdmmProjectExact(CvxAdmm *A, PetscInt i, const double *v, 
   PetscFunctionReturn(0);
 }
 
+/* Order of the certificate's exact projections: decreasing relaxed norm. */
+typedef struct {
+  double   bound;
+  PetscInt j;
+} AdmmPending;
+
+static int AdmmPendingCompare(const void *a, const void *b)
+{
+  const AdmmPending *x = (const AdmmPending *)a, *y = (const AdmmPending *)b;
+  if (x->bound != y->bound) return x->bound > y->bound ? -1 : 1;
+  return x->j < y->j ? -1 : x->j > y->j;
+}
+
 /* Projects all columns; see admm_impl.h. Cones without a facet list are
  * checked in bulk: warm-start candidates for all of them, one GEMM X C per
  * chunk, and a full active-set solve only for the candidates that violate a
- * constraint. */
+ * constraint (after the bulk check, in decreasing order of the candidate's
+ * norm when pruning). */
 PetscErrorCode CvxAdmmProjectAll(CvxAdmm *A, const double *V, double *C, PetscInt *act, PetscInt *nact,
-                                 PetscBool feasible, double skip_below, double *norms)
+                                 PetscBool feasible, double skip_below, double *norms, PetscBool prune)
 {
-  PetscInt d = A->d, n = A->n, PL = A->PL, nb = A->nb, nfull = 0;
-  double   t_start = CvxWallTime();
+  PetscInt     d = A->d, n = A->n, PL = A->PL, nb = A->nb, nfull = 0, npend = 0;
+  double       t_start = CvxWallTime(), known = 0;
+  AdmmPending *pend    = NULL;
 
   PetscFunctionBeginUser;
   for (PetscInt j = 0; j < nb; j++) {
@@ -200,13 +224,12 @@ PetscErrorCode CvxAdmmProjectAll(CvxAdmm *A, const double *V, double *C, PetscIn
     PetscInt     *J = act + (size_t)j * (size_t)d;
     if (A->cones.reduced[i]) {
       PetscCall(AdmmProjectExact(A, i, v, c, J, &nact[j], feasible));
+      known = PetscMax(known, AdmmNorm(c, d));
     } else {
       PetscCall(CvxConeProjectWarm(&A->cones, &A->cw, i, v, c, J, &nact[j]));
       /* c projects onto a relaxation of the cone: ||c|| >= ||P_K(v)||, so
        * a block with ||c|| <= skip_below needs no exact projection */
-      double cn = 0;
-      for (PetscInt l = 0; l < d; l++) cn += c[l] * c[l];
-      if (skip_below > 0 && sqrt(cn) <= skip_below) A->skip[j] = 1;
+      if (skip_below > 0 && AdmmNorm(c, d) <= skip_below) A->skip[j] = 1;
       else {
         A->skip[j] = 0;
         nfull++;
@@ -214,7 +237,9 @@ PetscErrorCode CvxAdmmProjectAll(CvxAdmm *A, const double *V, double *C, PetscIn
     }
   }
   if (nfull > 0) {
-    /* bulk feasibility check of the warm-start candidates, chunk by chunk */
+    /* bulk feasibility check of the warm-start candidates, chunk by chunk;
+     * the violators are projected exactly afterwards */
+    PetscCall(PetscMalloc1((size_t)nfull, &pend));
     PetscInt j0 = 0;
     while (j0 < nb) {
       PetscInt nc = 0, j1 = j0;
@@ -233,42 +258,54 @@ PetscErrorCode CvxAdmmProjectAll(CvxAdmm *A, const double *V, double *C, PetscIn
         PetscInt i = j % PL;
         if (A->cones.reduced[i] || A->skip[j]) continue;
         const double   *v = V + (size_t)j * (size_t)d;
-        double         *c = C + (size_t)j * (size_t)d;
+        const double   *c = C + (size_t)j * (size_t)d;
         const double   *y = A->Y + (size_t)col * (size_t)n;
         const uint64_t *p = A->set->bits + (size_t)i * (size_t)A->set->words;
-        double          vn = 0, cn = 0, worst = 0;
+        double          vn = AdmmNorm(v, d), cn = AdmmNorm(c, d), worst = 0;
         col++;
-        for (PetscInt l = 0; l < d; l++) {
-          vn += v[l] * v[l];
-          cn += c[l] * c[l];
-        }
-        double tol = 1e-12 * sqrt(PetscMax(vn, cn));
+        double tol = 1e-12 * PetscMax(vn, cn);
         for (PetscInt k = 0; k < n; k++) {
           double rn = A->cones.rownorm[k];
           if (!(rn > 0)) continue;
           double val = ((p[k / 64] >> (k % 64)) & 1u) ? y[k] : -y[k];
           if (-val > worst * rn) worst = -val / rn;
         }
-        if (worst > tol && norms && CvxWallTime() > A->deadline) {
-          /* past the time limit, a certificate does not finish its exact
-           * projections: ||P_K(v)|| <= ||v|| keeps the bound valid (weaker) */
-          memcpy(c, v, (size_t)d * sizeof(double));
-          nact[j] = 0;
-          A->cert_cut++;
-        } else if (worst > tol) {
-          PetscCall(AdmmProjectExact(A, i, v, c, act + (size_t)j * (size_t)d, &nact[j], feasible));
-        }
+        if (worst > tol) {
+          pend[npend].bound = cn;
+          pend[npend].j     = j;
+          npend++;
+        } else known = PetscMax(known, cn);
       }
       j0 = j1;
     }
   }
-  if (norms)
-    for (PetscInt j = 0; j < nb; j++) {
-      const double *c = C + (size_t)j * (size_t)d;
-      double        s = 0;
-      for (PetscInt l = 0; l < d; l++) s += c[l] * c[l];
-      norms[j] = sqrt(s);
+  if (prune) {
+    /* the largest exact norm over all ranks so far; a violator whose
+     * candidate norm (an upper bound) is not above the running largest
+     * exact norm cannot raise the maximum and keeps its candidate */
+    PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &known, 1, MPI_DOUBLE, MPI_MAX, A->comm));
+    if (npend > 1) qsort(pend, (size_t)npend, sizeof(*pend), AdmmPendingCompare);
+  }
+  for (PetscInt s = 0; s < npend; s++) {
+    PetscInt      j = pend[s].j, i = j % PL;
+    const double *v = V + (size_t)j * (size_t)d;
+    double       *c = C + (size_t)j * (size_t)d;
+    if (prune && pend[s].bound <= known) {
+      A->cert_pruned += npend - s;
+      break;
     }
+    if (norms && CvxWallTime() > A->deadline) {
+      /* past the time limit, a certificate does not finish its exact
+       * projections: ||P_K(v)|| <= ||v|| keeps the bound valid (weaker) */
+      memcpy(c, v, (size_t)d * sizeof(double));
+      nact[j] = 0;
+      A->cert_cut++;
+    } else PetscCall(AdmmProjectExact(A, i, v, c, act + (size_t)j * (size_t)d, &nact[j], feasible));
+    if (prune) known = PetscMax(known, AdmmNorm(c, d));
+  }
+  PetscCall(PetscFree(pend));
+  if (norms)
+    for (PetscInt j = 0; j < nb; j++) norms[j] = AdmmNorm(C + (size_t)j * (size_t)d, d);
   A->time_projection += CvxWallTime() - t_start;
   PetscFunctionReturn(0);
 }
@@ -300,7 +337,7 @@ static PetscErrorCode AdmmZStep(CvxAdmm *A)
 
   PetscFunctionBeginUser;
   if (!A->slack) {
-    PetscCall(CvxAdmmProjectAll(A, A->t, A->zs, A->act, A->nact, PETSC_TRUE, thr, NULL));
+    PetscCall(CvxAdmmProjectAll(A, A->t, A->zs, A->act, A->nact, PETSC_TRUE, thr, NULL, PETSC_FALSE));
   } else {
     memcpy(A->zs, A->t, A->nz * sizeof(double));
     for (size_t s = A->nz; s < A->ns; s++) A->zs[s] = A->t[s] > 0 ? A->t[s] : 0;
@@ -391,7 +428,7 @@ PetscErrorCode CvxAdmmCertify(CvxAdmm *A, const double *x, double *obj_out, doub
   PetscCall(CvxAdmmFTLocal(A, A->e, A->Cc));
   for (size_t s = 0; s < (size_t)d * (size_t)PL; s++) A->Cc[(size_t)d * (size_t)PL + s] = -A->Cc[s];
   double ratio = 0;
-  if (nb > 0 && A->slack && !A->opt.slack_nnls) {
+  if (A->slack && !A->opt.slack_nnls) {
     /* multipliers of the slack splitting: mu = -rho nu >= 0 with the scaled
      * dual nu = t - s = s - w of the last iteration; the test is
      * ||+-X^T D_i r + X^T (2 D_i - I) mu_j|| <= beta */
@@ -415,8 +452,11 @@ PetscErrorCode CvxAdmmCertify(CvxAdmm *A, const double *x, double *obj_out, doub
       A->norms[j] = sqrt(q);
       ratio       = PetscMax(ratio, A->norms[j] / A->beta);
     }
-  } else if (nb > 0) {
-    PetscCall(CvxAdmmProjectAll(A, A->Cc, A->Pc, A->cact, A->ncact, PETSC_FALSE, 0.0, A->norms));
+  } else {
+    /* pruned outside the second stage, whose support picks need every
+     * block's exact ratio (collective then, also on a rank without blocks) */
+    PetscCall(CvxAdmmProjectAll(A, A->Cc, A->Pc, A->cact, A->ncact, PETSC_FALSE, 0.0, A->norms,
+                                (PetscBool)(A->opt.certificate_prune && !A->colgen && !A->in_polish)));
     for (PetscInt j = 0; j < nb; j++) ratio = PetscMax(ratio, A->norms[j] / A->beta);
   }
   PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &ratio, 1, MPI_DOUBLE, MPI_MAX, A->comm));
@@ -477,7 +517,7 @@ static PetscErrorCode AdmmPrimalPoint(CvxAdmm *A, const double **x)
   if (!A->slack) {
     *x = A->zs;
   } else {
-    PetscCall(CvxAdmmProjectAll(A, A->zs, A->xproj, A->act, A->nact, PETSC_TRUE, 0.0, NULL));
+    PetscCall(CvxAdmmProjectAll(A, A->zs, A->xproj, A->act, A->nact, PETSC_TRUE, 0.0, NULL, PETSC_FALSE));
     *x = A->xproj;
   }
   PetscFunctionReturn(0);
@@ -1232,7 +1272,9 @@ static PetscErrorCode AdmmSecondStage(CvxAdmm *A, PetscBool *improved, double *c
 
   PetscFunctionBeginUser;
   PetscCall(PetscLogEventBegin(ev_polish, 0, 0, 0, 0));
+  A->in_polish = PETSC_TRUE;
   PetscCall(CvxAdmmPolish(A, improved));
+  A->in_polish = PETSC_FALSE;
   PetscCall(PetscLogEventEnd(ev_polish, 0, 0, 0, 0));
   A->res->time_polish += CvxWallTime() - tp;
   *cert_in += A->res->time_certificate - tc;
@@ -1564,6 +1606,9 @@ PetscErrorCode CvxAdmmSolve(const CvxArrangementSet *set, PetscInt d, const doub
     PetscInt cut = A.cert_cut;
     PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &cut, 1, MPIU_INT, MPI_SUM, A.comm));
     result->certificate_cuts = cut;
+    PetscInt64 pruned = A.cert_pruned;
+    PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &pruned, 1, MPIU_INT64, MPI_SUM, A.comm));
+    result->certificate_pruned = pruned;
     if (A.rank == 0 && cut > 0 && opt->verbosity != CVX_LOG_QUIET)
       fprintf(stderr,
               "convex: the time limit cut certificates short: %d block tests used ||v|| >= ||P_K(v)|| "
@@ -1580,10 +1625,10 @@ PetscErrorCode CvxAdmmSolve(const CvxArrangementSet *set, PetscInt d, const doub
     if (opt->verbosity == CVX_LOG_VERBOSE)
       fprintf(stderr,
               "convex: rho %.3e, setup %.3fs, iterations %.3fs, certificates %d in %.3fs, polish %d in %.3fs, "
-              "projections %.3fs (%lld active-set steps), anderson rejections %d\n",
+              "projections %.3fs (%lld active-set steps, %lld left out by certificates), anderson rejections %d\n",
               A.rho, result->time_setup, result->time_iterations, (int)A.certificates, result->time_certificate,
               (int)result->polish_attempts, result->time_polish, result->time_projection,
-              (long long)result->projection_steps, (int)A.aa_rejected);
+              (long long)result->projection_steps, (long long)result->certificate_pruned, (int)A.aa_rejected);
     fflush(stderr);
   }
   PetscCall(AdmmDestroy(&A));

@@ -99,6 +99,10 @@ typedef struct {
   PetscBool slack_fused;        /* slack splitting without Anderson acceleration (and with slack_nnls): the
                                    fused iteration, one pass over the slacks; false runs the generic loop,
                                    the same iterates (tests compare the two); default true */
+  PetscBool certificate_prune;  /* a certificate outside the second stage projects exactly only the blocks that
+                                   can hold the largest dual ratio (their relaxed ratio is above the largest
+                                   exact one found): the same bound, fewer projections; false projects every
+                                   block (tests compare the two); default true */
 } CvxAdmmOptions;
 
 typedef struct {
@@ -117,6 +121,7 @@ typedef struct {
   PetscInt          nonzero_blocks;   /* blocks of the returned point above the recovery threshold */
   PetscInt64        projection_steps; /* active-set steps of all cone projections (this rank) */
   PetscInt          certificate_cuts; /* block tests past the time limit bounded by ||v|| (all ranks) */
+  PetscInt64        certificate_pruned; /* exact projections certificates left out (all ranks) */
   double            time_projection;  /* seconds in z-step projections (this rank) */
   CvxNetwork        network;          /* rank 0: recovered network; other ranks: m = 0 */
   double            network_objective; /* rank 0: p1 of the network evaluated through the ReLU */

@@ -22,6 +22,8 @@ typedef struct {
   double                   colgen_print; /* wall time of the last column generation progress line */
   double                   deadline;  /* wall time of the time limit (INFINITY: none) */
   PetscInt                 cert_cut;  /* blocks bounded by ||v|| instead of projected, past the deadline */
+  PetscInt64               cert_pruned; /* exact projections a certificate left out (bound below the largest ratio) */
+  PetscBool                in_polish;   /* inside the second stage: certificates project every block */
 
   double     *Dm; /* n x PL dense 0/1 patterns */
   CvxConeSet  cones;
@@ -99,9 +101,13 @@ PetscErrorCode CvxAdmmFTLocal(CvxAdmm *A, const double *e, double *G);
  * replaced by ||V[:, j]|| (never below ||P_K||). Blocks of cones kept with
  * all rows whose warm-start candidate (a projection onto a relaxation, so
  * of norm >= ||P_K||) has norm <= skip_below keep that candidate without
- * the exact solve (the z-step shrinks them to 0 anyway). Local. */
+ * the exact solve (the z-step shrinks them to 0 anyway). With prune (for a
+ * certificate, which needs only the largest norm), a block whose candidate
+ * norm is not above the largest exact norm found so far on any rank keeps
+ * its candidate too: max_j norms[j] is exact, the other norms[j] are upper
+ * bounds. Local; collective with prune. */
 PetscErrorCode CvxAdmmProjectAll(CvxAdmm *A, const double *V, double *C, PetscInt *act, PetscInt *nact,
-                                 PetscBool feasible, double skip_below, double *norms);
+                                 PetscBool feasible, double skip_below, double *norms, PetscBool prune);
 
 /* Certifies the block point x (d x nb, feasible): thresholds small blocks,
  * evaluates the objective and a lower bound, updates the best pair.
