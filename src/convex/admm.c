@@ -82,6 +82,7 @@ PetscErrorCode CvxAdmmOptionsSetDefaults(CvxAdmmOptions *opt)
   opt->slack_nnls         = PETSC_TRUE;
   opt->slack_fused        = PETSC_TRUE;
   opt->certificate_prune  = PETSC_TRUE;
+  opt->row_space          = PETSC_TRUE;
   PetscCall(CvxGramOptionsSetDefaults(&opt->gram));
   PetscFunctionReturn(0);
 }
@@ -1282,9 +1283,9 @@ static PetscErrorCode AdmmSecondStage(CvxAdmm *A, PetscBool *improved, double *c
   PetscFunctionReturn(0);
 }
 
-/* Collective. See admm.h. */
-PetscErrorCode CvxAdmmSolve(const CvxArrangementSet *set, PetscInt d, const double *X, const double *y,
-                            const CvxAdmmOptions *opt, CvxAdmmResult *result)
+/* The solve on the columns given (CvxAdmmSolve reduces them first when d > n). */
+static PetscErrorCode AdmmSolveColumns(const CvxArrangementSet *set, PetscInt d, const double *X, const double *y,
+                                       const CvxAdmmOptions *opt, CvxAdmmResult *result)
 {
   CvxAdmm      A;
   AdmmProgress pg;
@@ -1294,7 +1295,6 @@ PetscErrorCode CvxAdmmSolve(const CvxArrangementSet *set, PetscInt d, const doub
   PetscBool    stop = PETSC_FALSE;
 
   PetscFunctionBeginUser;
-  PetscCheck(set && result, PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "admm.c: CvxAdmmSolve needs a set and a result");
   PetscCall(AdmmRegisterEvents());
   PetscCall(AdmmCheckInput(set, d, X, y, opt));
   memset(result, 0, sizeof(*result));
@@ -1632,5 +1632,99 @@ PetscErrorCode CvxAdmmSolve(const CvxArrangementSet *set, PetscInt d, const doub
     fflush(stderr);
   }
   PetscCall(AdmmDestroy(&A));
+  PetscFunctionReturn(0);
+}
+
+/* Row space of X for d > n: the thin QR X^T = V R (V d x n with orthonormal
+ * columns, R n x n upper triangular) gives X = R^T V^T. The program depends
+ * on a block u only through X u and ||u||, and the part of u outside the
+ * row space only adds to ||u|| (it changes no X u and no cone constraint),
+ * so every optimal block is V u' and the program on Xr = R^T (n columns)
+ * has the same optimum, bound and patterns, with u = V u'. Formed on rank 0
+ * and broadcast, so that every rank count solves the same reduced program.
+ * On return Xr (n x n) and V (d x n) are allocated. Collective. */
+static PetscErrorCode AdmmRowSpace(MPI_Comm comm, PetscInt n, PetscInt d, const double *X, double **Xr_out,
+                                   double **V_out)
+{
+  PetscMPIInt rank;
+  double     *V, *Xr;
+  int         info = 0;
+
+  PetscFunctionBeginUser;
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  PetscCheck((double)n * (double)d < (double)INT32_MAX, comm, PETSC_ERR_SUP,
+             "admm.c: the row space reduction needs n d = %.0f below 2^31", (double)n * (double)d);
+  PetscCall(PetscMalloc1((size_t)d * (size_t)n, &V));
+  PetscCall(PetscCalloc1((size_t)n * (size_t)n, &Xr));
+  if (rank == 0) {
+    int     dd = (int)d, nn = (int)n, lwork = -1;
+    double *tau, wq = 0, *work;
+    for (PetscInt k = 0; k < n; k++)
+      for (PetscInt l = 0; l < d; l++) V[l + k * d] = X[k + l * n];
+    PetscCall(PetscMalloc1((size_t)n, &tau));
+    dgeqrf_(&dd, &nn, V, &dd, tau, &wq, &lwork, &info);
+    if (info == 0) {
+      lwork = (int)wq + 1;
+      PetscCall(PetscMalloc1((size_t)lwork, &work));
+      dgeqrf_(&dd, &nn, V, &dd, tau, work, &lwork, &info);
+      if (info == 0) {
+        /* Xr = R^T (lower triangular), then V = Q */
+        for (PetscInt c = 0; c < n; c++)
+          for (PetscInt r = 0; r <= c; r++) Xr[c + r * n] = V[r + c * d];
+        dorgqr_(&dd, &nn, &nn, V, &dd, tau, work, &lwork, &info);
+      }
+      PetscCall(PetscFree(work));
+    }
+    PetscCall(PetscFree(tau));
+  }
+  PetscCallMPI(MPI_Bcast(&info, 1, MPI_INT, 0, comm));
+  PetscCheck(info == 0, comm, PETSC_ERR_LIB, "admm.c: QR of X^T (dgeqrf/dorgqr) failed, info = %d", info);
+  PetscCallMPI(MPI_Bcast(Xr, (int)(n * n), MPI_DOUBLE, 0, comm));
+  PetscCallMPI(MPI_Bcast(V, (int)(n * d), MPI_DOUBLE, 0, comm));
+  *Xr_out = Xr;
+  *V_out  = V;
+  PetscFunctionReturn(0);
+}
+
+/* Collective. See admm.h. */
+PetscErrorCode CvxAdmmSolve(const CvxArrangementSet *set, PetscInt d, const double *X, const double *y,
+                            const CvxAdmmOptions *opt, CvxAdmmResult *result)
+{
+  PetscInt n;
+  double  *Xr = NULL, *V = NULL;
+
+  PetscFunctionBeginUser;
+  PetscCheck(set && result && opt, PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "admm.c: CvxAdmmSolve needs a set, options and a result");
+  n = set->n;
+  if (!opt->row_space || d <= n) {
+    PetscCall(AdmmSolveColumns(set, d, X, y, opt, result));
+    PetscFunctionReturn(0);
+  }
+  PetscCall(AdmmCheckInput(set, d, X, y, opt));
+  PetscCall(AdmmRowSpace(set->comm, n, d, X, &Xr, &V));
+  {
+    PetscMPIInt rank;
+    PetscCallMPI(MPI_Comm_rank(set->comm, &rank));
+    if (rank == 0 && opt->verbosity != CVX_LOG_QUIET)
+      fprintf(stderr, "convex: d = %d > n = %d: solving in the row space of X (%d columns)\n", (int)d, (int)n, (int)n);
+  }
+  PetscCall(AdmmSolveColumns(set, n, Xr, y, opt, result));
+  PetscCall(PetscFree(Xr));
+  /* rank 0: the network's input weights back in R^d, u = V u', and its
+   * objective through the ReLU on the original X */
+  if (result->network.m > 0) {
+    CvxNetwork full;
+    PetscCall(CvxNetworkCreate(result->network.m, d, &full));
+    cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)d, (int)full.m, (int)n, 1.0, V, (int)d,
+                result->network.U, (int)n, 0.0, full.U, (int)d);
+    memcpy(full.a, result->network.a, (size_t)full.m * sizeof(double));
+    PetscCall(CvxNetworkDestroy(&result->network));
+    result->network = full;
+    PetscCall(CvxNetworkEvaluate(&result->network, n, X, y, opt->beta, &result->network_objective,
+                                 &result->network_accuracy));
+    result->network_mismatch =
+      fabs(result->network_objective - result->objective) / PetscMax(fabs(result->objective), 1e-300);
+  }
+  PetscCall(PetscFree(V));
   PetscFunctionReturn(0);
 }

@@ -103,6 +103,9 @@ typedef struct {
                                    can hold the largest dual ratio (their relaxed ratio is above the largest
                                    exact one found): the same bound, fewer projections; false projects every
                                    block (tests compare the two); default true */
+  PetscBool row_space;          /* d > n: solve in the row space of X (n columns, the same program: the part
+                                   of a block outside it only adds to its norm) and map the network back;
+                                   false keeps the d columns (tests compare the two); default true */
 } CvxAdmmOptions;
 
 typedef struct {

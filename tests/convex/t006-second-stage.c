@@ -4,7 +4,10 @@
  *   3): n = 120 and 240 points on a line with a bias, exact P = 2n,
  *   beta = 1e-4 and 1e-5.
  * - More columns than samples (n = 20, d = 30 + bias, 20 sampled patterns):
- *   no block can be kept explicit in the Newton system.
+ *   solved in the row space of X (20 columns) and, with row_space off, on
+ *   all 31 columns, where no block can be kept explicit in the Newton
+ *   system; the two certified intervals must overlap, and the row-space
+ *   network has its 31 input weights and realizes the objective on X.
  * Each must certify tol = 1e-6, with the network realizing the objective,
  * the bound below the objective, and every rank count within the tolerance
  * of the same optimum. Prints only on failure. */
@@ -21,6 +24,7 @@ int main(int argc, char **argv)
   MPI_Comm_rank(PETSC_COMM_WORLD, &rank);
   const PetscInt sizes[3] = {120, 240, 20};
   const double   betas[2] = {1e-4, 1e-5};
+  double rs_lo = -INFINITY, rs_hi = INFINITY; /* d > n: the intervals with and without the row space */
   for (int a = 0; a < 3; a++)
     for (int b = 0; b < 2; b++) {
       TestProblem       pr;
@@ -28,7 +32,6 @@ int main(int argc, char **argv)
       CvxAdmmOptions    opt;
       CvxAdmmResult     res;
       if (a == 2) {
-        if (b == 1) continue;
         TestProblemCreate(20, 30, PETSC_TRUE, 2000, 20, 5, &pr);
       } else {
         TestProblemLine(sizes[a], 11 + (uint64_t)a, PETSC_TRUE, &pr);
@@ -37,6 +40,7 @@ int main(int argc, char **argv)
       TestSetView(&pr, PETSC_COMM_WORLD, &set);
       if (CvxAdmmOptionsSetDefaults(&opt)) return 1;
       opt.beta      = a == 2 ? 1e-3 : betas[b];
+      opt.row_space = (PetscBool)(a != 2 || b == 0); /* d > n: b = 1 keeps the 31 columns */
       opt.tol       = 1e-6;
       opt.verbosity = CVX_LOG_QUIET;
       if (CvxAdmmSolve(&set, pr.d, pr.X, pr.y, &opt, &res)) return 1;
@@ -45,10 +49,17 @@ int main(int argc, char **argv)
             res.gap, (int)res.iterations);
       CHECK(res.lower_bound <= res.objective, "n %d beta %g: bound %.17g above objective %.17g", (int)sizes[a], opt.beta,
             res.lower_bound, res.objective);
-      if (rank == 0)
+      if (rank == 0) {
+        CHECK(res.network.d == pr.d, "n %d: the network has %d input weights, the data %d columns", (int)sizes[a],
+              (int)res.network.d, (int)pr.d);
         CHECK(fabs(res.network_objective - res.objective) <= 1e-8 * res.objective,
               "n %d beta %g: network p1 %.17g vs objective %.17g", (int)sizes[a], opt.beta, res.network_objective,
               res.objective);
+      }
+      if (a == 2) {
+        rs_lo = PetscMax(rs_lo, res.lower_bound);
+        rs_hi = PetscMin(rs_hi, res.objective);
+      }
       /* every rank count lands within the certified tolerance of the same optimum */
       double lo = res.lower_bound, hi = res.objective;
       MPI_Allreduce(MPI_IN_PLACE, &lo, 1, MPI_DOUBLE, MPI_MAX, PETSC_COMM_WORLD);
@@ -57,6 +68,7 @@ int main(int argc, char **argv)
       if (CvxAdmmResultDestroy(&res)) return 1;
       TestProblemDestroy(&pr);
     }
+  CHECK(rs_lo <= rs_hi, "d > n: a bound %.17g above an objective %.17g (row space against all columns)", rs_lo, rs_hi);
   MPI_Allreduce(MPI_IN_PLACE, &failures, 1, MPI_INT, MPI_MAX, PETSC_COMM_WORLD);
   if (PetscFinalize()) return 1;
   return failures ? 1 : 0;
