@@ -208,10 +208,16 @@ static double ReducedObjective(Reduced *R, const double *x)
   return s;
 }
 
-/* Cholesky of the d x d block (lower, in place); PETSC_FALSE when B is not
- * positive definite. Not collective. */
+/* Cholesky of the d x d block (lower, in place; the strict upper triangle
+ * is left as it is); PETSC_FALSE when B is not positive definite. Blocks
+ * above 32 go to LAPACK. Not collective. */
 PetscBool CvxAdmmSmallChol(PetscInt d, double *B)
 {
+  if (d > 32) {
+    int dd = (int)d, info = 0;
+    dpotrf_("L", &dd, B, &dd, &info, 1);
+    return (PetscBool)(info == 0);
+  }
   for (PetscInt j = 0; j < d; j++) {
     double s = B[j + j * d];
     for (PetscInt k = 0; k < j; k++) s -= B[j + k * d] * B[j + k * d];
@@ -425,22 +431,17 @@ static PetscErrorCode ReducedNewton(Reduced *R, double mu, double *dec, PetscBoo
       for (PetscInt l = 0; l < d; l++) vv[l] = xj[l] / xnrm;
       vv[0] += sg;
       for (PetscInt l = 0; l < d; l++) vn += vv[l] * vv[l];
+      double tau = 2.0 / vn;
       for (PetscInt a = 0; a < d; a++)
-        for (PetscInt b = 0; b < d; b++) Qj[a + b * d] -= 2.0 * vv[a] * vv[b] / vn;
-      /* Bj <- Q Bj Q */
-      double *T = R->Tq;
-      for (PetscInt a = 0; a < d; a++)
-        for (PetscInt b = 0; b < d; b++) {
-          double acc = 0;
-          for (PetscInt c = 0; c < d; c++) acc += Bj[a + c * d] * Qj[c + b * d];
-          T[a + b * d] = acc;
-        }
-      for (PetscInt a = 0; a < d; a++)
-        for (PetscInt b = 0; b < d; b++) {
-          double acc = 0;
-          for (PetscInt c = 0; c < d; c++) acc += Qj[c + a * d] * T[c + b * d];
-          Bj[a + b * d] = acc;
-        }
+        for (PetscInt b = 0; b < d; b++) Qj[a + b * d] -= tau * vv[a] * vv[b];
+      /* Bj <- Q Bj Q with Q = I - tau v v^T, as the symmetric rank-2 update
+       * Bj - tau (v z^T + z v^T), z = Bj v - (tau v^T Bj v / 2) v */
+      double *z = R->Tq, vz = 0;
+      cblas_dsymv(CblasColMajor, CblasLower, (int)d, 1.0, Bj, (int)d, vv, 1, 0.0, z, 1);
+      for (PetscInt l = 0; l < d; l++) vz += vv[l] * z[l];
+      for (PetscInt l = 0; l < d; l++) z[l] -= 0.5 * tau * vz * vv[l];
+      for (PetscInt b = 0; b < d; b++)
+        for (PetscInt a = 0; a < d; a++) Bj[a + b * d] -= tau * (vv[a] * z[b] + z[a] * vv[b]);
       if (vv != v) PetscCall(PetscFree(vv));
       Bj[0] += 2.0 / q;
       for (PetscInt l = 1; l < d; l++) Bj[l + l * d] += 2.0 / s;
@@ -485,15 +486,11 @@ static PetscErrorCode ReducedNewton(Reduced *R, double mu, double *dec, PetscBoo
         for (PetscInt p = 0; p < d; p++) Bj[p + p * d] += 1e-13 * md;
         if (!CvxAdmmSmallChol(d, Bj)) goto cleanup;
       }
-      /* row a of T_j is (L_j^{-1} q_a)^T, q_a = column a of the symmetric Q_j */
-      const double *Qj = R->Bq + (size_t)j * d * d;
-      double       *Tj = Tall + (size_t)j * d * d;
-      for (PetscInt a = 0; a < d; a++)
-        for (PetscInt i = 0; i < d; i++) {
-          double v = Qj[i + a * d];
-          for (PetscInt k = 0; k < i; k++) v -= Bj[i + k * d] * Tj[a + k * d];
-          Tj[a + i * d] = v / Bj[i + i * d];
-        }
+      /* T_j = Q_j L_j^{-T} (row a is (L_j^{-1} q_a)^T, Q_j symmetric) */
+      double *Tj = Tall + (size_t)j * d * d;
+      memcpy(Tj, R->Bq + (size_t)j * d * d, (size_t)d * d * sizeof(double));
+      cblas_dtrsm(CblasColMajor, CblasRight, CblasLower, CblasTrans, CblasNonUnit, (int)d, (int)d, 1.0, Bj, (int)d, Tj,
+                  (int)d);
     }
     cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)(m * d), (int)d, 1.0, R->X, (int)n, Tall, (int)d,
                 0.0, R->V, (int)n);
