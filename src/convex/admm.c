@@ -172,15 +172,17 @@ static double AdmmNorm(const double *c, PetscInt d)
 
 /* c = P_K(v) for cone i by the active set. When the step cap is hit, the
  * z-step (feasible) takes 0, which is feasible, and a certificate takes v,
- * whose norm bounds ||P_K(v)|| from above. Not collective. */
+ * whose norm bounds ||P_K(v)|| from above. With bound > 0 (certificates
+ * only) the solve stops once ||P_K(v)|| <= bound is proven, leaving in c
+ * the upper bound that proved it (*below). Not collective. */
 static PetscErrorCode AdmmProjectExact(CvxAdmm *A, PetscInt i, const double *v, double *c, PetscInt *J, PetscInt *nact,
-                                       PetscBool feasible)
+                                       PetscBool feasible, double bound, PetscBool *below)
 {
   PetscInt  d = A->d;
   PetscBool ok;
 
   PetscFunctionBeginUser;
-  PetscCall(CvxConeProject(&A->cones, &A->cw, i, v, c, J, nact, &ok));
+  PetscCall(CvxConeProjectBelow(&A->cones, &A->cw, i, v, c, J, nact, bound, &ok, below));
   if (!ok) {
     if (feasible) {
       for (PetscInt l = 0; l < d; l++) c[l] = 0;
@@ -224,7 +226,8 @@ PetscErrorCode CvxAdmmProjectAll(CvxAdmm *A, const double *V, double *C, PetscIn
     double       *c = C + (size_t)j * (size_t)d;
     PetscInt     *J = act + (size_t)j * (size_t)d;
     if (A->cones.reduced[i]) {
-      PetscCall(AdmmProjectExact(A, i, v, c, J, &nact[j], feasible));
+      PetscBool below;
+      PetscCall(AdmmProjectExact(A, i, v, c, J, &nact[j], feasible, 0.0, &below));
       known = PetscMax(known, AdmmNorm(c, d));
     } else {
       PetscCall(CvxConeProjectWarm(&A->cones, &A->cw, i, v, c, J, &nact[j]));
@@ -291,6 +294,7 @@ PetscErrorCode CvxAdmmProjectAll(CvxAdmm *A, const double *V, double *C, PetscIn
     PetscInt      j = pend[s].j, i = j % PL;
     const double *v = V + (size_t)j * (size_t)d;
     double       *c = C + (size_t)j * (size_t)d;
+    PetscBool     below = PETSC_FALSE;
     if (prune && pend[s].bound <= known) {
       A->cert_pruned += npend - s;
       break;
@@ -301,8 +305,14 @@ PetscErrorCode CvxAdmmProjectAll(CvxAdmm *A, const double *V, double *C, PetscIn
       memcpy(c, v, (size_t)d * sizeof(double));
       nact[j] = 0;
       A->cert_cut++;
-    } else PetscCall(AdmmProjectExact(A, i, v, c, act + (size_t)j * (size_t)d, &nact[j], feasible));
-    if (prune) known = PetscMax(known, AdmmNorm(c, d));
+    } else {
+      /* pruning: the solve may stop as soon as this block is proven not
+       * to raise the largest norm */
+      PetscCall(AdmmProjectExact(A, i, v, c, act + (size_t)j * (size_t)d, &nact[j], feasible, prune ? known : 0.0,
+                                 &below));
+    }
+    if (below) A->cert_pruned++;
+    else if (prune) known = PetscMax(known, AdmmNorm(c, d));
   }
   PetscCall(PetscFree(pend));
   if (norms)

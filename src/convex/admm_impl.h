@@ -104,8 +104,9 @@ PetscErrorCode CvxAdmmFTLocal(CvxAdmm *A, const double *e, double *G);
  * the exact solve (the z-step shrinks them to 0 anyway). With prune (for a
  * certificate, which needs only the largest norm), a block whose candidate
  * norm is not above the largest exact norm found so far on any rank keeps
- * its candidate too: max_j norms[j] is exact, the other norms[j] are upper
- * bounds. Local; collective with prune. */
+ * its candidate too, and an exact solve stops once it proves its block's
+ * norm is not above it: max_j norms[j] is exact, the other norms[j] are
+ * upper bounds. Local; collective with prune. */
 PetscErrorCode CvxAdmmProjectAll(CvxAdmm *A, const double *V, double *C, PetscInt *act, PetscInt *nact,
                                  PetscBool feasible, double skip_below, double *norms, PetscBool prune);
 

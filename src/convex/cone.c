@@ -165,9 +165,11 @@ static void ActiveRemove(CvxConeWork *w, PetscInt *q, PetscInt l)
 
 /* Solves min 1/2 ||c - v||^2 s.t. a_k^T c >= margin ||a_k|| for the
  * constraints K. w->J[0..*q) is the warm-start set on input, the final active
- * set on output. status: 0 solved, 1 infeasible, 2 step cap reached. */
+ * set on output. status: 0 solved, 1 infeasible, 2 step cap reached, 3
+ * stopped at a point of norm <= stop_below (margin 0 only; see
+ * CvxConeProjectBelow). */
 static void ActiveSetSolve(const ConeCons *K, CvxConeWork *w, const double *v, double margin, double *c, PetscInt *q,
-                           PetscInt max_steps, PetscBool warm_only, int *status, PetscInt64 *nsteps)
+                           PetscInt max_steps, PetscBool warm_only, double stop_below, int *status, PetscInt64 *nsteps)
 {
   PetscInt d = w->d, qq = 0, steps = 0;
   double   vnorm = 0;
@@ -222,7 +224,14 @@ static void ActiveSetSolve(const ConeCons *K, CvxConeWork *w, const double *v, d
     /* Most violated constraint (relative to its norm). */
     double cnorm = 0;
     for (PetscInt l = 0; l < d; l++) cnorm += c[l] * c[l];
-    cnorm      = sqrt(cnorm);
+    cnorm = sqrt(cnorm);
+    /* c is here the projection onto the cone of the working set's rows, a
+     * relaxation of K, so ||P_K(v)|| <= ||c||, and ||c|| only falls from
+     * here on (||c||^2 = ||v||^2 - ||c - v||^2 at every such point) */
+    if (stop_below > 0 && cnorm <= stop_below) {
+      *status = 3;
+      goto done;
+    }
     double tol = CONE_FEAS_TOL * (PetscMax(vnorm, cnorm) + margin);
     ConsValues(K, c, w->vals);
     for (PetscInt j = 0; j < qq; j++) w->vals[w->J[j]] = INFINITY; /* active rows are satisfied */
@@ -530,6 +539,18 @@ PetscErrorCode CvxConeSetDestroy(CvxConeSet *cs)
 PetscErrorCode CvxConeProject(CvxConeSet *cs, CvxConeWork *w, PetscInt i, const double *v, double *c, PetscInt *J,
                               PetscInt *q, PetscBool *ok)
 {
+  PetscBool below;
+
+  PetscFunctionBeginUser;
+  PetscCall(CvxConeProjectBelow(cs, w, i, v, c, J, q, 0.0, ok, &below));
+  PetscFunctionReturn(0);
+}
+
+/* CvxConeProject that stops once ||P_K(v)|| <= bound is proven; see
+ * cone.h. Not collective. */
+PetscErrorCode CvxConeProjectBelow(CvxConeSet *cs, CvxConeWork *w, PetscInt i, const double *v, double *c,
+                                   PetscInt *J, PetscInt *q, double bound, PetscBool *ok, PetscBool *below)
+{
   ConeCons K;
   int      status;
   PetscInt qq = PetscMin(*q, cs->d);
@@ -537,12 +558,13 @@ PetscErrorCode CvxConeProject(CvxConeSet *cs, CvxConeWork *w, PetscInt i, const 
   PetscFunctionBeginUser;
   ConsInit(cs, i, PETSC_TRUE, &K);
   for (PetscInt j = 0; j < qq; j++) w->J[j] = J[j];
-  ActiveSetSolve(&K, w, v, 0.0, c, &qq, cs->max_steps, PETSC_FALSE, &status, &cs->steps);
+  ActiveSetSolve(&K, w, v, 0.0, c, &qq, cs->max_steps, PETSC_FALSE, bound, &status, &cs->steps);
   cs->solves++;
   for (PetscInt j = 0; j < qq; j++) J[j] = w->J[j];
-  *q  = qq;
-  *ok = (PetscBool)(status == 0);
-  if (status) cs->capped++;
+  *q     = qq;
+  *ok    = (PetscBool)(status == 0 || status == 3);
+  *below = (PetscBool)(status == 3);
+  if (status == 1 || status == 2) cs->capped++;
   PetscFunctionReturn(0);
 }
 
@@ -558,7 +580,7 @@ PetscErrorCode CvxConeProjectWarm(CvxConeSet *cs, CvxConeWork *w, PetscInt i, co
   PetscFunctionBeginUser;
   ConsInit(cs, i, PETSC_TRUE, &K);
   for (PetscInt j = 0; j < qq; j++) w->J[j] = J[j];
-  ActiveSetSolve(&K, w, v, 0.0, c, &qq, cs->max_steps, PETSC_TRUE, &status, &steps);
+  ActiveSetSolve(&K, w, v, 0.0, c, &qq, cs->max_steps, PETSC_TRUE, 0.0, &status, &steps);
   for (PetscInt j = 0; j < qq; j++) J[j] = w->J[j];
   *q = qq;
   PetscFunctionReturn(0);
@@ -592,7 +614,7 @@ PetscErrorCode CvxConeInterior(CvxConeSet *cs, CvxConeWork *w, PetscInt i, doubl
   for (PetscInt j = 0; j < cs->d; j++) w->tmp[j] = 0;
   double *zero;
   PetscCall(PetscCalloc1((size_t)cs->d, &zero));
-  ActiveSetSolve(&K, w, zero, 1.0, c, &q, 4 * cs->max_steps, PETSC_FALSE, &status, &cs->steps);
+  ActiveSetSolve(&K, w, zero, 1.0, c, &q, 4 * cs->max_steps, PETSC_FALSE, 0.0, &status, &cs->steps);
   PetscCall(PetscFree(zero));
   for (PetscInt j = 0; j < cs->d; j++) nrm += c[j] * c[j];
   nrm    = sqrt(nrm);

@@ -74,6 +74,15 @@ PetscErrorCode CvxConeWorkDestroy(CvxConeWork *w);
 PetscErrorCode CvxConeProject(CvxConeSet *cs, CvxConeWork *w, PetscInt i, const double *v, double *c, PetscInt *J,
                               PetscInt *q, PetscBool *ok);
 
+/* CvxConeProject that may stop early: once the projection onto the
+ * relaxation of K_i given by the working set has norm <= bound (> 0),
+ * *below is PETSC_TRUE and c is that projection, so that
+ * ||P_K(v)|| <= ||c|| <= bound (c need not lie in K_i). Otherwise *below is
+ * PETSC_FALSE and the result is that of CvxConeProject. For callers that
+ * only need to know whether ||P_K(v)|| exceeds bound. Not collective. */
+PetscErrorCode CvxConeProjectBelow(CvxConeSet *cs, CvxConeWork *w, PetscInt i, const double *v, double *c,
+                                   PetscInt *J, PetscInt *q, double bound, PetscBool *ok, PetscBool *below);
+
 /* The warm-start phase of CvxConeProject only: c = projection onto the
  * subspace cone of the active set J (pruned to nonnegative multipliers).
  * When c satisfies every constraint it is P_{K_i}(v); callers check that in

@@ -2,6 +2,8 @@
  * the same projection, which satisfies the optimality conditions of
  * P_K(v): c in K, v - c in the polar cone, c orthogonal to v - c. Warm
  * starts reproduce the result; interior directions are strictly interior.
+ * A solve told to stop below a bound stops only with a norm between
+ * ||P_K(v)|| and the bound, and otherwise gives P_K(v).
  * Prints only on failure. */
 #include "convex/cone.h"
 
@@ -39,7 +41,7 @@ static PetscErrorCode CheckCase(PetscInt n, PetscInt d_raw, PetscBool bias, uint
   PetscCall(PetscMalloc1((size_t)d, &J1));
   PetscCall(PetscMalloc1((size_t)d, &J2));
   CvxRngInit(&rng, seed, CVX_STREAM_TEST, 9, 0);
-  PetscInt nreduced = 0;
+  PetscInt nreduced = 0, nbelow = 0;
   for (PetscInt i = 0; i < pr.P; i++) {
     if (red.reduced[i]) nreduced++;
     /* the generating direction is feasible for its cone */
@@ -85,8 +87,30 @@ static PetscErrorCode CheckCase(PetscInt n, PetscInt d_raw, PetscBool bias, uint
       for (PetscInt j = 0; j < d; j++) diff += (c3[j] - c2[j]) * (c3[j] - c2[j]);
       CHECK(ok2 && sqrt(diff) <= 1e-12 * vn + 1e-300, "n %d d %d cone %d: warm start changed the result by %g", (int)n,
             (int)d, (int)i, sqrt(diff));
+      /* the solve that stops below a bound, from no warm start: below the
+       * norm of P_K(v) it finishes with P_K(v); above it, it stops at a
+       * norm between the two */
+      double pn = sqrt(Dot(d, c2, c2));
+      for (int b = 0; b < 2 && pn > 0; b++) {
+        double    bound = b == 0 ? 0.99 * pn : pn + 0.5 * (vn - pn);
+        PetscInt  q3    = 0;
+        PetscBool ok3, below;
+        PetscCall(CvxConeProjectBelow(&full, &w, i, v, c3, J1, &q3, bound, &ok3, &below));
+        double c3n = sqrt(Dot(d, c3, c3));
+        diff       = 0;
+        for (PetscInt j = 0; j < d; j++) diff += (c3[j] - c2[j]) * (c3[j] - c2[j]);
+        if (b == 0)
+          CHECK(ok3 && !below && sqrt(diff) <= 1e-9 * vn, "n %d d %d cone %d: bound below the projection: below %d, "
+                "result off by %g", (int)n, (int)d, (int)i, (int)below, sqrt(diff));
+        else
+          CHECK(ok3 && (below ? (c3n >= pn * (1 - 1e-12) && c3n <= bound) : sqrt(diff) <= 1e-9 * vn),
+                "n %d d %d cone %d: bound %g above the projection's norm %g: below %d, norm %g", (int)n, (int)d, (int)i,
+                bound, pn, (int)below, c3n);
+        if (b == 1 && below) nbelow++;
+      }
     }
   }
+  if (d > 3) CHECK(nbelow > 0, "n %d d %d: no projection stopped early below its bound", (int)n, (int)d);
   if (d <= 3) CHECK(nreduced == pr.P, "n %d d %d: only %d of %d cones reduced", (int)n, (int)d, (int)nreduced, (int)pr.P);
   PetscCall(PetscFree(v));
   PetscCall(PetscFree(c1));
