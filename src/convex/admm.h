@@ -19,7 +19,9 @@
  * rule. A second stage (polish) solves the program restricted to the
  * identified support with a barrier method and certifies it over all
  * patterns. The result carries the best certified pair and, on rank 0, the
- * network recovered from the primal point (Theorem 1).
+ * network recovered from the primal point (Theorem 1). With more columns
+ * than samples (d > n) all of this runs on the n columns of the row space
+ * of X (see row_space below) and the network is mapped back to R^d.
  */
 #ifndef CVXNN_CONVEX_ADMM_H
 #define CVXNN_CONVEX_ADMM_H
