@@ -283,7 +283,44 @@ def case_plot(tmp):
     check(plot_run.main([d, os.path.join(tmp, "nonexistent")]) == 2, "a missing folder is not an error")
 
 
-CASES = {"plot": case_plot, "lmvm": case_lmvm, "help": case_help, "input-errors": case_input_errors, "small-run": case_small_run, "ranks": case_ranks}
+# More columns than samples (d = 41 > n = 24): solved in the row space of X.
+WIDE = """
+run: {name: wide, seed: 5}
+data: {source: synthetic, n_train: 24, n_test: 10, dim: 40, rule: norm}
+model: {beta: 1.0e-3}
+arrangements: {method: sample, samples: 60}
+convex: {tol: 1.0e-6}
+sgd: {enabled: false}
+logging: {level: quiet}
+"""
+
+
+def case_wide(tmp):
+    """The network of a d > n run has its d = 41 input weights per neuron,
+    realizes the certified objective through the ReLU on the data, and the
+    certified intervals of one and two ranks overlap."""
+    cfg = os.path.join(tmp, "wide.yaml")
+    write(cfg, WIDE)
+    objs = []
+    for np in (1, 2):
+        rc, out, err = run([cfg, "--set", "run.name=wide%d" % np], np=np, cwd=tmp)
+        check(rc == 0, "-n %d: wide run failed (%d): %s" % (np, rc, err))
+        d = os.path.join(tmp, "results", "wide%d" % np)
+        s = read_yaml(os.path.join(d, "summary.yaml"))
+        check(s["data.d"] == 41, "d recorded as %r" % s["data.d"])
+        check(s["convex.certified"] == "true" and s["convex.gap"] <= 1e-6, "-n %d: gap %r" % (np, s["convex.gap"]))
+        check(abs(s["network.objective"] - s["convex.objective"]) <= 1e-8 * s["convex.objective"],
+              "-n %d: network p1 %r vs convex %r" % (np, s["network.objective"], s["convex.objective"]))
+        lines = [l.split() for l in open(os.path.join(d, "network.txt")) if l.strip() and not l.startswith("#")]
+        m = s["network.neurons"]
+        check(m >= 1 and lines[0] == [str(m), "41"], "network header %r for %r neurons" % (lines[0], m))
+        check(len(lines) == m + 1 and all(len(l) == 42 for l in lines[1:]),
+              "network rows: %s" % sorted(set(len(l) for l in lines[1:])))
+        objs.append((s["convex.lower_bound"], s["convex.objective"]))
+    check(max(o[0] for o in objs) <= min(o[1] for o in objs), "-n 1 and -n 2 certified intervals %r" % objs)
+
+
+CASES = {"wide": case_wide, "plot": case_plot, "lmvm": case_lmvm, "help": case_help, "input-errors": case_input_errors, "small-run": case_small_run, "ranks": case_ranks}
 
 if __name__ == "__main__":
     if CASE not in CASES:
