@@ -108,7 +108,7 @@ typedef struct {
   PetscBool row_space;          /* d > n: solve in the row space of X (n columns, the same program: the part
                                    of a block outside it only adds to its norm) and map the network back;
                                    costs n d + n^2 more doubles per rank (the basis and the new data) and
-                                   saves far more in the solver's n x d work arrays; false keeps the d columns
+                                   turns the solver's n x d work arrays into n x n ones; false keeps the d columns
                                    (tests compare the two); default true */
 } CvxAdmmOptions;
 
