@@ -1704,7 +1704,8 @@ PetscErrorCode CvxAdmmSolve(const CvxArrangementSet *set, PetscInt d, const doub
   double  *Xr = NULL, *V = NULL;
 
   PetscFunctionBeginUser;
-  PetscCheck(set && result && opt, PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "admm.c: CvxAdmmSolve needs a set, options and a result");
+  PetscCheck(set && result && opt, PETSC_COMM_SELF, PETSC_ERR_ARG_NULL,
+             "admm.c: CvxAdmmSolve needs a set, options and a result");
   n = set->n;
   if (!opt->row_space || d <= n) {
     PetscCall(AdmmSolveColumns(set, d, X, y, opt, result));

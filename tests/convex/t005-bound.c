@@ -178,8 +178,9 @@ int main(int argc, char **argv)
         CHECK(b[0].count == b[1].count && b[0].count >= 80, "%s splitting: %d and %d certificates",
               split ? "slack" : "cone", (int)b[0].count, (int)b[1].count);
         for (PetscInt k = 0; k < PetscMin(b[0].count, b[1].count); k++)
-          CHECK(fabs(b[0].lb[k] - b[1].lb[k]) <= 1e-12 * fabs(b[0].lb[k]), "%s splitting, certificate %d: bound %.17g pruned, %.17g full",
-                split ? "slack" : "cone", (int)k, b[1].lb[k], b[0].lb[k]);
+          CHECK(fabs(b[0].lb[k] - b[1].lb[k]) <= 1e-12 * fabs(b[0].lb[k]),
+                "%s splitting, certificate %d: bound %.17g pruned, %.17g full", split ? "slack" : "cone", (int)k,
+                b[1].lb[k], b[0].lb[k]);
       }
       for (int prune = 0; prune < 2; prune++)
         if (CvxAdmmResultDestroy(&r[prune])) return 1;
