@@ -329,10 +329,8 @@ static void AdmmShrink(CvxAdmm *A, PetscInt j0, PetscInt j1)
   PetscInt d = A->d;
   double   thr = A->beta / A->rho;
   for (PetscInt j = j0; j < j1; j++) {
-    double *c = A->zs + (size_t)j * (size_t)d, nrm = 0;
-    for (PetscInt l = 0; l < d; l++) nrm += c[l] * c[l];
-    nrm           = sqrt(nrm);
-    double factor = nrm > thr ? 1.0 - thr / nrm : 0.0;
+    double *c = A->zs + (size_t)j * (size_t)d, nrm = AdmmNorm(c, d);
+    double  factor = nrm > thr ? 1.0 - thr / nrm : 0.0;
     for (PetscInt l = 0; l < d; l++) c[l] *= factor;
   }
 }
@@ -399,19 +397,12 @@ PetscErrorCode CvxAdmmCertify(CvxAdmm *A, const double *x, double *obj_out, doub
   PetscCall(PetscLogEventBegin(ev_cert, 0, 0, 0, 0));
   double t_start = CvxWallTime();
   /* threshold small blocks relative to the largest */
-  for (PetscInt j = 0; j < nb; j++) {
-    const double *c = x + (size_t)j * (size_t)d;
-    double        s = 0;
-    for (PetscInt l = 0; l < d; l++) s += c[l] * c[l];
-    gmax = PetscMax(gmax, sqrt(s));
-  }
+  for (PetscInt j = 0; j < nb; j++) gmax = PetscMax(gmax, AdmmNorm(x + (size_t)j * (size_t)d, d));
   PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &gmax, 1, MPI_DOUBLE, MPI_MAX, A->comm));
   double thr = A->opt.recover_threshold * gmax;
   for (PetscInt j = 0; j < nb; j++) {
     const double *c  = x + (size_t)j * (size_t)d;
-    double       *xc = A->xc + (size_t)j * (size_t)d, s = 0;
-    for (PetscInt l = 0; l < d; l++) s += c[l] * c[l];
-    s = sqrt(s);
+    double       *xc = A->xc + (size_t)j * (size_t)d, s = AdmmNorm(c, d);
     if (s > thr && s > 0) {
       memcpy(xc, c, (size_t)d * sizeof(double));
       sumnorm += s;
@@ -505,12 +496,7 @@ static PetscErrorCode AdmmObjective(CvxAdmm *A, const double *x, double *obj)
   double   sumnorm = 0;
 
   PetscFunctionBeginUser;
-  for (PetscInt j = 0; j < nb; j++) {
-    const double *c = x + (size_t)j * (size_t)d;
-    double        s = 0;
-    for (PetscInt l = 0; l < d; l++) s += c[l] * c[l];
-    sumnorm += sqrt(s);
-  }
+  for (PetscInt j = 0; j < nb; j++) sumnorm += AdmmNorm(x + (size_t)j * (size_t)d, d);
   PetscCall(CvxAdmmFLocal(A, x, A->h));
   A->h[n] = sumnorm;
   PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, A->h, (int)(n + 1), MPI_DOUBLE, MPI_SUM, A->comm));

@@ -370,6 +370,13 @@ static PetscErrorCode GramReplicatedPrepare(CvxGram g, const double *s)
   PetscFunctionReturn(0);
 }
 
+/* Whether a solve at (sigma, tau) can use the inverse M prepared by
+ * CvxGramPrepare (NULL: none). */
+static PetscBool GramPreparedAt(CvxGram g, const double *M, double sigma, double tau)
+{
+  return (PetscBool)(M && sigma == g->msigma && tau == g->mtau);
+}
+
 /* x = Q diag(scale) Q^T b, with scale applied through t (x may alias b).
  * Each rank computes its block of rows of Q^T b and then of Q t, and with
  * several ranks two Allgathers of n doubles assemble them: every rank reads
@@ -383,7 +390,7 @@ static PetscErrorCode GramReplicatedProduct(CvxGram g, double sigma, double tau,
   int n = (int)g->n, r0 = g->rdispls[g->rank], m = g->rcounts[g->rank];
 
   PetscFunctionBeginUser;
-  if (inverse && g->Minv && sigma == g->msigma && tau == g->mtau) {
+  if (inverse && GramPreparedAt(g, g->Minv, sigma, tau)) {
     if (g->size == 1) {
       /* dsymv may not alias: x = b goes through t */
       cblas_dsymv(CblasColMajor, CblasLower, n, 1.0, g->Minv, n, b, 1, 0.0, g->t, 1);
@@ -581,7 +588,7 @@ static PetscErrorCode GramScalapackProduct(CvxGram g, double sigma, double tau, 
   PetscFunctionBeginUser;
   if (g->mycol == 0)
     for (int l = 0; l < g->mloc; l++) g->vb[l] = b[g->rows[l]];
-  if (inverse && g->Mloc && sigma == g->msigma && tau == g->mtau) {
+  if (inverse && GramPreparedAt(g, g->Mloc, sigma, tau)) {
     pdgemv_("N", &n, &n, &one, g->Mloc, &ione, &ione, g->descQ, g->vb, &ione, &ione, g->descv, &ione, &zero, g->vx,
             &ione, &ione, g->descv, &ione, 1);
   } else {
