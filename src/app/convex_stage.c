@@ -159,7 +159,7 @@ PetscErrorCode CvxRunConvexSummary(const CvxRun *run, CvxYaml *y)
   CvxYamlEndMap(y);
 
   CvxYamlBeginMap(y, "convex");
-  CvxYamlString(y, "splitting", CvxSplittingName(run->cfg.convex.splitting));
+  CvxYamlString(y, "splitting", CvxSplittingName(r->splitting)); /* as used: auto resolved */
   CvxYamlDouble(y, "objective", r->objective);
   CvxYamlDouble(y, "lower_bound", r->lower_bound);
   CvxYamlDouble(y, "gap", r->gap);

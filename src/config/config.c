@@ -54,7 +54,7 @@ typedef struct {
 static const char *const data_source_names[]   = {"synthetic", "csv", "cifar10", "idx", NULL};
 static const char *const rule_names[]          = {"norm", "sign", "regression", NULL};
 static const char *const arr_method_names[]    = {"sample", "exact", "file", NULL};
-static const char *const splitting_names[]     = {"cone", "slack", NULL};
+static const char *const splitting_names[]     = {"cone", "slack", "auto", NULL};
 static const char *const colgen_names[]        = {"auto", "on", "off", NULL};
 static const char *const linear_solver_names[] = {"auto", "replicated", "scalapack", "cg", NULL};
 static const char *const optimizer_names[]     = {"sgd", "momentum", "adam", "lmvm", NULL};
@@ -146,8 +146,9 @@ static const Key keys[] = {
     K_STR("arrangements", "file", arrangements.file, "", "file: pattern file to read"),
 
     K_BOOL("convex", "enabled", convex.enabled, PETSC_TRUE, "solve the convex program"),
-    K_ENUM("convex", "splitting", convex.splitting, splitting_names, CVX_SPLIT_CONE,
-           "ADMM splitting: cone (cone constraints inside the prox) or slack (explicit slacks)"),
+    K_ENUM("convex", "splitting", convex.splitting, splitting_names, CVX_SPLIT_AUTO,
+           "ADMM splitting: cone (cone constraints inside the prox), slack (explicit slacks), or auto (cone when "
+           "the data has at most 3 columns, where its projections are closed-form, slack otherwise)"),
     K_DBL("convex", "rho", convex.rho, 0, RANGE_GE, 0, 0, "ADMM penalty, 0 = automatic"),
     K_DBL("convex", "relaxation", convex.relaxation, 1.6, RANGE_GT | RANGE_LT, 0, 2, "over-relaxation factor alpha"),
     K_INT("convex", "anderson", convex.anderson, -1, -1, 100,

@@ -24,7 +24,9 @@ typedef enum { CVX_DATA_SYNTHETIC, CVX_DATA_CSV, CVX_DATA_CIFAR10, CVX_DATA_IDX 
  * -1; regression: y = ||x|| - 1 + noise * N(0,1) (real-valued). */
 typedef enum { CVX_RULE_NORM, CVX_RULE_SIGN, CVX_RULE_REGRESSION } CvxSyntheticRule;
 typedef enum { CVX_ARR_SAMPLE, CVX_ARR_EXACT, CVX_ARR_FILE } CvxArrangementMethod;
-typedef enum { CVX_SPLIT_CONE, CVX_SPLIT_SLACK } CvxSplitting;
+/* auto: the cone splitting when its projections are closed-form (at most 3
+ * columns after the row-space reduction), the slack splitting otherwise */
+typedef enum { CVX_SPLIT_CONE, CVX_SPLIT_SLACK, CVX_SPLIT_AUTO } CvxSplitting;
 typedef enum { CVX_COLGEN_AUTO, CVX_COLGEN_ON, CVX_COLGEN_OFF } CvxColumnGeneration;
 typedef enum { CVX_LINSOLVE_AUTO, CVX_LINSOLVE_REPLICATED, CVX_LINSOLVE_SCALAPACK, CVX_LINSOLVE_CG } CvxLinearSolver;
 typedef enum { CVX_OPT_SGD, CVX_OPT_MOMENTUM, CVX_OPT_ADAM, CVX_OPT_LMVM } CvxOptimizer;

@@ -61,7 +61,8 @@ typedef PetscErrorCode (*CvxAdmmMonitorFn)(const CvxAdmmTraceRow *row, void *ctx
 typedef PetscErrorCode (*CvxAdmmIdleFn)(void *ctx);
 
 typedef struct {
-  CvxSplitting splitting;     /* CVX_SPLIT_CONE (default) or CVX_SPLIT_SLACK */
+  CvxSplitting splitting;     /* CVX_SPLIT_AUTO (default: cone for d <= 3 after the row-space reduction, slack
+                                 above), CVX_SPLIT_CONE or CVX_SPLIT_SLACK */
   double       beta;          /* weight decay beta > 0 */
   double       rho;           /* ADMM penalty; 0 (default) = automatic: 100 beta sqrt(2 lambda_max(K)) / ||y||,
                                  invariant under (y, beta) -> s (y, beta), scaling like F^T F with X */
@@ -120,6 +121,7 @@ typedef struct {
   PetscInt          iterations;  /* ADMM iterations done */
   CvxAdmmStopReason reason;
   double            rho;         /* penalty used */
+  CvxSplitting      splitting;   /* splitting used (CVX_SPLIT_CONE or CVX_SPLIT_SLACK) */
   double            time_setup, time_iterations, time_certificate, time_polish; /* seconds per stage */
   PetscInt          certificates;     /* certificates computed */
   PetscInt          polish_attempts;  /* second-stage attempts */

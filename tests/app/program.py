@@ -155,6 +155,7 @@ def case_small_run(tmp):
     check(not [f for f in os.listdir(d) if f.startswith(".")], "temporary files left: %s" % os.listdir(d))
     s = read_yaml(os.path.join(d, "summary.yaml"))
     check(s["arrangements.count"] == 40 and s["arrangements.exact"] == "true", "P = 2n = 40 exact patterns")
+    check(s["convex.splitting"] == "cone", "splitting auto at d = 2 gave %r, not cone" % s["convex.splitting"])
     check(s["convex.certified"] == "true" and s["convex.gap"] <= 1e-6, "gap %s not certified to 1e-6" % s["convex.gap"])
     check(s["convex.lower_bound"] <= s["convex.objective"], "lower bound above objective")
     check(abs(s["network.objective"] - s["convex.objective"]) <= 1e-8 * s["convex.objective"],
@@ -296,7 +297,8 @@ logging: {level: quiet}
 
 
 def case_wide(tmp):
-    """The network of a d > n run has its d = 41 input weights per neuron,
+    """The network of a d > n run has its d = 41 input weights per neuron
+    (solved by the slack splitting, which auto picks above 3 columns),
     realizes the certified objective through the ReLU on the data, and the
     certified intervals of one and two ranks overlap."""
     cfg = os.path.join(tmp, "wide.yaml")
@@ -308,6 +310,7 @@ def case_wide(tmp):
         d = os.path.join(tmp, "results", "wide%d" % np)
         s = read_yaml(os.path.join(d, "summary.yaml"))
         check(s["data.d"] == 41, "d recorded as %r" % s["data.d"])
+        check(s["convex.splitting"] == "slack", "splitting auto at d = 41 gave %r, not slack" % s["convex.splitting"])
         check(s["convex.certified"] == "true" and s["convex.gap"] <= 1e-6, "-n %d: gap %r" % (np, s["convex.gap"]))
         check(abs(s["network.objective"] - s["convex.objective"]) <= 1e-8 * s["convex.objective"],
               "-n %d: network p1 %r vs convex %r" % (np, s["network.objective"], s["convex.objective"]))

@@ -24,7 +24,7 @@ static void CheckDefaults(const CvxConfig *c)
   CHECK(c->arrangements.method == CVX_ARR_EXACT, "arrangements.method");
   CHECK(c->arrangements.samples == 10000 && c->arrangements.max_patterns == 0, "arrangements counts");
   CHECK(c->arrangements.file[0] == '\0', "arrangements.file");
-  CHECK(c->convex.enabled == PETSC_TRUE && c->convex.splitting == CVX_SPLIT_CONE, "convex.enabled/splitting");
+  CHECK(c->convex.enabled == PETSC_TRUE && c->convex.splitting == CVX_SPLIT_AUTO, "convex.enabled/splitting");
   CHECK(c->convex.rho == 0 && c->convex.relaxation == 1.6 && c->convex.anderson == -1,
         "convex rho/relaxation/anderson");
   CHECK(c->convex.max_iter == 100000 && c->convex.tol == 1e-6 && c->convex.certify_every == 50, "convex iterations");

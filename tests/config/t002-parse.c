@@ -127,6 +127,7 @@ int main(int argc, char **argv)
              {"data:\n  rule: sign\n", 0, CVX_RULE_SIGN},
              {"arrangements:\n  method: file\n", 0, CVX_ARR_FILE},
              {"convex:\n  splitting: slack\n", 0, CVX_SPLIT_SLACK},
+             {"convex:\n  splitting: cone\n", 0, CVX_SPLIT_CONE},
              {"convex:\n  linear_solver: cg\n", 0, CVX_LINSOLVE_CG},
              {"convex:\n  linear_solver: replicated\n", 0, CVX_LINSOLVE_REPLICATED},
              {"sgd:\n  optimizer: sgd\n", 0, CVX_OPT_SGD},
@@ -142,10 +143,10 @@ int main(int argc, char **argv)
       int got = i < 3    ? (int)d.data.source
                 : i < 4  ? (int)d.data.rule
                 : i < 5  ? (int)d.arrangements.method
-                : i < 6  ? (int)d.convex.splitting
-                : i < 8  ? (int)d.convex.linear_solver
-                : i < 10 ? (int)d.sgd.optimizer
-                : i < 12 ? (int)d.sgd.schedule
+                : i < 7  ? (int)d.convex.splitting
+                : i < 9  ? (int)d.convex.linear_solver
+                : i < 11 ? (int)d.sgd.optimizer
+                : i < 13 ? (int)d.sgd.schedule
                          : (int)d.logging.level;
       CHECK(got == e[i].want, "enum text %zu: got %d want %d", i, got, e[i].want);
     }

@@ -14,7 +14,7 @@
  *   c: n = 200,  d = 2 + bias, beta = 1e-3, exact patterns (P ~ 40,000)
  *   d: n = 2000, d = 50 + bias, beta = 1e-3, P = 500 sampled
  * Custom problem: -n N -draw D -beta B -P P (sampled) [-exact] [-nobias].
- * Solver options: -splitting cone|slack -column_generation auto|on|off -rho R -alpha A -anderson M
+ * Solver options: -splitting auto|cone|slack -column_generation auto|on|off -rho R -alpha A -anderson M
  *   -certify_every K -max_iter N -polish 0|1 -time_limit S -verbose.
  */
 #include "convex/admm.h"
@@ -124,7 +124,11 @@ static PetscErrorCode SetOptions(CvxAdmmOptions *opt)
   PetscBool flg, verbose = PETSC_FALSE;
   PetscFunctionBeginUser;
   PetscCall(PetscOptionsGetString(NULL, NULL, "-splitting", split, sizeof(split), &flg));
-  if (flg) opt->splitting = strcmp(split, "slack") == 0 ? CVX_SPLIT_SLACK : CVX_SPLIT_CONE;
+  if (flg) {
+    PetscCheck(!strcmp(split, "slack") || !strcmp(split, "cone") || !strcmp(split, "auto"), PETSC_COMM_WORLD,
+               PETSC_ERR_ARG_WRONG, "-splitting %s: expected auto, cone or slack", split);
+    opt->splitting = !strcmp(split, "slack") ? CVX_SPLIT_SLACK : !strcmp(split, "cone") ? CVX_SPLIT_CONE : CVX_SPLIT_AUTO;
+  }
   PetscCall(PetscOptionsGetString(NULL, NULL, "-column_generation", cg, sizeof(cg), &flg));
   if (flg) opt->column_generation = strcmp(cg, "on") == 0 ? CVX_COLGEN_ON : strcmp(cg, "off") == 0 ? CVX_COLGEN_OFF : CVX_COLGEN_AUTO;
   PetscCall(PetscOptionsGetReal(NULL, NULL, "-rho", &opt->rho, NULL));
@@ -175,7 +179,7 @@ static PetscErrorCode RunCase(const char *label, TestProblem *pr, double beta)
   }
   if (rank == 0) {
     printf("case %s: n %d d %d P %d beta %g ranks %d splitting %s rho %.3g\n", label, (int)pr->n, (int)pr->d,
-           (int)pr->P, beta, size, opt.splitting == CVX_SPLIT_CONE ? "cone" : "slack", res.rho);
+           (int)pr->P, beta, size, CvxSplittingName(res.splitting), res.rho);
     printf("  1e-4: %s iterations %d, %.3f s\n", reach.iter[0] >= 0 ? "reached" : "MISSED", (int)reach.iter[0],
            reach.time[0]);
     printf("  1e-6: %s iterations %d, %.3f s\n", reach.iter[1] >= 0 ? "reached" : "MISSED", (int)reach.iter[1],
