@@ -1205,6 +1205,18 @@ static void AdmmProgressRecord(AdmmProgress *pg, double time, double gap)
   }
 }
 
+/* The estimated time to the target gap, in the unit a reader takes in at a
+ * glance; past the time limit (left seconds) it says so instead. */
+static void AdmmFormatEta(char *buf, size_t len, double secs, double left)
+{
+  if (secs > left) snprintf(buf, len, "past the time limit (%.0fs left)", PetscMax(left, 0.0));
+  else if (secs < 120) snprintf(buf, len, "%.1fs", secs);
+  else if (secs < 7200) snprintf(buf, len, "%.0fmin", secs / 60);
+  else if (secs < 172800) snprintf(buf, len, "%.1fh", secs / 3600);
+  else if (secs < 3.2e9) snprintf(buf, len, "%.0fd", secs / 86400);
+  else snprintf(buf, len, "over a century");
+}
+
 static PetscErrorCode AdmmProgressPrint(CvxAdmm *A, AdmmProgress *pg, PetscInt it, double now, PetscBool force)
 {
   PetscFunctionBeginUser;
@@ -1218,7 +1230,7 @@ static PetscErrorCode AdmmProgressPrint(CvxAdmm *A, AdmmProgress *pg, PetscInt i
     double dl = pg->hist_lgap[0] - pg->hist_lgap[pg->hist_n - 1];
     if (dt > 0 && dl > 0) {
       double secs = (log(gap) - log(PetscMax(A->opt.tol, 1e-300))) / (dl / dt);
-      PetscCall(PetscSNPrintf(eta, sizeof(eta), "%.1fs", secs));
+      AdmmFormatEta(eta, sizeof(eta), secs, isfinite(A->deadline) ? A->deadline - now : INFINITY);
     }
   } else if (isfinite(gap) && gap <= A->opt.tol) PetscCall(PetscSNPrintf(eta, sizeof(eta), "0s"));
   char next[64] = "";
