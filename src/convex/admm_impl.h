@@ -79,6 +79,7 @@ typedef struct {
   PetscBool have_best;
   PetscInt  best_nonzero;
   double   *rbest; /* residual y - F xbest (n) */
+  double   *rdual; /* n: the certificate's dual direction when it is not the point's residual */
 
   CvxAdmmResult *res; /* the caller's result (stage timings accumulate there) */
 
@@ -111,9 +112,10 @@ PetscErrorCode CvxAdmmProjectAll(CvxAdmm *A, const double *V, double *C, PetscIn
                                  PetscBool feasible, double skip_below, double *norms, PetscBool prune);
 
 /* Certifies the block point x (d x nb, feasible): thresholds small blocks,
- * evaluates the objective and a lower bound, updates the best pair.
- * Collective. */
-PetscErrorCode CvxAdmmCertify(CvxAdmm *A, const double *x, double *obj, double *lb);
+ * evaluates the objective and a lower bound, updates the best pair. The
+ * bound's dual direction is y - fu when fu (n, replicated) is given, else
+ * the residual of x (see the function). Collective. */
+PetscErrorCode CvxAdmmCertify(CvxAdmm *A, const double *x, const double *fu, double *obj, double *lb);
 
 /* The second stage (polish.c): solves the program on the support of the
  * best point with a barrier method, certifies over all patterns and, on

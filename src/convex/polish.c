@@ -1854,7 +1854,7 @@ PetscErrorCode CvxAdmmPolish(CvxAdmm *A, PetscBool *improved)
       PetscFunctionReturn(0);
     }
   }
-  PetscCall(CvxAdmmCertify(A, x, &obj, &lb));
+  PetscCall(CvxAdmmCertify(A, x, NULL, &obj, &lb));
   if (A->polish_all) {
     /* the start of the all-blocks round when the working set fails */
     PetscCall(PetscMalloc1(A->nz + 1, &x0));
@@ -1985,10 +1985,10 @@ PetscErrorCode CvxAdmmPolish(CvxAdmm *A, PetscBool *improved)
      * the accurate dual estimate; the ratios also choose the next support);
      * the pruned point then gives the objective and the network */
     double prev_best = A->best_obj, prev_lb = A->best_lb, lb_bar, obj_bar;
-    PetscCall(CvxAdmmCertify(A, x, &obj_bar, &lb_bar));
+    PetscCall(CvxAdmmCertify(A, x, NULL, &obj_bar, &lb_bar));
     memcpy(A->norms2, A->norms, (size_t)nb * sizeof(double));
     if (!early) PetscCall(PolishPrune(A, x, &removed));
-    if (removed > 0) PetscCall(CvxAdmmCertify(A, x, &obj, &lb));
+    if (removed > 0) PetscCall(CvxAdmmCertify(A, x, NULL, &obj, &lb));
     else obj = obj_bar;
     lb = lb_bar;
     memcpy(A->norms, A->norms2, (size_t)nb * sizeof(double));
@@ -2012,13 +2012,13 @@ PetscErrorCode CvxAdmmPolish(CvxAdmm *A, PetscBool *improved)
     PetscInt removed;
     memcpy(x, A->xbest, A->nz * sizeof(double));
     PetscCall(PolishPrune(A, x, &removed));
-    if (removed > 0) PetscCall(CvxAdmmCertify(A, x, &obj, &lb));
+    if (removed > 0) PetscCall(CvxAdmmCertify(A, x, NULL, &obj, &lb));
   }
   if (*improved) PetscCall(PolishSparsify(A));
   /* leave the ADMM iterate at the best point: t = x + F^T r / rho for the
    * cone splitting (the fixed point of the iteration when x is optimal) */
   if (*improved && !A->slack) {
-    PetscCall(CvxAdmmCertify(A, A->xbest, &obj, &lb));
+    PetscCall(CvxAdmmCertify(A, A->xbest, NULL, &obj, &lb));
     double ir = 1.0 / A->rho;
     for (size_t s = 0; s < A->nz; s++) A->t[s] = A->xbest[s] + ir * A->Cc[s];
     A->hcount      = 0;
