@@ -93,6 +93,8 @@ typedef struct {
   double    polish_gap;         /* try the second stage once the certified gap is below this (default 1e-2),
                                    or earlier when the objective has settled or the iterations stall */
   PetscInt  polish_rounds;      /* support-growing rounds per second-stage attempt; default 4 */
+  double    polish_min_seconds; /* outside column generation an attempt stops once it has taken as long as the
+                                   solve before it or this many seconds, whichever is more; default 2 */
   double    recover_threshold;  /* blocks with norm <= this times the largest block norm are zeroed before
                                    the objective is evaluated and the network recovered; default 1e-10 */
   PetscBool slack_nnls;         /* slack splitting: test each block with the exact cone projection (its best

@@ -80,6 +80,7 @@ typedef struct {
   PetscInt  best_nonzero;
   double   *rbest; /* residual y - F xbest (n) */
   double   *rdual; /* n: the certificate's dual direction when it is not the point's residual */
+  double    polish_deadline; /* wall time by which a second-stage attempt stops (see AdmmSecondStage) */
 
   CvxAdmmResult *res; /* the caller's result (stage timings accumulate there) */
 

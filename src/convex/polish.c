@@ -1349,7 +1349,7 @@ static PetscErrorCode PolishGather(CvxAdmm *A, const double *x, const PetscBool 
   R->y = A->y;
   R->beta     = A->beta;
   R->comm     = A->comm;
-  R->deadline = A->deadline;
+  R->deadline = A->polish_deadline;
   PetscCall(PetscMalloc1((size_t)m + 1, &R->key));
   PetscCall(PetscMalloc1((size_t)m + 1, &R->sgn));
   PetscCall(PetscMalloc1((size_t)n * m + 1, &R->mask));
@@ -1865,9 +1865,10 @@ PetscErrorCode CvxAdmmPolish(CvxAdmm *A, PetscBool *improved)
   PetscInt  colgen_add = PetscMin(PetscMax(A->n, 20), 1000);
   PetscBool last_early = PETSC_FALSE, final = PETSC_FALSE; /* column generation: see below */
   for (PetscInt round = 0; round < (A->colgen ? COLGEN_MAX_ROUNDS : A->opt.polish_rounds); round++) {
-    if (isfinite(A->deadline)) {
-      /* past the time limit no new round starts (rank 0 decides for all) */
-      int late = CvxWallTime() > A->deadline;
+    if (isfinite(A->polish_deadline)) {
+      /* past the attempt's deadline (the time limit, or the attempt's own
+       * budget: AdmmSecondStage) no new round starts (rank 0 decides for all) */
+      int late = CvxWallTime() > A->polish_deadline;
       PetscCallMPI(MPI_Bcast(&late, 1, MPI_INT, 0, A->comm));
       if (late) break;
     }

@@ -15,7 +15,7 @@
  *   d: n = 2000, d = 50 + bias, beta = 1e-3, P = 500 sampled
  * Custom problem: -n N -draw D -beta B -P P (sampled) [-exact] [-nobias].
  * Solver options: -splitting auto|cone|slack -column_generation auto|on|off -rho R -alpha A -anderson M
- *   -certify_every K -max_iter N -polish 0|1 -time_limit S -verbose.
+ *   -certify_every K -max_iter N -polish 0|1 -polish_min_seconds S -time_limit S -verbose.
  */
 #include "convex/admm.h"
 #include "core/timer.h"
@@ -138,6 +138,7 @@ static PetscErrorCode SetOptions(CvxAdmmOptions *opt)
   PetscCall(PetscOptionsGetInt(NULL, NULL, "-max_iter", &opt->max_iter, NULL));
   PetscCall(PetscOptionsGetInt(NULL, NULL, "-stall", &opt->stall_certificates, NULL));
   PetscCall(PetscOptionsGetBool(NULL, NULL, "-polish", &opt->polish, NULL));
+  PetscCall(PetscOptionsGetReal(NULL, NULL, "-polish_min_seconds", &opt->polish_min_seconds, NULL));
   PetscCall(PetscOptionsGetReal(NULL, NULL, "-polish_gap", &opt->polish_gap, NULL));
   PetscCall(PetscOptionsGetReal(NULL, NULL, "-time_limit", &opt->time_limit, NULL));
   PetscCall(PetscOptionsGetReal(NULL, NULL, "-progress", &opt->progress_interval, NULL));
