@@ -80,6 +80,7 @@ PetscErrorCode CvxAdmmOptionsSetDefaults(CvxAdmmOptions *opt)
   opt->polish_gap         = 1e-2;
   opt->polish_rounds      = 4;
   opt->polish_min_seconds = 2.0;
+  opt->certificate_min_seconds = 10.0;
   opt->recover_threshold  = 1e-10;
   opt->slack_nnls         = PETSC_TRUE;
   opt->slack_fused        = PETSC_TRUE;
@@ -220,8 +221,13 @@ PetscErrorCode CvxAdmmProjectAll(CvxAdmm *A, const double *V, double *C, PetscIn
   PetscInt     d = A->d, n = A->n, PL = A->PL, nb = A->nb, nfull = 0, npend = 0;
   double       t_start = CvxWallTime(), known = 0;
   AdmmPending *pend    = NULL;
+  PetscInt64   timed0  = A->cones.timed;
 
   PetscFunctionBeginUser;
+  /* a certificate's exact projections stop at A->cert_stop (the time limit,
+   * or the certificate's own budget: CvxAdmmCertify) with an upper bound on
+   * their norm, which keeps the bound valid; the z-step's never do */
+  A->cones.stop_time = norms ? A->cert_stop : INFINITY;
   for (PetscInt j = 0; j < nb; j++) {
     PetscInt      i = j % PL;
     const double *v = V + (size_t)j * (size_t)d;
@@ -231,6 +237,12 @@ PetscErrorCode CvxAdmmProjectAll(CvxAdmm *A, const double *V, double *C, PetscIn
       PetscBool below;
       PetscCall(AdmmProjectExact(A, i, v, c, J, &nact[j], feasible, 0.0, &below));
       known = PetscMax(known, AdmmNorm(c, d));
+    } else if (norms && CvxWallTime() > A->cert_stop) {
+      /* past the stop time even the warm start (up to d^3 flops) is
+       * skipped: ||P_K(v)|| <= ||v|| */
+      memcpy(c, v, (size_t)d * sizeof(double));
+      A->skip[j] = 1;
+      A->cert_cut++;
     } else {
       PetscCall(CvxConeProjectWarm(&A->cones, &A->cw, i, v, c, J, &nact[j]));
       /* c projects onto a relaxation of the cone: ||c|| >= ||P_K(v)||, so
@@ -301,11 +313,10 @@ PetscErrorCode CvxAdmmProjectAll(CvxAdmm *A, const double *V, double *C, PetscIn
       A->cert_pruned += npend - s;
       break;
     }
-    if (norms && CvxWallTime() > A->deadline) {
-      /* past the time limit, a certificate does not finish its exact
-       * projections: ||P_K(v)|| <= ||v|| keeps the bound valid (weaker) */
-      memcpy(c, v, (size_t)d * sizeof(double));
-      nact[j] = 0;
+    if (norms && CvxWallTime() > A->cert_stop) {
+      /* past its stop time a certificate starts no exact projection: the
+       * candidate c, the projection onto a relaxation of the cone, has
+       * ||c|| >= ||P_K(v)||, which keeps the bound valid (weaker) */
       A->cert_cut++;
     } else {
       /* pruning: the solve may stop as soon as this block is proven not
@@ -317,6 +328,8 @@ PetscErrorCode CvxAdmmProjectAll(CvxAdmm *A, const double *V, double *C, PetscIn
     else if (prune) known = PetscMax(known, AdmmNorm(c, d));
   }
   PetscCall(PetscFree(pend));
+  A->cert_cut += (PetscInt)(A->cones.timed - timed0);
+  A->cones.stop_time = INFINITY;
   if (norms)
     for (PetscInt j = 0; j < nb; j++) norms[j] = AdmmNorm(C + (size_t)j * (size_t)d, d);
   A->time_projection += CvxWallTime() - t_start;
@@ -398,6 +411,18 @@ PetscErrorCode CvxAdmmCertify(CvxAdmm *A, const double *x, const double *fu, dou
   PetscFunctionBeginUser;
   PetscCall(PetscLogEventBegin(ev_cert, 0, 0, 0, 0));
   double t_start = CvxWallTime();
+  /* Budget: a certificate in the iterations stops its exact projections
+   * (with upper bounds on the rest, a valid but weaker bound) once it has
+   * taken a quarter of the solve so far, or opt.certificate_min_seconds if
+   * that is more. At large n and d one exact projection can take minutes
+   * (n = 10,000, d = 3073), and an unbounded certificate would hold the
+   * iterations up for that long. The second stage's certificates stop
+   * with the attempt (AdmmSecondStage; column generation: at the time
+   * limit). */
+  if (A->in_polish) A->cert_stop = A->polish_deadline;
+  else if (A->colgen) A->cert_stop = A->deadline;
+  else
+    A->cert_stop = PetscMin(A->deadline, t_start + PetscMax(A->opt.certificate_min_seconds, 0.25 * (t_start - A->t0)));
   /* threshold small blocks relative to the largest */
   for (PetscInt j = 0; j < nb; j++) gmax = PetscMax(gmax, AdmmNorm(x + (size_t)j * (size_t)d, d));
   PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &gmax, 1, MPI_DOUBLE, MPI_MAX, A->comm));
@@ -667,6 +692,8 @@ static PetscErrorCode AdmmCheckInput(const CvxArrangementSet *set, PetscInt d, c
   PetscCheck(opt->time_limit >= 0, comm, CVX_ERR_INPUT, "admm.c: time_limit = %g must be >= 0", opt->time_limit);
   PetscCheck(opt->polish_min_seconds >= 0, comm, CVX_ERR_INPUT, "admm.c: polish_min_seconds = %g must be >= 0",
              opt->polish_min_seconds);
+  PetscCheck(opt->certificate_min_seconds >= 0, comm, CVX_ERR_INPUT,
+             "admm.c: certificate_min_seconds = %g must be >= 0", opt->certificate_min_seconds);
   PetscCheck(opt->trace_every >= 0, comm, CVX_ERR_INPUT, "admm.c: trace_every = %d must be >= 0", (int)opt->trace_every);
   PetscCheck(opt->recover_threshold >= 0 && opt->recover_threshold < 1, comm, CVX_ERR_INPUT,
              "admm.c: recover_threshold = %g must lie in [0, 1)", opt->recover_threshold);
@@ -1372,6 +1399,7 @@ static PetscErrorCode AdmmSolveColumns(const CvxArrangementSet *set, PetscInt d,
                              2.0 * set->P * d <= 40000);
   A.deadline    = opt->time_limit > 0 ? A.t0 + opt->time_limit : INFINITY;
   A.polish_deadline = A.deadline;
+  A.cert_stop       = A.deadline;
   result->lower_bound = -INFINITY;
 
   PetscCall(PetscLogEventBegin(ev_setup, 0, 0, 0, 0));
@@ -1674,8 +1702,8 @@ static PetscErrorCode AdmmSolveColumns(const CvxArrangementSet *set, PetscInt d,
     result->certificate_pruned = pruned;
     if (A.rank == 0 && cut > 0 && opt->verbosity != CVX_LOG_QUIET)
       fprintf(stderr,
-              "convex: the time limit cut certificates short: %d block tests used ||v|| >= ||P_K(v)|| "
-              "(the bound stays valid, only weaker)\n",
+              "convex: the time limit or their time budget cut certificates short: %d block tests used an upper "
+              "bound on ||P_K(v)|| (the bound stays valid, only weaker)\n",
               (int)cut);
   }
   if (A.rank == 0 && opt->verbosity != CVX_LOG_QUIET) {

@@ -95,6 +95,9 @@ typedef struct {
   PetscInt  polish_rounds;      /* support-growing rounds per second-stage attempt; default 4 */
   double    polish_min_seconds; /* outside column generation an attempt stops once it has taken as long as the
                                    solve before it or this many seconds, whichever is more; default 2 */
+  double    certificate_min_seconds; /* a certificate in the iterations bounds the block tests it has not done by
+                                        then from above once it has taken a quarter of the solve so far or this
+                                        many seconds, whichever is more; default 10 */
   double    recover_threshold;  /* blocks with norm <= this times the largest block norm are zeroed before
                                    the objective is evaluated and the network recovered; default 1e-10 */
   PetscBool slack_nnls;         /* slack splitting: test each block with the exact cone projection (its best
@@ -131,7 +134,8 @@ typedef struct {
   PetscInt          column_rounds;     /* its rounds (reduced solves) */
   PetscInt          nonzero_blocks;   /* blocks of the returned point above the recovery threshold */
   PetscInt64        projection_steps; /* active-set steps of all cone projections (this rank) */
-  PetscInt          certificate_cuts; /* block tests past the time limit bounded by ||v|| (all ranks) */
+  PetscInt          certificate_cuts; /* block tests bounded from above (a relaxed projection) instead of finished,
+                                         past the time limit or a certificate's budget (all ranks) */
   PetscInt64        certificate_pruned; /* exact projections certificates left out (all ranks) */
   double            time_projection;  /* seconds in z-step projections (this rank) */
   CvxNetwork        network;          /* rank 0: recovered network; other ranks: m = 0 */

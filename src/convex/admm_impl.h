@@ -21,7 +21,7 @@ typedef struct {
   PetscBool                colgen;       /* the second stage grows its support by column generation */
   double                   colgen_print; /* wall time of the last column generation progress line */
   double                   deadline;  /* wall time of the time limit (INFINITY: none) */
-  PetscInt                 cert_cut;  /* blocks bounded by ||v|| instead of projected, past the deadline */
+  PetscInt                 cert_cut;  /* block tests bounded from above instead of projected, past cert_stop */
   PetscInt64               cert_pruned; /* exact projections a certificate left out (bound below the largest ratio) */
   PetscBool                in_polish;   /* inside the second stage: certificates project every block */
 
@@ -81,6 +81,7 @@ typedef struct {
   double   *rbest; /* residual y - F xbest (n) */
   double   *rdual; /* n: the certificate's dual direction when it is not the point's residual */
   double    polish_deadline; /* wall time by which a second-stage attempt stops (see AdmmSecondStage) */
+  double    cert_stop;       /* wall time past which a certificate's exact projections stop (CvxAdmmCertify) */
 
   CvxAdmmResult *res; /* the caller's result (stage timings accumulate there) */
 

@@ -6,6 +6,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "core/timer.h"
+
 /* A row is dependent on the active rows when its component outside their
  * span is below this fraction of its norm. */
 #define CONE_DEP_TOL 1e-9
@@ -166,10 +168,12 @@ static void ActiveRemove(CvxConeWork *w, PetscInt *q, PetscInt l)
 /* Solves min 1/2 ||c - v||^2 s.t. a_k^T c >= margin ||a_k|| for the
  * constraints K. w->J[0..*q) is the warm-start set on input, the final active
  * set on output. status: 0 solved, 1 infeasible, 2 step cap reached, 3
- * stopped at a point of norm <= stop_below (margin 0 only; see
- * CvxConeProjectBelow). */
+ * stopped at a point of norm <= stop_below, 4 stopped at the wall time
+ * stop_time (3 and 4: margin 0 only, c the projection onto the working
+ * set's relaxation; see CvxConeProjectBelow). */
 static void ActiveSetSolve(const ConeCons *K, CvxConeWork *w, const double *v, double margin, double *c, PetscInt *q,
-                           PetscInt max_steps, PetscBool warm_only, double stop_below, int *status, PetscInt64 *nsteps)
+                           PetscInt max_steps, PetscBool warm_only, double stop_below, double stop_time, int *status,
+                           PetscInt64 *nsteps)
 {
   PetscInt d = w->d, qq = 0, steps = 0;
   double   vnorm = 0;
@@ -177,6 +181,14 @@ static void ActiveSetSolve(const ConeCons *K, CvxConeWork *w, const double *v, d
   *status = 0;
   for (PetscInt l = 0; l < d; l++) vnorm += v[l] * v[l];
   vnorm = sqrt(vnorm);
+  if (isfinite(stop_time) && CvxWallTime() > stop_time) {
+    /* already past the stop time: not even the warm start (up to d^3
+     * flops), c = v, the projection onto the empty relaxation */
+    memcpy(c, v, (size_t)d * sizeof(double));
+    *status = 4;
+    qq      = *q; /* the warm-start set stays for the next solve */
+    goto done;
+  }
 
   /* Warm start: the equality-constrained solution on the previous active set,
    * dropping rows until every multiplier is nonnegative. */
@@ -230,6 +242,10 @@ static void ActiveSetSolve(const ConeCons *K, CvxConeWork *w, const double *v, d
      * here on (||c||^2 = ||v||^2 - ||c - v||^2 at every such point) */
     if (stop_below > 0 && cnorm <= stop_below) {
       *status = 3;
+      goto done;
+    }
+    if (isfinite(stop_time) && CvxWallTime() > stop_time) {
+      *status = 4;
       goto done;
     }
     double tol = CONE_FEAS_TOL * (PetscMax(vnorm, cnorm) + margin);
@@ -466,6 +482,7 @@ PetscErrorCode CvxConeSetCreate(PetscInt n, PetscInt d, const double *X, PetscIn
   cs->X         = X;
   cs->bits      = bits;
   cs->max_steps = 10 * d + 50;
+  cs->stop_time = INFINITY;
   PetscCall(PetscMalloc1((size_t)n, &cs->rownorm));
   for (PetscInt k = 0; k < n; k++) {
     double s = 0;
@@ -558,13 +575,14 @@ PetscErrorCode CvxConeProjectBelow(CvxConeSet *cs, CvxConeWork *w, PetscInt i, c
   PetscFunctionBeginUser;
   ConsInit(cs, i, PETSC_TRUE, &K);
   for (PetscInt j = 0; j < qq; j++) w->J[j] = J[j];
-  ActiveSetSolve(&K, w, v, 0.0, c, &qq, cs->max_steps, PETSC_FALSE, bound, &status, &cs->steps);
+  ActiveSetSolve(&K, w, v, 0.0, c, &qq, cs->max_steps, PETSC_FALSE, bound, cs->stop_time, &status, &cs->steps);
   cs->solves++;
   for (PetscInt j = 0; j < qq; j++) J[j] = w->J[j];
   *q     = qq;
-  *ok    = (PetscBool)(status == 0 || status == 3);
+  *ok    = (PetscBool)(status == 0 || status == 3 || status == 4);
   *below = (PetscBool)(status == 3);
   if (status == 1 || status == 2) cs->capped++;
+  if (status == 4) cs->timed++;
   PetscFunctionReturn(0);
 }
 
@@ -580,7 +598,7 @@ PetscErrorCode CvxConeProjectWarm(CvxConeSet *cs, CvxConeWork *w, PetscInt i, co
   PetscFunctionBeginUser;
   ConsInit(cs, i, PETSC_TRUE, &K);
   for (PetscInt j = 0; j < qq; j++) w->J[j] = J[j];
-  ActiveSetSolve(&K, w, v, 0.0, c, &qq, cs->max_steps, PETSC_TRUE, 0.0, &status, &steps);
+  ActiveSetSolve(&K, w, v, 0.0, c, &qq, cs->max_steps, PETSC_TRUE, 0.0, INFINITY, &status, &steps);
   for (PetscInt j = 0; j < qq; j++) J[j] = w->J[j];
   *q = qq;
   PetscFunctionReturn(0);
@@ -614,7 +632,7 @@ PetscErrorCode CvxConeInterior(CvxConeSet *cs, CvxConeWork *w, PetscInt i, doubl
   for (PetscInt j = 0; j < cs->d; j++) w->tmp[j] = 0;
   double *zero;
   PetscCall(PetscCalloc1((size_t)cs->d, &zero));
-  ActiveSetSolve(&K, w, zero, 1.0, c, &q, 4 * cs->max_steps, PETSC_FALSE, 0.0, &status, &cs->steps);
+  ActiveSetSolve(&K, w, zero, 1.0, c, &q, 4 * cs->max_steps, PETSC_FALSE, 0.0, INFINITY, &status, &cs->steps);
   PetscCall(PetscFree(zero));
   for (PetscInt j = 0; j < cs->d; j++) nrm += c[j] * c[j];
   nrm    = sqrt(nrm);

@@ -42,8 +42,10 @@ typedef struct {
   double         *facets;  /* unit facet normals, d doubles each */
   double         *interior;     /* d x np unit interior directions (zero when none was found) */
   PetscInt        max_steps;    /* cap on active-set steps per solve */
-  /* statistics, accumulated by every solve */
-  PetscInt64 solves, steps, capped;
+  double          stop_time;    /* wall time (CvxWallTime) past which CvxConeProjectBelow stops early, see there;
+                                   INFINITY (the default) = never */
+  /* statistics, accumulated by every solve; timed: solves stopped by stop_time */
+  PetscInt64 solves, steps, capped, timed;
 } CvxConeSet;
 
 /* Scratch space of one solver (not thread-safe; one per caller). */
@@ -79,7 +81,11 @@ PetscErrorCode CvxConeProject(CvxConeSet *cs, CvxConeWork *w, PetscInt i, const 
  * *below is PETSC_TRUE and c is that projection, so that
  * ||P_K(v)|| <= ||c|| <= bound (c need not lie in K_i). Otherwise *below is
  * PETSC_FALSE and the result is that of CvxConeProject. For callers that
- * only need to know whether ||P_K(v)|| exceeds bound. Not collective. */
+ * only need to know whether ||P_K(v)|| exceeds bound. Once the wall time
+ * passes cs->stop_time the solve also stops, at the projection onto its
+ * working set's relaxation (*ok true, *below false, cs->timed counts it):
+ * then only ||P_K(v)|| <= ||c|| holds, for callers that can use an upper
+ * bound on the norm. Not collective. */
 PetscErrorCode CvxConeProjectBelow(CvxConeSet *cs, CvxConeWork *w, PetscInt i, const double *v, double *c,
                                    PetscInt *J, PetscInt *q, double bound, PetscBool *ok, PetscBool *below);
 

@@ -3,7 +3,8 @@
  * P_K(v): c in K, v - c in the polar cone, c orthogonal to v - c. Warm
  * starts reproduce the result; interior directions are strictly interior.
  * A solve told to stop below a bound stops only with a norm between
- * ||P_K(v)|| and the bound, and otherwise gives P_K(v).
+ * ||P_K(v)|| and the bound, and otherwise gives P_K(v); one past its stop
+ * time stops with a norm at least ||P_K(v)||.
  * Prints only on failure. */
 #include "convex/cone.h"
 
@@ -107,6 +108,20 @@ static PetscErrorCode CheckCase(PetscInt n, PetscInt d_raw, PetscBool bias, uint
                 "n %d d %d cone %d: bound %g above the projection's norm %g: below %d, norm %g", (int)n, (int)d, (int)i,
                 bound, pn, (int)below, c3n);
         if (b == 1 && below) nbelow++;
+      }
+      /* past cs->stop_time the solve stops at its first relaxation (here,
+       * from no warm start, before any step): an upper bound on the norm */
+      {
+        PetscInt   q4 = 0;
+        PetscBool  ok4, below4;
+        PetscInt64 timed0 = full.timed;
+        full.stop_time    = 0; /* long past */
+        PetscCall(CvxConeProjectBelow(&full, &w, i, v, c3, J1, &q4, 0.0, &ok4, &below4));
+        full.stop_time = INFINITY;
+        double c4n     = sqrt(Dot(d, c3, c3));
+        CHECK(ok4 && !below4 && full.timed == timed0 + 1 && c4n >= pn * (1 - 1e-12),
+              "n %d d %d cone %d: stopped by time: ok %d below %d timed %lld, norm %g against %g", (int)n, (int)d,
+              (int)i, (int)ok4, (int)below4, (long long)(full.timed - timed0), c4n, pn);
       }
     }
   }
