@@ -82,6 +82,7 @@ typedef struct {
   double   *rdual; /* n: the certificate's dual direction when it is not the point's residual */
   double    polish_deadline; /* wall time by which a second-stage attempt stops (see AdmmSecondStage) */
   double    cert_stop;       /* wall time past which a certificate's exact projections stop (CvxAdmmCertify) */
+  double    iter_avg;        /* running mean of an iteration's seconds (0 before the first) */
 
   CvxAdmmResult *res; /* the caller's result (stage timings accumulate there) */
 

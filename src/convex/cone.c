@@ -165,6 +165,12 @@ static void ActiveRemove(CvxConeWork *w, PetscInt *q, PetscInt l)
   (*q)--;
 }
 
+/* Whether the wall time has passed stop_time (never when it is infinite). */
+static PetscBool ConePast(double stop_time)
+{
+  return (PetscBool)(isfinite(stop_time) && CvxWallTime() > stop_time);
+}
+
 /* Solves min 1/2 ||c - v||^2 s.t. a_k^T c >= margin ||a_k|| for the
  * constraints K. w->J[0..*q) is the warm-start set on input, the final active
  * set on output. status: 0 solved, 1 infeasible, 2 step cap reached, 3
@@ -181,13 +187,11 @@ static void ActiveSetSolve(const ConeCons *K, CvxConeWork *w, const double *v, d
   *status = 0;
   for (PetscInt l = 0; l < d; l++) vnorm += v[l] * v[l];
   vnorm = sqrt(vnorm);
-  if (isfinite(stop_time) && CvxWallTime() > stop_time) {
+  if (ConePast(stop_time)) {
     /* already past the stop time: not even the warm start (up to d^3
-     * flops), c = v, the projection onto the empty relaxation */
-    memcpy(c, v, (size_t)d * sizeof(double));
-    *status = 4;
-    qq      = *q; /* the warm-start set stays for the next solve */
-    goto done;
+     * flops); the warm-start set stays for the next solve */
+    qq = *q;
+    goto late;
   }
 
   /* Warm start: the equality-constrained solution on the previous active set,
@@ -195,6 +199,7 @@ static void ActiveSetSolve(const ConeCons *K, CvxConeWork *w, const double *v, d
   for (PetscInt j = 0; j < *q && qq < d; j++) {
     PetscInt k = w->J[j];
     if (k < 0 || k >= K->m) continue;
+    if (ConePast(stop_time)) goto late;
     ConsRow(K, k, w->arow);
     double an = ConsNorm(K, k);
     if (!(an > 0)) continue;
@@ -206,6 +211,7 @@ static void ActiveSetSolve(const ConeCons *K, CvxConeWork *w, const double *v, d
   }
   for (;;) {
     if (qq == 0) break;
+    if (ConePast(stop_time)) goto late;
     for (PetscInt j = 0; j < qq; j++) {
       ConsRow(K, w->J[j], w->arow);
       double s = 0;
@@ -244,7 +250,7 @@ static void ActiveSetSolve(const ConeCons *K, CvxConeWork *w, const double *v, d
       *status = 3;
       goto done;
     }
-    if (isfinite(stop_time) && CvxWallTime() > stop_time) {
+    if (ConePast(stop_time)) {
       *status = 4;
       goto done;
     }
@@ -272,6 +278,10 @@ static void ActiveSetSolve(const ConeCons *K, CvxConeWork *w, const double *v, d
         *status = 2;
         goto done;
       }
+      /* mid-step c is no relaxation's projection: ||v|| is the bound
+       * left (at large q and d one step, with its QR rebuilds, can take
+       * seconds) */
+      if (ConePast(stop_time)) goto late;
       double nrm = QROrth(d, qq, w->Q, w->tmp, w->r, w->rem, w->orth);
       /* dual direction x = R^{-1} Q^T a_p */
       memcpy(w->c, w->r, (size_t)qq * sizeof(double));
@@ -314,6 +324,13 @@ static void ActiveSetSolve(const ConeCons *K, CvxConeWork *w, const double *v, d
 done:
   *q = qq;
   *nsteps += steps;
+  return;
+late:
+  /* stopped by stop_time where c is not (yet) a relaxation's projection:
+   * c = v, the projection onto the empty relaxation */
+  memcpy(c, v, (size_t)d * sizeof(double));
+  *status = 4;
+  goto done;
 }
 
 /* ------------------------------------------------------------ facets */
@@ -598,9 +615,10 @@ PetscErrorCode CvxConeProjectWarm(CvxConeSet *cs, CvxConeWork *w, PetscInt i, co
   PetscFunctionBeginUser;
   ConsInit(cs, i, PETSC_TRUE, &K);
   for (PetscInt j = 0; j < qq; j++) w->J[j] = J[j];
-  ActiveSetSolve(&K, w, v, 0.0, c, &qq, cs->max_steps, PETSC_TRUE, 0.0, INFINITY, &status, &steps);
+  ActiveSetSolve(&K, w, v, 0.0, c, &qq, cs->max_steps, PETSC_TRUE, 0.0, cs->stop_time, &status, &steps);
   for (PetscInt j = 0; j < qq; j++) J[j] = w->J[j];
   *q = qq;
+  if (status == 4) cs->timed++;
   PetscFunctionReturn(0);
 }
 

@@ -93,7 +93,8 @@ PetscErrorCode CvxConeProjectBelow(CvxConeSet *cs, CvxConeWork *w, PetscInt i, c
  * subspace cone of the active set J (pruned to nonnegative multipliers).
  * When c satisfies every constraint it is P_{K_i}(v); callers check that in
  * bulk (one GEMM for many blocks) and finish the others with
- * CvxConeProject. Not collective. */
+ * CvxConeProject. Past cs->stop_time it stops with c = v (cs->timed counts
+ * it), which keeps ||c|| >= ||P_{K_i}(v)||. Not collective. */
 PetscErrorCode CvxConeProjectWarm(CvxConeSet *cs, CvxConeWork *w, PetscInt i, const double *v, double *c, PetscInt *J,
                                   PetscInt *q);
 

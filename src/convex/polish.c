@@ -1653,6 +1653,9 @@ static PetscErrorCode PolishSparsify(CvxAdmm *A)
 /* Blocks whose norm is below this fraction of the largest are left out of
  * a support unless their dual ratio brings them in. */
 #define POLISH_SIGNIFICANT 1e-3
+/* an attempt outside column generation starts only when its time budget
+ * holds this many Newton steps (as estimated in CvxAdmmPolish) */
+#define POLISH_MIN_STEPS 20.0
 
 /* Column generation (A->colgen). A round adds at most min(max(n, 20), 1000)
  * blocks, each with a direction more than acos(COLGEN_COS) (about 8
@@ -1852,6 +1855,31 @@ PetscErrorCode CvxAdmmPolish(CvxAdmm *A, PetscBool *improved)
       PetscCall(PetscFree(sel));
       PetscCall(PetscFree(x));
       PetscFunctionReturn(0);
+    }
+    /* A Newton step on nnz blocks with all n rows as constraints costs
+     * about nnz (2 n d^2 + 2 n^2 d) flops on every rank (the reduced
+     * problem is solved replicated); scaled from the iteration (12 n d P
+     * flops for the slack splitting, 8 n d P for the cone one, shared by
+     * the ranks) it gives the step's seconds. When the attempt's budget
+     * (AdmmSecondStage) holds fewer than POLISH_MIN_STEPS of them, the
+     * attempt would be cut before its barrier gets anywhere: more
+     * iterations first (later attempts get longer budgets). Rank 0
+     * decides. */
+    if (!A->colgen && A->iter_avg > 0 && isfinite(A->polish_deadline)) {
+      double n = (double)A->n, dd = (double)d;
+      double step = A->iter_avg * A->size * nnz * (2 * n * dd * dd + 2 * n * n * dd) /
+                    ((A->slack ? 12.0 : 8.0) * n * dd * (double)A->P);
+      double left = A->polish_deadline - CvxWallTime();
+      int    skip = step * POLISH_MIN_STEPS > left;
+      PetscCallMPI(MPI_Bcast(&skip, 1, MPI_INT, 0, A->comm));
+      if (skip) {
+        if (A->rank == 0 && A->opt.verbosity == CVX_LOG_VERBOSE)
+          fprintf(stderr, "convex: polish skipped: a Newton step would take about %.3gs of the attempt's %.3gs\n",
+                  step, left);
+        PetscCall(PetscFree(sel));
+        PetscCall(PetscFree(x));
+        PetscFunctionReturn(0);
+      }
     }
   }
   PetscCall(CvxAdmmCertify(A, x, NULL, &obj, &lb));
