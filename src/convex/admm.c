@@ -185,7 +185,10 @@ static PetscErrorCode AdmmProjectExact(CvxAdmm *A, PetscInt i, const double *v, 
   PetscBool ok;
 
   PetscFunctionBeginUser;
+  PetscInt64 timed0 = A->cones.timed;
   PetscCall(CvxConeProjectBelow(&A->cones, &A->cw, i, v, c, J, nact, bound, &ok, below));
+  /* stopped by the stop time: c only bounds the norm, it need not be in K */
+  if (feasible && A->cones.timed > timed0) ok = PETSC_FALSE;
   if (!ok) {
     if (feasible) {
       for (PetscInt l = 0; l < d; l++) c[l] = 0;
@@ -224,10 +227,15 @@ PetscErrorCode CvxAdmmProjectAll(CvxAdmm *A, const double *V, double *C, PetscIn
   PetscInt64   timed0  = A->cones.timed;
 
   PetscFunctionBeginUser;
-  /* a certificate's exact projections stop at A->cert_stop (the time limit,
-   * or the certificate's own budget: CvxAdmmCertify) with an upper bound on
-   * their norm, which keeps the bound valid; the z-step's never do */
-  A->cones.stop_time = norms ? A->cert_stop : INFINITY;
+  /* The exact projections stop at A->project_stop when a caller set it (a
+   * certificate: the time limit or its own budget, CvxAdmmCertify; the
+   * slack splitting's primal point, AdmmPrimalPoint); the z-step's never
+   * do. Past it a certificate keeps an upper bound on the block's norm,
+   * which keeps the bound valid, and a feasible point takes the block as 0,
+   * which keeps it feasible. */
+  double stop = A->project_stop;
+  A->project_stop    = INFINITY;
+  A->cones.stop_time = stop;
   for (PetscInt j = 0; j < nb; j++) {
     PetscInt      i = j % PL;
     const double *v = V + (size_t)j * (size_t)d;
@@ -237,12 +245,17 @@ PetscErrorCode CvxAdmmProjectAll(CvxAdmm *A, const double *V, double *C, PetscIn
       PetscBool below;
       PetscCall(AdmmProjectExact(A, i, v, c, J, &nact[j], feasible, 0.0, &below));
       known = PetscMax(known, AdmmNorm(c, d));
-    } else if (norms && CvxWallTime() > A->cert_stop) {
+    } else if (CvxWallTime() > stop) {
       /* past the stop time even the warm start (up to d^3 flops) is
-       * skipped: ||P_K(v)|| <= ||v|| */
-      memcpy(c, v, (size_t)d * sizeof(double));
+       * skipped: ||P_K(v)|| <= ||v||, or 0 for a feasible point */
+      if (feasible) {
+        for (PetscInt l = 0; l < d; l++) c[l] = 0;
+        A->primal_cut++;
+      } else {
+        memcpy(c, v, (size_t)d * sizeof(double));
+        A->cert_cut++;
+      }
       A->skip[j] = 1;
-      A->cert_cut++;
     } else {
       PetscCall(CvxConeProjectWarm(&A->cones, &A->cw, i, v, c, J, &nact[j]));
       /* c projects onto a relaxation of the cone: ||c|| >= ||P_K(v)||, so
@@ -313,11 +326,16 @@ PetscErrorCode CvxAdmmProjectAll(CvxAdmm *A, const double *V, double *C, PetscIn
       A->cert_pruned += npend - s;
       break;
     }
-    if (norms && CvxWallTime() > A->cert_stop) {
-      /* past its stop time a certificate starts no exact projection: the
-       * candidate c, the projection onto a relaxation of the cone, has
-       * ||c|| >= ||P_K(v)||, which keeps the bound valid (weaker) */
-      A->cert_cut++;
+    if (CvxWallTime() > stop) {
+      /* past the stop time no exact projection starts: a certificate keeps
+       * the candidate c, the projection onto a relaxation of the cone
+       * (||c|| >= ||P_K(v)||: the bound stays valid, only weaker), a
+       * feasible point takes 0 */
+      if (feasible) {
+        for (PetscInt l = 0; l < d; l++) c[l] = 0;
+        nact[j] = 0;
+        A->primal_cut++;
+      } else A->cert_cut++;
     } else {
       /* pruning: the solve may stop as soon as this block is proven not
        * to raise the largest norm */
@@ -328,7 +346,8 @@ PetscErrorCode CvxAdmmProjectAll(CvxAdmm *A, const double *V, double *C, PetscIn
     else if (prune) known = PetscMax(known, AdmmNorm(c, d));
   }
   PetscCall(PetscFree(pend));
-  A->cert_cut += (PetscInt)(A->cones.timed - timed0);
+  if (feasible) A->primal_cut += (PetscInt)(A->cones.timed - timed0);
+  else A->cert_cut += (PetscInt)(A->cones.timed - timed0);
   A->cones.stop_time = INFINITY;
   if (norms)
     for (PetscInt j = 0; j < nb; j++) norms[j] = AdmmNorm(C + (size_t)j * (size_t)d, d);
@@ -402,6 +421,21 @@ static PetscErrorCode AdmmSlackFused(CvxAdmm *A, double *extra, PetscInt nextra,
 
 /* ------------------------------------------------------------ certificate */
 
+/* The wall time by which the exact projections of a certificate (or of the
+ * slack splitting's primal point) started at t_start stop. In the
+ * iterations: once they have taken a quarter of the solve so far, or
+ * opt.certificate_min_seconds if that is more. At large n and d one exact
+ * projection can take minutes (n = 10,000, d = 3073), and an unbounded
+ * certificate would hold the iterations up for that long. The second
+ * stage's certificates stop with the attempt (AdmmSecondStage), those of
+ * column generation at the time limit. */
+static double AdmmProjectionBudget(const CvxAdmm *A, double t_start)
+{
+  if (A->in_polish) return A->polish_deadline;
+  if (A->colgen) return A->deadline;
+  return PetscMin(A->deadline, t_start + PetscMax(A->opt.certificate_min_seconds, 0.25 * (t_start - A->t0)));
+}
+
 /* Certifies the feasible block point x; see admm_impl.h. */
 PetscErrorCode CvxAdmmCertify(CvxAdmm *A, const double *x, const double *fu, double *obj_out, double *lb_out)
 {
@@ -411,18 +445,9 @@ PetscErrorCode CvxAdmmCertify(CvxAdmm *A, const double *x, const double *fu, dou
   PetscFunctionBeginUser;
   PetscCall(PetscLogEventBegin(ev_cert, 0, 0, 0, 0));
   double t_start = CvxWallTime();
-  /* Budget: a certificate in the iterations stops its exact projections
-   * (with upper bounds on the rest, a valid but weaker bound) once it has
-   * taken a quarter of the solve so far, or opt.certificate_min_seconds if
-   * that is more. At large n and d one exact projection can take minutes
-   * (n = 10,000, d = 3073), and an unbounded certificate would hold the
-   * iterations up for that long. The second stage's certificates stop
-   * with the attempt (AdmmSecondStage; column generation: at the time
-   * limit). */
-  if (A->in_polish) A->cert_stop = A->polish_deadline;
-  else if (A->colgen) A->cert_stop = A->deadline;
-  else
-    A->cert_stop = PetscMin(A->deadline, t_start + PetscMax(A->opt.certificate_min_seconds, 0.25 * (t_start - A->t0)));
+  /* past its budget a certificate bounds the block tests it has not done
+   * from above: a valid, weaker bound */
+  A->cert_stop = AdmmProjectionBudget(A, t_start);
   /* threshold small blocks relative to the largest */
   for (PetscInt j = 0; j < nb; j++) gmax = PetscMax(gmax, AdmmNorm(x + (size_t)j * (size_t)d, d));
   PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &gmax, 1, MPI_DOUBLE, MPI_MAX, A->comm));
@@ -504,6 +529,7 @@ PetscErrorCode CvxAdmmCertify(CvxAdmm *A, const double *x, const double *fu, dou
   } else {
     /* pruned outside the second stage, whose support picks need every
      * block's exact ratio (collective then, also on a rank without blocks) */
+    A->project_stop = A->cert_stop;
     PetscCall(CvxAdmmProjectAll(A, A->Cc, A->Pc, A->cact, A->ncact, PETSC_FALSE, 0.0, A->norms,
                                 (PetscBool)(A->opt.certificate_prune && !A->colgen && !A->in_polish)));
     for (PetscInt j = 0; j < nb; j++) ratio = PetscMax(ratio, A->norms[j] / A->beta);
@@ -571,6 +597,8 @@ static PetscErrorCode AdmmPrimalPoint(CvxAdmm *A, const double **x)
   if (!A->slack) {
     *x = A->zs;
   } else {
+    /* within the certificates' budget; blocks past it are left at 0 */
+    A->project_stop = AdmmProjectionBudget(A, CvxWallTime());
     PetscCall(CvxAdmmProjectAll(A, A->zs, A->xproj, A->act, A->nact, PETSC_TRUE, 0.0, NULL, PETSC_FALSE));
     *x = A->xproj;
   }
@@ -1400,6 +1428,7 @@ static PetscErrorCode AdmmSolveColumns(const CvxArrangementSet *set, PetscInt d,
   A.deadline    = opt->time_limit > 0 ? A.t0 + opt->time_limit : INFINITY;
   A.polish_deadline = A.deadline;
   A.cert_stop       = A.deadline;
+  A.project_stop    = INFINITY;
   result->lower_bound = -INFINITY;
 
   PetscCall(PetscLogEventBegin(ev_setup, 0, 0, 0, 0));
@@ -1701,11 +1730,19 @@ static PetscErrorCode AdmmSolveColumns(const CvxArrangementSet *set, PetscInt d,
     PetscInt64 pruned = A.cert_pruned;
     PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &pruned, 1, MPIU_INT64, MPI_SUM, A.comm));
     result->certificate_pruned = pruned;
+    PetscInt pcut = A.primal_cut;
+    PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &pcut, 1, MPIU_INT, MPI_SUM, A.comm));
+    result->primal_cuts = pcut;
     if (A.rank == 0 && cut > 0 && opt->verbosity != CVX_LOG_QUIET)
       fprintf(stderr,
               "convex: the time limit or their time budget cut certificates short: %d block tests used an upper "
               "bound on ||P_K(v)|| (the bound stays valid, only weaker)\n",
               (int)cut);
+    if (A.rank == 0 && pcut > 0 && opt->verbosity != CVX_LOG_QUIET)
+      fprintf(stderr,
+              "convex: the time limit or the certificates' time budget left %d blocks of the slack splitting's "
+              "feasible points at 0 (those points stay feasible, their objective only higher)\n",
+              (int)pcut);
   }
   if (A.rank == 0 && opt->verbosity != CVX_LOG_QUIET) {
     PetscCall(AdmmProgressPrint(&A, &pg, it, CvxWallTime(), PETSC_TRUE));

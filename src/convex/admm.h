@@ -137,6 +137,8 @@ typedef struct {
   PetscInt          certificate_cuts; /* block tests bounded from above (a relaxed projection) instead of finished,
                                          past the time limit or a certificate's budget (all ranks) */
   PetscInt64        certificate_pruned; /* exact projections certificates left out (all ranks) */
+  PetscInt          primal_cuts;        /* blocks of the slack splitting's feasible points left at 0 past the time
+                                           limit or a certificate's budget instead of projected (all ranks) */
   double            time_projection;  /* seconds in z-step projections (this rank) */
   CvxNetwork        network;          /* rank 0: recovered network; other ranks: m = 0 */
   double            network_objective; /* rank 0: p1 of the network evaluated through the ReLU */
