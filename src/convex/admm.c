@@ -1376,10 +1376,10 @@ static double AdmmGap(const CvxAdmm *A)
  * certified) once it has taken as long as the solve before it, or
  * opt.polish_min_seconds if that is more: a barrier problem that does not
  * centre (seen at n = 200 with 200 blocks of 200 columns) would otherwise
- * take the rest of the run from iterations that still make progress. The later attempts,
- * from better first-order points, get longer, so at most about half the
- * run goes to attempts that are cut. Column generation has no iterations
- * to return to and keeps the whole time limit. Collective. */
+ * take the rest of the run from iterations that still make progress. The
+ * later attempts, from better first-order points, get longer, so at most
+ * about half the run goes to attempts that are cut. Column generation has
+ * no iterations to return to and keeps the whole time limit. Collective. */
 static PetscErrorCode AdmmSecondStage(CvxAdmm *A, PetscBool *improved, double *cert_in)
 {
   double tp = CvxWallTime(), tc = A->res->time_certificate;
