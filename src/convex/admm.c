@@ -1604,12 +1604,18 @@ static PetscErrorCode AdmmSolveColumns(const CvxArrangementSet *set, PetscInt d,
       CvxAdmmTraceRow row;
       const double   *x = NULL;
       double          obj, lb = NAN;
+      PetscInt        cuts0 = A.cert_cut + A.primal_cut;
+      int             cut   = 0;
       PetscCall(AdmmPrimalPoint(&A, &x));
       if (certify) {
         /* the slack splitting's projected point counts as certificate time */
         result->time_certificate += CvxWallTime() - t_cert;
         /* A.q = F u of this iteration's u-step (both splittings) */
         PetscCall(CvxAdmmCertify(&A, x, A.q, &obj, &lb));
+        /* whether its time budget cut this certificate (or its point) short,
+         * on any rank: then it says nothing about progress (below) */
+        cut = A.cert_cut + A.primal_cut > cuts0;
+        PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &cut, 1, MPI_INT, MPI_MAX, A.comm));
         last_cert_it = it;
         PetscCall(AdmmCertifyInterval(&A, CvxWallTime() - t_cert, iter_avg, &cert_interval));
         pg.next_cert = cert_interval > opt->certify_every ? it + cert_interval : 0;
@@ -1640,7 +1646,7 @@ static PetscErrorCode AdmmSolveColumns(const CvxArrangementSet *set, PetscInt d,
             stall_ref   = PetscMin(gap, stall_ref);
             stall_obj   = PetscMin(A.best_obj, stall_obj);
             stall_count = 0;
-          } else stall_count++;
+          } else if (!cut) stall_count++; /* a cut certificate's weaker pair is no sign of a stall */
           if (isfinite(igap)) iter_ref = PetscMin(iter_ref, igap);
           iter_obj = PetscMin(iter_obj, obj);
           PetscBool stalled = (PetscBool)(opt->stall_certificates > 0 && stall_count >= opt->stall_certificates);
