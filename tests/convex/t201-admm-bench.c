@@ -247,6 +247,8 @@ static PetscErrorCode FlopFigures(void)
     opt.polish        = PETSC_FALSE;
     opt.verbosity     = CVX_LOG_QUIET;
     PetscCall(SetOptions(&opt));
+    /* -splitting cone or slack: that one only; auto (or none): both */
+    if (opt.splitting == CVX_SPLIT_AUTO) opt.splitting = sp == 0 ? CVX_SPLIT_SLACK : CVX_SPLIT_CONE;
     if (given && opt.splitting != (sp == 0 ? CVX_SPLIT_SLACK : CVX_SPLIT_CONE)) continue;
     PetscCall(CvxAdmmSolve(&set, pr.d, pr.X, pr.y, &opt, &res));
     double per_it = res.time_iterations / (double)PetscMax(res.iterations, 1);
