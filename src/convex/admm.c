@@ -1593,7 +1593,7 @@ static PetscErrorCode AdmmSolveColumns(const CvxArrangementSet *set, PetscInt d,
     PetscCall(PetscLogEventEnd(ev_iter, 0, 0, 0, 0));
     t_it     = CvxWallTime() - t_it;
     iter_avg = iter_avg > 0 ? 0.9 * iter_avg + 0.1 * t_it : t_it;
-    A.iter_avg = iter_avg;
+    A.iter_min = A.iter_min > 0 ? PetscMin(A.iter_min, t_it) : t_it;
     if (A.rank == 0 && opt->idle) PetscCall((*opt->idle)(opt->idle_ctx));
 
     /* certificate, trace row, stopping */

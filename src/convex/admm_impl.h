@@ -84,7 +84,7 @@ typedef struct {
   double    cert_stop;       /* wall time past which a certificate's exact projections stop (CvxAdmmCertify) */
   double    project_stop;    /* stop time of the next CvxAdmmProjectAll only (INFINITY: none; it resets it) */
   PetscInt  primal_cut;      /* blocks of the slack splitting's primal points left at 0 past their stop time */
-  double    iter_avg;        /* running mean of an iteration's seconds (0 before the first) */
+  double    iter_min;        /* shortest iteration so far, seconds (0 before the first) */
 
   CvxAdmmResult *res; /* the caller's result (stage timings accumulate there) */
 

@@ -1858,16 +1858,18 @@ PetscErrorCode CvxAdmmPolish(CvxAdmm *A, PetscBool *improved)
     }
     /* A Newton step on nnz blocks with all n rows as constraints costs
      * about nnz (2 n d^2 + 2 n^2 d) flops on every rank (the reduced
-     * problem is solved replicated); scaled from the iteration (12 n d P
-     * flops for the slack splitting, 8 n d P for the cone one, shared by
-     * the ranks) it gives the step's seconds. When the attempt's budget
-     * (AdmmSecondStage) holds fewer than POLISH_MIN_STEPS of them, the
-     * attempt would be cut before its barrier gets anywhere: more
-     * iterations first (later attempts get longer budgets). Rank 0
-     * decides. */
-    if (!A->colgen && A->iter_avg > 0 && isfinite(A->polish_deadline)) {
+     * problem is solved replicated); scaled from the shortest iteration
+     * (12 n d P flops for the slack splitting, 8 n d P for the cone one,
+     * shared by the ranks; the shortest, as a slow first iteration would
+     * make the estimate skip cheap attempts) it gives the step's seconds.
+     * When the attempt's budget (AdmmSecondStage) holds fewer than
+     * POLISH_MIN_STEPS of them, the attempt would be cut before its barrier
+     * gets anywhere: more iterations first (later attempts get longer
+     * budgets). Small programs (polish_all), whose steps are cheap by
+     * definition, always start. Rank 0 decides. */
+    if (!A->colgen && !A->polish_all && A->iter_min > 0 && isfinite(A->polish_deadline)) {
       double n = (double)A->n, dd = (double)d;
-      double step = A->iter_avg * A->size * nnz * (2 * n * dd * dd + 2 * n * n * dd) /
+      double step = A->iter_min * A->size * nnz * (2 * n * dd * dd + 2 * n * n * dd) /
                     ((A->slack ? 12.0 : 8.0) * n * dd * (double)A->P);
       double left = A->polish_deadline - CvxWallTime();
       int    skip = step * POLISH_MIN_STEPS > left;
