@@ -224,7 +224,7 @@ PetscErrorCode CvxAdmmProjectAll(CvxAdmm *A, const double *V, double *C, PetscIn
   PetscInt     d = A->d, n = A->n, PL = A->PL, nb = A->nb, nfull = 0, npend = 0;
   double       t_start = CvxWallTime(), known = 0;
   AdmmPending *pend    = NULL;
-  PetscInt64   timed0  = A->cones.timed;
+  PetscInt64   timed0  = A->cones.timed, cuts = 0; /* blocks past the stop time */
 
   PetscFunctionBeginUser;
   /* The exact projections stop at A->project_stop when a caller set it (a
@@ -250,12 +250,11 @@ PetscErrorCode CvxAdmmProjectAll(CvxAdmm *A, const double *V, double *C, PetscIn
        * skipped: ||P_K(v)|| <= ||v||, or 0 for a feasible point */
       if (feasible) {
         for (PetscInt l = 0; l < d; l++) c[l] = 0;
-        A->primal_cut++;
       } else {
         memcpy(c, v, (size_t)d * sizeof(double));
-        A->cert_cut++;
       }
       A->skip[j] = 1;
+      cuts++;
     } else {
       PetscCall(CvxConeProjectWarm(&A->cones, &A->cw, i, v, c, J, &nact[j]));
       /* c projects onto a relaxation of the cone: ||c|| >= ||P_K(v)||, so
@@ -334,8 +333,8 @@ PetscErrorCode CvxAdmmProjectAll(CvxAdmm *A, const double *V, double *C, PetscIn
       if (feasible) {
         for (PetscInt l = 0; l < d; l++) c[l] = 0;
         nact[j] = 0;
-        A->primal_cut++;
-      } else A->cert_cut++;
+      }
+      cuts++;
     } else {
       /* pruning: the solve may stop as soon as this block is proven not
        * to raise the largest norm */
@@ -346,8 +345,9 @@ PetscErrorCode CvxAdmmProjectAll(CvxAdmm *A, const double *V, double *C, PetscIn
     else if (prune) known = PetscMax(known, AdmmNorm(c, d));
   }
   PetscCall(PetscFree(pend));
-  if (feasible) A->primal_cut += (PetscInt)(A->cones.timed - timed0);
-  else A->cert_cut += (PetscInt)(A->cones.timed - timed0);
+  cuts += A->cones.timed - timed0; /* solves stopped by the stop time */
+  if (feasible) A->primal_cut += (PetscInt)cuts;
+  else A->cert_cut += (PetscInt)cuts;
   A->cones.stop_time = INFINITY;
   if (norms)
     for (PetscInt j = 0; j < nb; j++) norms[j] = AdmmNorm(C + (size_t)j * (size_t)d, d);
@@ -447,7 +447,7 @@ PetscErrorCode CvxAdmmCertify(CvxAdmm *A, const double *x, const double *fu, dou
   double t_start = CvxWallTime();
   /* past its budget a certificate bounds the block tests it has not done
    * from above: a valid, weaker bound */
-  A->cert_stop = AdmmProjectionBudget(A, t_start);
+  double stop = AdmmProjectionBudget(A, t_start);
   /* threshold small blocks relative to the largest */
   for (PetscInt j = 0; j < nb; j++) gmax = PetscMax(gmax, AdmmNorm(x + (size_t)j * (size_t)d, d));
   PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &gmax, 1, MPI_DOUBLE, MPI_MAX, A->comm));
@@ -529,7 +529,7 @@ PetscErrorCode CvxAdmmCertify(CvxAdmm *A, const double *x, const double *fu, dou
   } else {
     /* pruned outside the second stage, whose support picks need every
      * block's exact ratio (collective then, also on a rank without blocks) */
-    A->project_stop = A->cert_stop;
+    A->project_stop = stop;
     PetscCall(CvxAdmmProjectAll(A, A->Cc, A->Pc, A->cact, A->ncact, PETSC_FALSE, 0.0, A->norms,
                                 (PetscBool)(A->opt.certificate_prune && !A->colgen && !A->in_polish)));
     for (PetscInt j = 0; j < nb; j++) ratio = PetscMax(ratio, A->norms[j] / A->beta);
@@ -597,7 +597,8 @@ static PetscErrorCode AdmmPrimalPoint(CvxAdmm *A, const double **x)
   if (!A->slack) {
     *x = A->zs;
   } else {
-    /* within the certificates' budget; blocks past it are left at 0 */
+    /* within a budget of the certificate's size (its own, taken before
+     * the certificate's); blocks past it are left at 0 */
     A->project_stop = AdmmProjectionBudget(A, CvxWallTime());
     PetscCall(CvxAdmmProjectAll(A, A->zs, A->xproj, A->act, A->nact, PETSC_TRUE, 0.0, NULL, PETSC_FALSE));
     *x = A->xproj;
@@ -1427,7 +1428,6 @@ static PetscErrorCode AdmmSolveColumns(const CvxArrangementSet *set, PetscInt d,
                              2.0 * set->P * d <= 40000);
   A.deadline    = opt->time_limit > 0 ? A.t0 + opt->time_limit : INFINITY;
   A.polish_deadline = A.deadline;
-  A.cert_stop       = A.deadline;
   A.project_stop    = INFINITY;
   result->lower_bound = -INFINITY;
 

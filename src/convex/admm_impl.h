@@ -21,7 +21,7 @@ typedef struct {
   PetscBool                colgen;       /* the second stage grows its support by column generation */
   double                   colgen_print; /* wall time of the last column generation progress line */
   double                   deadline;  /* wall time of the time limit (INFINITY: none) */
-  PetscInt                 cert_cut;  /* block tests bounded from above instead of projected, past cert_stop */
+  PetscInt                 cert_cut;  /* block tests bounded from above instead of projected, past their stop time */
   PetscInt64               cert_pruned; /* exact projections a certificate left out (bound below the largest ratio) */
   PetscBool                in_polish;   /* inside the second stage: certificates project every block */
 
@@ -81,7 +81,6 @@ typedef struct {
   double   *rbest; /* residual y - F xbest (n) */
   double   *rdual; /* n: the certificate's dual direction when it is not the point's residual */
   double    polish_deadline; /* wall time by which a second-stage attempt stops (see AdmmSecondStage) */
-  double    cert_stop;       /* wall time past which a certificate's exact projections stop (CvxAdmmCertify) */
   double    project_stop;    /* stop time of the next CvxAdmmProjectAll only (INFINITY: none; it resets it) */
   PetscInt  primal_cut;      /* blocks of the slack splitting's primal points left at 0 past their stop time */
   double    iter_min;        /* shortest iteration so far, seconds (0 before the first) */
