@@ -1848,40 +1848,42 @@ PetscErrorCode CvxAdmmPolish(CvxAdmm *A, PetscBool *improved)
     for (PetscInt j = 0; j < nb; j++)
       if (BlockNorm2(x + (size_t)j * d, d) > POLISH_SIGNIFICANT * POLISH_SIGNIFICANT * xm2) nnz += 1;
     PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &nnz, 1, MPI_DOUBLE, MPI_SUM, A->comm));
-    if (!A->polish_all && !A->colgen && nnz > PetscMax(4.0 * A->n, 1000.0)) {
-      /* too many blocks for a reduced solve yet: more first-order iterations */
-      if (A->rank == 0 && A->opt.verbosity == CVX_LOG_VERBOSE)
-        fprintf(stderr, "convex: polish skipped: %.0f significant blocks after pruning\n", nnz);
+    /* Skipped, for more first-order iterations first, outside column
+     * generation and the small programs (polish_all, whose steps are cheap
+     * by definition) when
+     * - there are too many blocks for a reduced solve yet, or
+     * - the attempt's budget (AdmmSecondStage) holds fewer than
+     *   POLISH_MIN_STEPS Newton steps, so it would be cut before its
+     *   barrier gets anywhere (later attempts get longer budgets). A step
+     *   on nnz blocks with all n rows as constraints costs about
+     *   nnz (2 n d^2 + 2 n^2 d) flops on every rank (the reduced problem is
+     *   solved replicated); scaled from the shortest iteration (12 n d P
+     *   flops for the slack splitting, 8 n d P for the cone one, shared by
+     *   the ranks; the shortest, as a slow first iteration would make the
+     *   estimate skip cheap attempts) it gives the step's seconds. Rank 0
+     *   decides. */
+    int  skip = 0;
+    char why[128];
+    if (!A->polish_all && !A->colgen) {
+      if (nnz > PetscMax(4.0 * A->n, 1000.0)) {
+        skip = 1;
+        PetscCall(PetscSNPrintf(why, sizeof(why), "%.0f significant blocks after pruning", nnz));
+      } else if (A->iter_min > 0 && isfinite(A->polish_deadline)) {
+        double n = (double)A->n, dd = (double)d;
+        double step = A->iter_min * A->size * nnz * (2 * n * dd * dd + 2 * n * n * dd) /
+                      ((A->slack ? 12.0 : 8.0) * n * dd * (double)A->P);
+        double left = A->polish_deadline - CvxWallTime();
+        skip        = step * POLISH_MIN_STEPS > left;
+        PetscCallMPI(MPI_Bcast(&skip, 1, MPI_INT, 0, A->comm));
+        PetscCall(PetscSNPrintf(why, sizeof(why), "a Newton step would take about %.3gs of the attempt's %.3gs", step,
+                                left));
+      }
+    }
+    if (skip) {
+      if (A->rank == 0 && A->opt.verbosity == CVX_LOG_VERBOSE) fprintf(stderr, "convex: polish skipped: %s\n", why);
       PetscCall(PetscFree(sel));
       PetscCall(PetscFree(x));
       PetscFunctionReturn(0);
-    }
-    /* A Newton step on nnz blocks with all n rows as constraints costs
-     * about nnz (2 n d^2 + 2 n^2 d) flops on every rank (the reduced
-     * problem is solved replicated); scaled from the shortest iteration
-     * (12 n d P flops for the slack splitting, 8 n d P for the cone one,
-     * shared by the ranks; the shortest, as a slow first iteration would
-     * make the estimate skip cheap attempts) it gives the step's seconds.
-     * When the attempt's budget (AdmmSecondStage) holds fewer than
-     * POLISH_MIN_STEPS of them, the attempt would be cut before its barrier
-     * gets anywhere: more iterations first (later attempts get longer
-     * budgets). Small programs (polish_all), whose steps are cheap by
-     * definition, always start. Rank 0 decides. */
-    if (!A->colgen && !A->polish_all && A->iter_min > 0 && isfinite(A->polish_deadline)) {
-      double n = (double)A->n, dd = (double)d;
-      double step = A->iter_min * A->size * nnz * (2 * n * dd * dd + 2 * n * n * dd) /
-                    ((A->slack ? 12.0 : 8.0) * n * dd * (double)A->P);
-      double left = A->polish_deadline - CvxWallTime();
-      int    skip = step * POLISH_MIN_STEPS > left;
-      PetscCallMPI(MPI_Bcast(&skip, 1, MPI_INT, 0, A->comm));
-      if (skip) {
-        if (A->rank == 0 && A->opt.verbosity == CVX_LOG_VERBOSE)
-          fprintf(stderr, "convex: polish skipped: a Newton step would take about %.3gs of the attempt's %.3gs\n",
-                  step, left);
-        PetscCall(PetscFree(sel));
-        PetscCall(PetscFree(x));
-        PetscFunctionReturn(0);
-      }
     }
   }
   PetscCall(CvxAdmmCertify(A, x, NULL, &obj, &lb));
