@@ -40,6 +40,7 @@
 
 #include <cblas.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -53,6 +54,10 @@ typedef struct {
   double        beta;
   MPI_Comm      comm;     /* the solve's communicator: rank 0 decides on the time limit */
   double        deadline; /* wall time of the solve's time limit (INFINITY: none) */
+  /* progress lines from the Newton steps (rank 0, every `interval` seconds;
+   * interval 0: none) */
+  double        interval, t0, last_print; /* t0: the solve's start */
+  PetscInt      round;                    /* the attempt's round, for the line */
   double       *key;    /* m global block keys (v: pattern index, w: P + index) */
   double       *sgn;    /* m signs */
   double       *mask;   /* n x m dense patterns */
@@ -801,6 +806,23 @@ static void ReducedShrink(Reduced *R, PetscInt stages, double *tprev, PetscBool 
   for (PetscInt j = 0; j < R->m; j++) tprev[j] = R->t[j];
 }
 
+/* A progress line every R->interval seconds: a barrier path on thousands
+ * of blocks can take minutes, and the iterations' lines stop meanwhile.
+ * The barrier gap degree * mu bounds how far the centred point of the
+ * current stage is from the reduced optimum. */
+static void ReducedProgress(Reduced *R, PetscInt step, double mu, double target)
+{
+  if (!(R->interval > 0)) return;
+  double now = CvxWallTime();
+  if (now - R->last_print < R->interval) return;
+  char left[64] = "";
+  if (isfinite(R->deadline)) snprintf(left, sizeof(left), ", the attempt stops in %.0fs", PetscMax(R->deadline - now, 0.0));
+  fprintf(stderr, "convex: second stage round %d: Newton step %d, %d blocks, barrier gap %.3e (target %.3e), %.1fs%s\n",
+          (int)R->round, (int)step, (int)R->m, R->degree * mu, target, now - R->t0, left);
+  fflush(stderr);
+  R->last_print = now;
+}
+
 /* Barrier method from the strictly feasible (R->x, R->t): mu from mu0 down
  * until degree * mu <= target. Returns the number of Newton steps and
  * whether it ended cleanly. Collective on R->comm (the shared W2 product,
@@ -832,6 +854,7 @@ static PetscErrorCode ReducedSolve(Reduced *R, double mu0, double target, PetscI
       *mu_out = mu;
       PetscCall(ReducedNewton(R, mu, &dec, &nok));
       it++;
+      ReducedProgress(R, it, mu, target);
       if (!nok) {
         /* rounding limits reached: the current point is strictly feasible
          * and as good as this precision allows once a stage completed */
@@ -1350,6 +1373,9 @@ static PetscErrorCode PolishGather(CvxAdmm *A, const double *x, const PetscBool 
   R->beta     = A->beta;
   R->comm     = A->comm;
   R->deadline = A->polish_deadline;
+  R->interval = (A->rank == 0 && A->opt.verbosity != CVX_LOG_QUIET) ? A->opt.progress_interval : 0;
+  R->t0       = A->t0;
+  R->last_print = CvxWallTime();
   PetscCall(PetscMalloc1((size_t)m + 1, &R->key));
   PetscCall(PetscMalloc1((size_t)m + 1, &R->sgn));
   PetscCall(PetscMalloc1((size_t)n * m + 1, &R->mask));
@@ -1989,6 +2015,7 @@ PetscErrorCode CvxAdmmPolish(CvxAdmm *A, PetscBool *improved)
     PetscBool ok;
     double    tol = A->opt.tol > 0 ? A->opt.tol : 1e-12;
     PetscCall(PolishGather(A, x, sel, 1e-3, &R));
+    R.round       = round;
     double gabs   = PetscMax(A->best_obj - A->best_lb, 1e-12 * A->best_obj);
     double target = 0.05 * tol * A->best_obj;
     if (A->colgen && !final) target = PetscMax(target, COLGEN_TARGET * gabs); /* an early round needs no more */

@@ -324,7 +324,28 @@ def case_wide(tmp):
     check(max(o[0] for o in objs) <= min(o[1] for o in objs) * (1 + 1e-12), "-n 1 and -n 2 certified intervals %r" % objs)
 
 
-CASES = {"wide": case_wide, "plot": case_plot, "lmvm": case_lmvm, "help": case_help, "input-errors": case_input_errors, "small-run": case_small_run, "ranks": case_ranks}
+def case_progress(tmp):
+    """Progress lines on stderr: the iterations' lines and, while a second
+    stage runs, lines from its Newton steps; none at level quiet."""
+    cfg = os.path.join(tmp, "small.yaml")
+    write(cfg, SMALL)
+    base = [cfg, "--set", "sgd.enabled=false", "--set", "logging.progress_interval=1e-9"]
+    rc, out, err = run(base + ["--set", "run.name=normal", "--set", "logging.level=normal"], cwd=tmp)
+    check(rc == 0, "run failed (%d): %s" % (rc, err))
+    lines = err.splitlines()
+    its = [l for l in lines if l.startswith("convex: it ")]
+    newton = [l for l in lines if l.startswith("convex: second stage round 0: Newton step ")]
+    check(len(its) >= 10, "want a progress line per iteration at interval 1e-9, got %d" % len(its))
+    check(len(newton) >= 5, "want the second stage's Newton steps on stderr, got %r" % newton)
+    first = newton[0]
+    for needle in ["Newton step 1,", "80 blocks", "barrier gap", "target", "the attempt stops in"]:
+        check(needle in first, "second-stage line %r lacks %r" % (first, needle))
+    rc, out, err = run(base + ["--set", "run.name=quiet", "--set", "logging.level=quiet"], cwd=tmp)
+    check(rc == 0, "quiet run failed (%d): %s" % (rc, err))
+    check(not [l for l in err.splitlines() if l.startswith("convex:")], "lines at level quiet: %r" % err)
+
+
+CASES = {"progress": case_progress, "wide": case_wide, "plot": case_plot, "lmvm": case_lmvm, "help": case_help, "input-errors": case_input_errors, "small-run": case_small_run, "ranks": case_ranks}
 
 if __name__ == "__main__":
     if CASE not in CASES:
