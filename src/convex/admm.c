@@ -229,8 +229,8 @@ PetscErrorCode CvxAdmmProjectAll(CvxAdmm *A, const double *V, double *C, PetscIn
   PetscFunctionBeginUser;
   /* The exact projections stop at A->project_stop when a caller set it (a
    * certificate: the time limit or its own budget, CvxAdmmCertify; the
-   * slack splitting's primal point, AdmmPrimalPoint); the z-step's never
-   * do. Past it a certificate keeps an upper bound on the block's norm,
+   * slack splitting's primal point, AdmmPrimalPoint; the cone splitting's
+   * z-step, the time limit). Past it a certificate keeps an upper bound on the block's norm,
    * which keeps the bound valid, and a feasible point takes the block as 0,
    * which keeps it feasible. */
   double stop = A->project_stop;
@@ -380,6 +380,10 @@ static PetscErrorCode AdmmZStep(CvxAdmm *A)
 
   PetscFunctionBeginUser;
   if (!A->slack) {
+    /* at large d a cold projection takes seconds and one z-step minutes
+     * (n = 2000, d = 201: 35 s): past the time limit the blocks left are
+     * 0, a feasible point, and the loop stops after this iteration */
+    A->project_stop = A->deadline;
     PetscCall(CvxAdmmProjectAll(A, A->t, A->zs, A->act, A->nact, PETSC_TRUE, thr, NULL, PETSC_FALSE));
   } else {
     memcpy(A->zs, A->t, A->nz * sizeof(double));
@@ -793,11 +797,17 @@ static PetscErrorCode AdmmSetup(CvxAdmm *A, const CvxArrangementSet *set, PetscI
   A->y     = y;
   A->beta  = opt->beta;
   A->alpha = opt->relaxation;
-  /* auto: the cone splitting's projections are closed-form up to d = 3 (its
-   * iterations then cost about what the slack ones do, and it needs fewer);
-   * above, each is an active-set solve over n constraints, about 30x the
-   * slack iteration at n = 2000, d = 51 (benchmark (d)) */
-  A->slack = (PetscBool)(opt->splitting == CVX_SPLIT_SLACK || (opt->splitting == CVX_SPLIT_AUTO && d > 3));
+  /* auto: the cone splitting needs far fewer iterations; its projections
+   * are closed-form up to d = 3 and active-set solves over n constraints
+   * above, whose cost grows quickly with d. Measured at 30-40 s, beta 1e-3
+   * (gap, cone against slack): n = 200, d = 6: 2.0e-5 against 5.6e-5;
+   * n = 2000, d = 11: 0.63 / 0.81; n = 2000, d = 21: 0.13 / 0.48;
+   * n = 1000, d = 16, beta 1e-2: 0.18 / 0.43; n = 500, d = 21: 0.022 /
+   * 0.025. At d = 51 it depends (n = 2000: 0.52 / 0.60; n = 500: 0.042 /
+   * 0.012), at d = 71 and above the cone splitting is far behind (n = 2000:
+   * 30 iterations against 850 in 40 s, gap 0.99 / 0.11) */
+  A->slack = (PetscBool)(opt->splitting == CVX_SPLIT_SLACK ||
+                         (opt->splitting == CVX_SPLIT_AUTO && d > CVX_AUTO_CONE_MAX_D));
   A->ynorm2 = 0;
   for (PetscInt k = 0; k < n; k++) A->ynorm2 += y[k] * y[k];
 
@@ -1746,8 +1756,8 @@ static PetscErrorCode AdmmSolveColumns(const CvxArrangementSet *set, PetscInt d,
               (int)cut);
     if (A.rank == 0 && pcut > 0 && opt->verbosity != CVX_LOG_QUIET)
       fprintf(stderr,
-              "convex: the time limit or the certificates' time budget left %d blocks of the slack splitting's "
-              "feasible points at 0 (those points stay feasible, their objective only higher)\n",
+              "convex: the time limit or the certificates' time budget left %d blocks of feasible points at 0 "
+              "instead of projecting them (those points stay feasible, their objective only higher)\n",
               (int)pcut);
   }
   if (A.rank == 0 && opt->verbosity != CVX_LOG_QUIET) {

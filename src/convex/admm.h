@@ -60,9 +60,13 @@ typedef PetscErrorCode (*CvxAdmmMonitorFn)(const CvxAdmmTraceRow *row, void *ctx
  * from other ranks); it should return quickly. NULL = none. */
 typedef PetscErrorCode (*CvxAdmmIdleFn)(void *ctx);
 
+/* The largest number of columns (after the row-space reduction) for which
+ * the automatic splitting is the cone one. */
+#define CVX_AUTO_CONE_MAX_D 24
+
 typedef struct {
-  CvxSplitting splitting;     /* CVX_SPLIT_AUTO (default: cone for d <= 3 after the row-space reduction, slack
-                                 above), CVX_SPLIT_CONE or CVX_SPLIT_SLACK */
+  CvxSplitting splitting;     /* CVX_SPLIT_AUTO (default: cone for d <= CVX_AUTO_CONE_MAX_D after the row-space
+                                 reduction, slack above), CVX_SPLIT_CONE or CVX_SPLIT_SLACK */
   double       beta;          /* weight decay beta > 0 */
   double       rho;           /* ADMM penalty; 0 (default) = automatic: 100 beta sqrt(2 lambda_max(K)) / ||y||,
                                  invariant under (y, beta) -> s (y, beta), scaling like F^T F with X */
@@ -137,8 +141,9 @@ typedef struct {
   PetscInt          certificate_cuts; /* block tests bounded from above (a relaxed projection) instead of finished,
                                          past the time limit or a certificate's budget (all ranks) */
   PetscInt64        certificate_pruned; /* exact projections certificates left out (all ranks) */
-  PetscInt          primal_cuts;        /* blocks of the slack splitting's feasible points left at 0 past the time
-                                           limit or a certificate's budget instead of projected (all ranks) */
+  PetscInt          primal_cuts;        /* blocks of feasible points left at 0 instead of projected (all ranks):
+                                           the slack splitting's past the time limit or a certificate's budget,
+                                           the cone splitting's z-step past the time limit */
   double            time_projection;  /* seconds in z-step projections (this rank) */
   CvxNetwork        network;          /* rank 0: recovered network; other ranks: m = 0 */
   double            network_objective; /* rank 0: p1 of the network evaluated through the ReLU */

@@ -82,7 +82,8 @@ typedef struct {
   double   *rdual; /* n: the certificate's dual direction when it is not the point's residual */
   double    polish_deadline; /* wall time by which a second-stage attempt stops (see AdmmSecondStage) */
   double    project_stop;    /* stop time of the next CvxAdmmProjectAll only (INFINITY: none; it resets it) */
-  PetscInt  primal_cut;      /* blocks of the slack splitting's primal points left at 0 past their stop time */
+  PetscInt  primal_cut;      /* blocks of feasible points (the slack splitting's primal points, the cone
+                                splitting's z-step) left at 0 past their stop time */
   double    iter_min;        /* shortest iteration so far, seconds (0 before the first) */
 
   CvxAdmmResult *res; /* the caller's result (stage timings accumulate there) */

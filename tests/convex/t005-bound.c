@@ -135,19 +135,24 @@ int main(int argc, char **argv)
           CvxAdmmStopReasonName(ref.reason), (int)ref.certificate_cuts);
     opt.tol        = 0;
     opt.time_limit = 1e-9;
-    if (CvxAdmmSolve(&set6, pr6.d, pr6.X, pr6.y, &opt, &res)) return 1;
-    CHECK(res.reason == CVX_ADMM_TIME_LIMIT && res.certified && res.certificate_cuts > 0,
-          "d = 6 time limit: %s, certified %d, %d cut tests", CvxAdmmStopReasonName(res.reason), (int)res.certified,
-          (int)res.certificate_cuts);
-    CHECK(res.lower_bound <= ref.objective * (1 + 1e-12) && res.lower_bound <= res.objective,
-          "cut certificate %.17g above the optimum's upper bound %.17g", res.lower_bound, ref.objective);
-    /* the slack splitting (auto at d = 6) left the blocks of its feasible
-     * point at 0 past the limit: still feasible, realized by the network */
-    CHECK(res.primal_cuts > 0 && (rank != 0 || res.network_mismatch <= 1e-8),
-          "d = 6 time limit: %d primal blocks left at 0, network mismatch %g", (int)res.primal_cuts,
-          res.network_mismatch);
+    for (int split = 0; split < 2; split++) {
+      const char *sname = split ? "cone" : "slack";
+      opt.splitting     = split ? CVX_SPLIT_CONE : CVX_SPLIT_SLACK;
+      if (CvxAdmmSolve(&set6, pr6.d, pr6.X, pr6.y, &opt, &res)) return 1;
+      CHECK(res.reason == CVX_ADMM_TIME_LIMIT && res.certified && res.certificate_cuts > 0,
+            "d = 6 time limit, %s: %s, certified %d, %d cut tests", sname, CvxAdmmStopReasonName(res.reason),
+            (int)res.certified, (int)res.certificate_cuts);
+      CHECK(res.lower_bound <= ref.objective * (1 + 1e-12) && res.lower_bound <= res.objective,
+            "%s: cut certificate %.17g above the optimum's upper bound %.17g", sname, res.lower_bound, ref.objective);
+      /* past the limit the blocks of the slack splitting's feasible point,
+       * and those of the cone splitting's z-step, are left at 0: still
+       * feasible, realized by the network */
+      CHECK(res.primal_cuts > 0 && (rank != 0 || res.network_mismatch <= 1e-8),
+            "d = 6 time limit, %s: %d primal blocks left at 0, network mismatch %g", sname, (int)res.primal_cuts,
+            res.network_mismatch);
+      if (CvxAdmmResultDestroy(&res)) return 1;
+    }
     if (CvxAdmmResultDestroy(&ref)) return 1;
-    if (CvxAdmmResultDestroy(&res)) return 1;
 
     /* A certificate that projects exactly only the blocks that can hold the
      * largest ratio gives the bound of one that projects every block, at
