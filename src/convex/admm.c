@@ -803,7 +803,7 @@ static PetscErrorCode AdmmSetup(CvxAdmm *A, const CvxArrangementSet *set, PetscI
    * (gap, cone against slack): n = 200, d = 6: 2.0e-5 against 5.6e-5;
    * n = 2000, d = 11: 0.63 / 0.81; n = 2000, d = 21: 0.13 / 0.48;
    * n = 1000, d = 16, beta 1e-2: 0.18 / 0.43; n = 500, d = 21: 0.022 /
-   * 0.025. At d = 51 it depends (n = 2000: 0.52 / 0.60; n = 500: 0.042 /
+   * 0.025. At d = 51 it depends (n = 2000: 0.55 / 0.60; n = 500: 0.042 /
    * 0.012), at d = 71 and above the cone splitting is far behind (n = 2000:
    * 30 iterations against 850 in 40 s, gap 0.99 / 0.11) */
   A->slack = (PetscBool)(opt->splitting == CVX_SPLIT_SLACK ||
