@@ -67,8 +67,8 @@ static void Compare(const char *what, Builder build, void *ctx)
     PetscFree(refall);
     TRY(CvxArrangementSetDestroy(&ref));
   }
-  MPI_Bcast(&refsum, 1, MPI_UINT64_T, 0, PETSC_COMM_WORLD);
-  MPI_Bcast(&refP, 1, MPIU_INT, 0, PETSC_COMM_WORLD);
+  if (MPI_Bcast(&refsum, 1, MPI_UINT64_T, 0, PETSC_COMM_WORLD) != MPI_SUCCESS) MPI_Abort(MPI_COMM_WORLD, 1);
+  if (MPI_Bcast(&refP, 1, MPIU_INT, 0, PETSC_COMM_WORLD) != MPI_SUCCESS) MPI_Abort(MPI_COMM_WORLD, 1);
   CHECK(sum == refsum, "%s: rank %d: checksum %016llx on %d ranks, %016llx on one", what, rank,
         (unsigned long long)sum, size, (unsigned long long)refsum);
   CHECK(world.P == refP, "%s: rank %d sees P = %d, want %d", what, rank, (int)world.P, (int)refP);

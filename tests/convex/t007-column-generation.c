@@ -83,7 +83,7 @@ int main(int argc, char **argv)
       one[1] = r1.objective;
       if (CvxAdmmResultDestroy(&r1)) return 1;
     }
-    MPI_Bcast(one, 2, MPI_DOUBLE, 0, PETSC_COMM_WORLD);
+    if (MPI_Bcast(one, 2, MPI_DOUBLE, 0, PETSC_COMM_WORLD) != MPI_SUCCESS) MPI_Abort(MPI_COMM_WORLD, 1);
     CHECK(PetscMax(one[0], cg.lower_bound) <= PetscMin(one[1], cg.objective) * (1 + 1e-12),
           "1 rank [%.17g, %.17g] and %d ranks [%.17g, %.17g] do not overlap", one[0], one[1], (int)size,
           cg.lower_bound, cg.objective);

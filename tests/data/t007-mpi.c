@@ -94,7 +94,7 @@ static void CheckSource(const char *what, const CvxConfig *cfg)
         ref.description);
   h  = TestDatasetHash(&ds);
   h0 = h;
-  MPI_Bcast(&h0, 1, MPI_UINT64_T, 0, PETSC_COMM_WORLD);
+  if (MPI_Bcast(&h0, 1, MPI_UINT64_T, 0, PETSC_COMM_WORLD) != MPI_SUCCESS) MPI_Abort(MPI_COMM_WORLD, 1);
   CHECK(h == h0, "[%d] %s: data differ from rank 0's", rank, what);
   CHECK(h == TestDatasetHash(&ref), "[%d] %s: data differ from the PETSC_COMM_SELF load", rank, what);
   CHECK(ds.has_bias && ds.X[(size_t)ds.n * (size_t)(ds.d - 1)] == 1.0, "[%d] %s: no bias column", rank, what);
@@ -115,7 +115,7 @@ int main(int argc, char **argv)
     TestTempDir(top, sizeof(top));
     WriteInputs();
   }
-  MPI_Bcast(top, sizeof(top), MPI_CHAR, 0, PETSC_COMM_WORLD);
+  if (MPI_Bcast(top, sizeof(top), MPI_CHAR, 0, PETSC_COMM_WORLD) != MPI_SUCCESS) MPI_Abort(MPI_COMM_WORLD, 1);
 
   TestConfig(&cfg, CVX_DATA_SYNTHETIC, NULL);
   CheckSource("synthetic", &cfg);

@@ -305,7 +305,7 @@ int main(int argc, char **argv)
       MPI_Abort(PETSC_COMM_WORLD, 1);
     }
   }
-  MPI_Bcast(tmpdir, sizeof(tmpdir), MPI_CHAR, 0, PETSC_COMM_WORLD);
+  if (MPI_Bcast(tmpdir, sizeof(tmpdir), MPI_CHAR, 0, PETSC_COMM_WORLD) != MPI_SUCCESS) MPI_Abort(MPI_COMM_WORLD, 1);
 
   TestAxes();
   TestTasks();

@@ -1,4 +1,4 @@
-/* The shipped sweeps (jobs/*.yaml) load, have the documented number of
+/* The shipped sweeps (the .yaml files in jobs/) load, have the documented number of
  * tasks, and every task's config is valid; the smoke sweep stays small.
  * Argument: the jobs folder. */
 #include "app/sweep.h"
