@@ -81,6 +81,7 @@ PetscErrorCode CvxAdmmOptionsSetDefaults(CvxAdmmOptions *opt)
   opt->polish_rounds      = 4;
   opt->polish_min_seconds = 2.0;
   opt->certificate_min_seconds = 10.0;
+  opt->certificate_share       = 0.25;
   opt->recover_threshold  = 1e-10;
   opt->slack_nnls         = PETSC_TRUE;
   opt->slack_fused        = PETSC_TRUE;
@@ -427,8 +428,8 @@ static PetscErrorCode AdmmSlackFused(CvxAdmm *A, double *extra, PetscInt nextra,
 
 /* The wall time by which the exact projections of a certificate (or of the
  * slack splitting's primal point) started at t_start stop. In the
- * iterations: once they have taken a quarter of the solve so far, or
- * opt.certificate_min_seconds if that is more. At large n and d one exact
+ * iterations: once they have taken opt.certificate_share (a quarter) of
+ * the solve so far, or opt.certificate_min_seconds if that is more. At large n and d one exact
  * projection can take minutes (n = 10,000, d = 3073), and an unbounded
  * certificate would hold the iterations up for that long. The second
  * stage's certificates stop with the attempt (AdmmSecondStage), those of
@@ -437,7 +438,8 @@ static double AdmmProjectionBudget(const CvxAdmm *A, double t_start)
 {
   if (A->in_polish) return A->polish_deadline;
   if (A->colgen) return A->deadline;
-  return PetscMin(A->deadline, t_start + PetscMax(A->opt.certificate_min_seconds, 0.25 * (t_start - A->t0)));
+  return PetscMin(A->deadline,
+                  t_start + PetscMax(A->opt.certificate_min_seconds, A->opt.certificate_share * (t_start - A->t0)));
 }
 
 /* Certifies the feasible block point x; see admm_impl.h. */
@@ -727,6 +729,8 @@ static PetscErrorCode AdmmCheckInput(const CvxArrangementSet *set, PetscInt d, c
              opt->polish_min_seconds);
   PetscCheck(opt->certificate_min_seconds >= 0, comm, CVX_ERR_INPUT,
              "admm.c: certificate_min_seconds = %g must be >= 0", opt->certificate_min_seconds);
+  PetscCheck(opt->certificate_share >= 0 && opt->certificate_share <= 1, comm, CVX_ERR_INPUT,
+             "admm.c: certificate_share = %g must lie in [0, 1]", opt->certificate_share);
   PetscCheck(opt->trace_every >= 0, comm, CVX_ERR_INPUT, "admm.c: trace_every = %d must be >= 0", (int)opt->trace_every);
   PetscCheck(opt->recover_threshold >= 0 && opt->recover_threshold < 1, comm, CVX_ERR_INPUT,
              "admm.c: recover_threshold = %g must lie in [0, 1)", opt->recover_threshold);

@@ -100,8 +100,10 @@ typedef struct {
   double    polish_min_seconds; /* outside column generation an attempt stops once it has taken as long as the
                                    solve before it or this many seconds, whichever is more; default 2 */
   double    certificate_min_seconds; /* a certificate in the iterations bounds the block tests it has not done by
-                                        then from above once it has taken a quarter of the solve so far or this
-                                        many seconds, whichever is more; default 10 */
+                                        then from above once it has taken certificate_share of the solve so far
+                                        or this many seconds, whichever is more; default 10 */
+  double    certificate_share;  /* see certificate_min_seconds; in [0, 1], default 0.25 (both 0: every
+                                   certificate is cut short at once, which tests use) */
   double    recover_threshold;  /* blocks with norm <= this times the largest block norm are zeroed before
                                    the objective is evaluated and the network recovered; default 1e-10 */
   PetscBool slack_nnls;         /* slack splitting: test each block with the exact cone projection (its best

@@ -154,6 +154,32 @@ int main(int argc, char **argv)
     }
     if (CvxAdmmResultDestroy(&ref)) return 1;
 
+    /* Stall detection. With no target gap and no second stage the cone
+     * splitting's iterations settle and the solve stops as stalled after 3
+     * certificates without progress. Certificates cut short (a zero budget:
+     * every exact projection is skipped) say nothing about progress and do
+     * not count: the same solve then runs to its iteration cap. */
+    opt.time_limit         = 0;
+    opt.tol                = 0;
+    opt.polish             = PETSC_FALSE;
+    opt.splitting          = CVX_SPLIT_CONE;
+    opt.stall_certificates = 3;
+    opt.max_iter           = 4000;
+    if (CvxAdmmSolve(&set6, pr6.d, pr6.X, pr6.y, &opt, &res)) return 1;
+    CHECK(res.reason == CVX_ADMM_STALLED && res.iterations < opt.max_iter && res.certificate_cuts == 0,
+          "stall control: %s after %d iterations, %d cut tests", CvxAdmmStopReasonName(res.reason), (int)res.iterations,
+          (int)res.certificate_cuts);
+    if (CvxAdmmResultDestroy(&res)) return 1;
+    opt.certificate_min_seconds = 0;
+    opt.certificate_share       = 0;
+    if (CvxAdmmSolve(&set6, pr6.d, pr6.X, pr6.y, &opt, &res)) return 1;
+    CHECK(res.reason == CVX_ADMM_MAX_ITER && res.iterations == opt.max_iter && res.certificate_cuts > 0,
+          "cut certificates: %s after %d iterations, %d cut tests (cut certificates must not count as a stall)",
+          CvxAdmmStopReasonName(res.reason), (int)res.iterations, (int)res.certificate_cuts);
+    CHECK(res.lower_bound <= res.objective, "cut certificates: bound %.17g above objective %.17g", res.lower_bound,
+          res.objective);
+    if (CvxAdmmResultDestroy(&res)) return 1;
+
     /* A certificate that projects exactly only the blocks that can hold the
      * largest ratio gives the bound of one that projects every block, at
      * every certificate of both splittings. Not bit for bit: a block left
