@@ -84,6 +84,13 @@ ADMM = admm_measured()
 # 1-rank dgemm rate is then at most c_eig n^3 / (2 * rate * ~1000 s) ~ 0.12.
 PDSYEVD_EFF_HERE = 0.12
 
+# The setup now forms the inverse at the ADMM's shift from a Cholesky
+# factor instead of an eigendecomposition. Measured (cvxnn-dist -info):
+# n = 4000, 1 rank, dpotrf + dpotri 1.32 s (6.4e10 flops, 0.95 of the
+# dgemm rate); n = 10000, 2 ranks, pdpotrf + pdpotri 15.9 s (5e11 flops per
+# rank, 0.63). The model uses the lower figure here and 0.6 on a cluster.
+CHOL_EFF_HERE = 0.63
+
 # ---------------------------------------------------------------- the model
 ANDERSON = 10  # default memory (admm.c)
 
@@ -161,20 +168,28 @@ def setup_time(split, path, n, d, P, p, mc, current=True):
     """One-time setup: slack: X^T X (2 n d^2), dpotrf (d^3/3), Z = X L^-T
     (n d^2), dpotri (2 d^3/3), all replicated; Gram counts C = Dmat Dmat^T
     (n^2 P/p flops replicated path, 2 n^2 P/p scalapack) and Z Z^T (n^2 d
-    replicated, 2 n^2 d/p scalapack); eigendecomposition c_eig n^3 (dsyevd
-    replicated, pdsyevd / p at efficiency mc['eig_eff']); the inverse at the
-    fixed shift (a rank's rows or local block), 2 n^3 / p (current=False:
-    neither dpotri nor the inverse)."""
+    replicated, 2 n^2 d/p scalapack); the inverse at the fixed shift from a
+    Cholesky factor, n^3 (dpotrf + dpotri on every rank, replicated path;
+    pdpotrf + pdpotri, n^3 / p, scalapack; at the dgemm rate times
+    mc['chol_eff']). current=False: the code the fitted measurements ran,
+    an eigendecomposition c_eig n^3 (dsyevd replicated, pdsyevd / p at
+    efficiency mc['eig_eff']) and neither dpotri nor the inverse."""
     f = 0.0
     if split == "slack":
         f += 2.0 * n * d * d + d ** 3 / 3.0 + n * d * d + (2.0 * d ** 3 / 3.0 if current else 0.0)
     Pl = local_patterns(P, p)
     if path == "replicated":
-        f += n * n * Pl + n * n * d + mc["c_eig"] * n ** 3 + (2.0 * n ** 3 / p if current else 0.0)
+        f += n * n * Pl + n * n * d + (0.0 if current else mc["c_eig"] * n ** 3)
         t = f / mc["gemm"] + allreduce_time(n * n, p, mc["alpha"], mc["beta"])
+        if current:
+            t += n ** 3 / (mc["gemm"] * mc["chol_eff"])
     else:
-        f += 2.0 * n * n * Pl + 2.0 * n * n * d / p + (2.0 * n ** 3 / p if current else 0.0)
-        t = f / mc["gemm"] + mc["c_eig"] * n ** 3 / p / (mc["gemm"] * mc["eig_eff"])
+        f += 2.0 * n * n * Pl + 2.0 * n * n * d / p
+        t = f / mc["gemm"]
+        if current:
+            t += n ** 3 / p / (mc["gemm"] * mc["chol_eff"])
+        else:
+            t += mc["c_eig"] * n ** 3 / p / (mc["gemm"] * mc["eig_eff"])
     return t
 
 
@@ -199,12 +214,14 @@ def memory_bytes(split, path, n, d, P, p, n_test=0):
     if split == "slack":
         setup["slack Z = X L^-T (setup only)"] = 8.0 * n * d
     if path == "replicated":
-        setup["gram Q + dsyevd work (3 n^2, setup)"] = 3 * 8.0 * n * n
-        steady["gram Q (n^2)"] = 8.0 * n * n
+        setup["gram K + inverse being formed (2 n^2, setup)"] = 2 * 8.0 * n * n
+        steady["gram K (n^2)"] = 8.0 * n * n
         steady["gram rows of the inverse (n^2/p)"] = 8.0 * n * n / p
     else:
-        setup["gram K, Q local + pdsyevd work (4 n^2/p, setup)"] = 4 * 8.0 * n * n / p
-        steady["gram Q local (n^2/p)"] = 8.0 * n * n / p
+        nprow = max(r for r in range(1, int(math.isqrt(p)) + 1) if p % r == 0)
+        setup["gram K and inverse local (2 n^2/p, setup)"] = 2 * 8.0 * n * n / p
+        setup["gram rows and columns of Z for K (setup)"] = 8.0 * n * d * (1.0 / nprow + nprow / p)
+        steady["gram K local (n^2/p)"] = 8.0 * n * n / p
         steady["gram inverse local (n^2/p)"] = 8.0 * n * n / p
     steady["anderson dT dF (2m) + 3 (m = 10)"] = (2 * ANDERSON + 3) * 8.0 * ns
     return setup, steady
@@ -223,7 +240,7 @@ def fit_allreduce(b, p):
 def fitted_constants(b):
     alpha, beta = fit_allreduce(b, 2)
     mc = dict(gemm=b[1]["gemm"] * 1e9, bw=8.0 * b[1]["gemv_n"] ** 2 / b[1]["gemv"],
-              alpha=alpha, beta=beta, c_eig=0.0, eig_eff=PDSYEVD_EFF_HERE, vec=0.0)
+              alpha=alpha, beta=beta, c_eig=0.0, eig_eff=PDSYEVD_EFF_HERE, chol_eff=CHOL_EFF_HERE, vec=0.0)
     # vector-pass constant: slack runs at 1 rank, what the GEMMs and the
     # solve do not explain, per element of the state
     rows = [(k, r) for k, v in ADMM.items() for r in v if k[0] == "slack" and k[3] == 1 and k[4] == ANDERSON]
@@ -247,7 +264,7 @@ def cluster_constants(fit):
     """Stated cluster assumptions; the constants that have no assumption
     (vector passes, eigensolver) are scaled from the fit by the dgemm and
     bandwidth ratios."""
-    return dict(gemm=50e9, bw=10e9, alpha=2e-6, beta=0.1e-9, c_eig=fit["c_eig"], eig_eff=0.5,
+    return dict(gemm=50e9, bw=10e9, alpha=2e-6, beta=0.1e-9, c_eig=fit["c_eig"], eig_eff=0.5, chol_eff=0.6,
                 vec=fit["vec"] * (fit["bw"] / 10e9))
 
 
@@ -288,7 +305,7 @@ def main():
     print("  vector passes %.3g s per state element per iteration; eigendecomposition %.1f n^3 flops"
           % (fit["vec"], fit["c_eig"]))
     print("Cluster assumptions: dgemm 50 GFlop/s per core, memory 10 GB/s per core, alpha 2 us, beta 0.1 ns/byte;"
-          " pdsyevd at 50% of dgemm rate")
+          " the setup's Cholesky inverse at 60% of the dgemm rate")
     print()
     print("Model against measurements (n = %d, replicated solve, fitted constants):" % ADMM_N)
     print("  (model: GEMM at that rank count's measured dgemm rate + fitted vector passes + solve + Allreduce;")

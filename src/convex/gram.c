@@ -8,19 +8,22 @@
  * sum is exact and the same on every rank whatever the reduction order.
  *
  * Memory per rank (doubles of 8 bytes; Pl = local patterns, P = all):
- *   replicated: n^2 (Q) + the dsyevd workspace 1 + 6n + 2n^2 during setup
- *               (3 n^2 in all: 384 MB at n = 4000), one unpacked chunk of
- *               at most GRAM_CHUNK_BYTES, and O(n) afterwards besides Q;
- *               a prepared shift (CvxGramPrepare) adds n^2 / ranks (its
- *               rows of the inverse) and, while it is formed, an n x
- *               GRAM_PREPARE_PANEL scratch.
+ *   replicated: n^2 (K) + an n^2 scratch while K and a prepared shift's
+ *               inverse are formed (2 n^2 in all: 256 MB at n = 4000), one
+ *               unpacked chunk of at most GRAM_CHUNK_BYTES, and O(n)
+ *               besides K; a prepared shift (CvxGramPrepare) keeps
+ *               n^2 / ranks (its rows of the inverse). A solve at another
+ *               shift adds n^2 (Q) and, while dsyevd runs, its workspace
+ *               1 + 6n + 2n^2.
  *   scalapack:  all P packed patterns, P * n / 8 bytes (allgathered so each
  *               rank can form its own blocks of C: 4 MB for P = 8000,
- *               n = 4000); the local blocks of K and Q, 2 * n^2 / ranks,
- *               plus the pdsyevd workspace (about 2 n^2 / ranks + O(n))
- *               during setup; afterwards n^2 / ranks (Q) + O(n), and
- *               for a prepared shift n^2 / ranks more (the local block of
- *               the inverse; twice that while it is formed).
+ *               n = 4000); the local block of K, n^2 / ranks, plus as
+ *               much for a prepared shift (the local block of the inverse)
+ *               and, while K is formed, the rows and columns of Z that
+ *               its blocks need (n k / nprow + n k / npcol) and a panel of
+ *               Z Z^T (n / nprow x GRAM_PANEL). A solve at another
+ *               shift adds the local Q, n^2 / ranks, and, while pdsyevd
+ *               runs, a copy of K and its workspace (about 2 n^2 / ranks).
  *   cg:         the local packed patterns (Pl * n / 8 bytes), three n x k
  *               matrices (Z, diag(x) Z, an accumulator) and an unpacked 0/1
  *               chunk of n x c doubles with k x c beside it, where
@@ -70,6 +73,14 @@ void pdgemv_(const char *trans, const int *m, const int *n, const double *alpha,
              const int *ja, const int *desca, const double *x, const int *ix, const int *jx, const int *descx,
              const int *incx, const double *beta, double *y, const int *iy, const int *jy, const int *descy,
              const int *incy, size_t trans_len);
+void pdsymv_(const char *uplo, const int *n, const double *alpha, const double *a, const int *ia, const int *ja,
+             const int *desca, const double *x, const int *ix, const int *jx, const int *descx, const int *incx,
+             const double *beta, double *y, const int *iy, const int *jy, const int *descy, const int *incy,
+             size_t uplo_len);
+void pdpotrf_(const char *uplo, const int *n, double *a, const int *ia, const int *ja, const int *desca, int *info,
+              size_t uplo_len);
+void pdpotri_(const char *uplo, const int *n, double *a, const int *ia, const int *ja, const int *desca, int *info,
+              size_t uplo_len);
 void pdgemm_(const char *transa, const char *transb, const int *m, const int *n, const int *k, const double *alpha,
              const double *a, const int *ia, const int *ja, const int *desca, const double *b, const int *ib,
              const int *jb, const int *descb, const double *beta, double *c, const int *ic, const int *jc,
@@ -94,11 +105,14 @@ struct _p_CvxGram {
   CvxGramPath    path; /* resolved (never AUTO) */
   CvxGramOptions opt;
   PetscInt       n, k;
-  double        *lambda; /* eigenvalues of K, ascending, clamped at 0 (dense paths) */
+  double        *lambda; /* eigenvalues of K, ascending, clamped at 0 (dense paths, once eig is set) */
+  PetscBool      eig;    /* the eigendecomposition of K has been computed (dense paths; only solves at a
+                            shift other than the prepared one need it) */
   double        *t;      /* length n scratch */
 
   /* replicated */
-  double *Q;                /* n x n eigenvectors */
+  double *K;                /* n x n, both triangles */
+  double *Q;                /* n x n eigenvectors (once eig is set) */
   int    *rcounts, *rdispls; /* rows of the products computed by each rank */
   double *Minv;              /* n x m: this rank's m rows of (msigma I + mtau K)^{-1}, stored as columns (NULL: none) */
   double  msigma, mtau;      /* the shift prepared in Minv (replicated) or Mloc (scalapack) */
@@ -109,7 +123,8 @@ struct _p_CvxGram {
   int       nprow, npcol, myrow, mycol, nb, mloc, nloc;
   int       descQ[9], descv[9];  /* n x n matrix; n x 1 vector in process column 0 */
   PetscInt *rows, *cols;         /* global indices of the local rows / columns */
-  double   *Qloc;                /* local block of the eigenvectors, mloc x nloc */
+  double   *Kloc;                /* local block of K, mloc x nloc (the lower triangle is what is used) */
+  double   *Qloc;                /* local block of the eigenvectors, mloc x nloc (once eig is set) */
   double   *Mloc;                /* local block of (msigma I + mtau K)^{-1} (NULL: none prepared) */
   double   *vb, *vt, *vx;        /* local pieces of n x 1 vectors, max(1, mloc) */
 
@@ -294,13 +309,12 @@ static PetscErrorCode GramLocalCountsReplicated(const CvxArrangementSet *set, do
 static PetscErrorCode GramCreateReplicated(CvxGram g, const CvxArrangementSet *set, const double *Z)
 {
   PetscInt n = g->n;
-  int      nn = (int)n, info = 0, lwork = -1, liwork = -1, iq = 0;
-  double   wq = 0, *A, *work;
-  int     *iwork;
+  int      nn = (int)n;
+  double  *A, *W;
   size_t   nsq = (size_t)n * (size_t)n;
 
   PetscFunctionBeginUser;
-  double   t0 = CvxWallTime(), t1, t2;
+  double t0 = CvxWallTime(), t1, t2;
   PetscCall(PetscCalloc1(nsq, &A));
   PetscCall(GramLocalCountsReplicated(set, A));
   t1 = CvxWallTime();
@@ -308,65 +322,84 @@ static PetscErrorCode GramCreateReplicated(CvxGram g, const CvxArrangementSet *s
   PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, A, (int)nsq, MPI_DOUBLE, MPI_SUM, g->comm));
   t2 = CvxWallTime();
 
-  dsyevd_("V", "L", &nn, A, &nn, g->lambda, &wq, &lwork, &iq, &liwork, &info, 1, 1);
-  CvxCheckInfo(PETSC_COMM_SELF, "dsyevd (workspace query)", info);
-  lwork  = (int)wq;
-  liwork = iq;
-  PetscCheck((size_t)lwork >= nsq, PETSC_COMM_SELF, PETSC_ERR_LIB, "gram.c: dsyevd workspace %d below n^2", lwork);
-  PetscCall(PetscMalloc1((size_t)lwork, &work));
-  PetscCall(PetscMalloc1((size_t)liwork, &iwork));
-
-  /* K = (Z Z^T) o C on the lower triangle; Z Z^T goes to the workspace. */
-  cblas_dsyrk(CblasColMajor, CblasLower, CblasNoTrans, nn, (int)g->k, 1.0, Z, nn, 0.0, work, nn);
+  /* K = (Z Z^T) o C on the lower triangle (Z Z^T in a scratch), then
+   * mirrored: rows of K are read as columns by the products */
+  PetscCall(PetscMalloc1(nsq, &W));
+  cblas_dsyrk(CblasColMajor, CblasLower, CblasNoTrans, nn, (int)g->k, 1.0, Z, nn, 0.0, W, nn);
   for (size_t j = 0; j < (size_t)n; j++)
-    for (size_t i = j; i < (size_t)n; i++) A[i + j * n] *= work[i + j * n];
-
-  dsyevd_("V", "L", &nn, A, &nn, g->lambda, work, &lwork, iwork, &liwork, &info, 1, 1);
-  CvxCheckInfo(PETSC_COMM_SELF, "dsyevd", info);
-  PetscCall(PetscInfo(NULL, "replicated n = %d: local counts %.3f s, allreduce %.3f s, K and dsyevd %.3f s\n", nn,
-                      t1 - t0, t2 - t1, CvxWallTime() - t2));
-  PetscCall(PetscFree(work));
-  PetscCall(PetscFree(iwork));
-  g->Q = A;
+    for (size_t i = j; i < (size_t)n; i++) {
+      A[i + j * n] *= W[i + j * n];
+      A[j + i * n] = A[i + j * n];
+    }
+  PetscCall(PetscFree(W));
+  PetscCall(PetscInfo(NULL, "replicated n = %d: local counts %.3f s, allreduce %.3f s, K %.3f s\n", nn, t1 - t0,
+                      t2 - t1, CvxWallTime() - t2));
+  g->K = A;
   PetscFunctionReturn(0);
 }
 
-/* Eigenvector columns per GEMM panel when forming the prepared inverse. */
-#define GRAM_PREPARE_PANEL 256
-
-/* W = Q diag(s) for the ncols columns of Q (rows x ncols, leading
- * dimension ld, also W's): column c scaled by s[idx[c]], or by s[c] when
- * idx is NULL. */
-static void GramScaledColumns(const double *Q, int ld, int rows, int ncols, const double *s, const PetscInt *idx,
-                              double *W)
+/* The eigendecomposition K = Q diag(lambda) Q^T (dsyevd, lambda clamped
+ * at 0), on first need: a solve at a shift other than the prepared one.
+ * Local (every rank computes the same). */
+static PetscErrorCode GramReplicatedEig(CvxGram g)
 {
-  for (int c = 0; c < ncols; c++) {
-    double sc = s[idx ? idx[c] : c];
-    for (int r = 0; r < rows; r++) W[r + (size_t)c * ld] = sc * Q[r + (size_t)c * ld];
-  }
-}
-
-/* Minv = this rank's rows r0..r0+m of Q diag(s) Q^T with s (length n) the
- * shift's scales 1/(sigma + tau lambda), stored as its columns (the inverse
- * is symmetric), in panels of eigenvectors: 2 n^2 m flops and an n x
- * GRAM_PREPARE_PANEL scratch. Local. */
-static PetscErrorCode GramReplicatedPrepare(CvxGram g, const double *s)
-{
-  int     n = (int)g->n, r0 = g->rdispls[g->rank], m = g->rcounts[g->rank];
-  int     kp = PetscMin(GRAM_PREPARE_PANEL, n);
-  double *W;
+  int    nn = (int)g->n, info = 0, lwork = -1, liwork = -1, iq = 0;
+  double wq = 0, *work;
+  int   *iwork;
+  size_t nsq = (size_t)g->n * (size_t)g->n;
 
   PetscFunctionBeginUser;
-  if (!g->Minv) PetscCall(PetscMalloc1((size_t)n * PetscMax(m, 1), &g->Minv));
-  PetscCall(PetscMalloc1((size_t)n * kp, &W));
-  for (int c0 = 0; c0 < n; c0 += kp) {
-    int kc = PetscMin(kp, n - c0);
-    GramScaledColumns(g->Q + (size_t)c0 * n, n, n, kc, s + c0, NULL, W);
-    if (m > 0)
-      cblas_dgemm(CblasColMajor, CblasNoTrans, CblasTrans, n, m, kc, 1.0, W, n, g->Q + r0 + (size_t)c0 * n, n,
-                  c0 == 0 ? 0.0 : 1.0, g->Minv, n);
+  if (g->eig) PetscFunctionReturn(0);
+  double t0 = CvxWallTime();
+  PetscCall(PetscMalloc1(nsq, &g->Q));
+  memcpy(g->Q, g->K, nsq * sizeof(double));
+  dsyevd_("V", "L", &nn, g->Q, &nn, g->lambda, &wq, &lwork, &iq, &liwork, &info, 1, 1);
+  CvxCheckInfo(PETSC_COMM_SELF, "dsyevd (workspace query)", info);
+  lwork  = (int)wq;
+  liwork = iq;
+  PetscCall(PetscMalloc1((size_t)lwork, &work));
+  PetscCall(PetscMalloc1((size_t)liwork, &iwork));
+  dsyevd_("V", "L", &nn, g->Q, &nn, g->lambda, work, &lwork, iwork, &liwork, &info, 1, 1);
+  CvxCheckInfo(PETSC_COMM_SELF, "dsyevd", info);
+  PetscCall(PetscFree(work));
+  PetscCall(PetscFree(iwork));
+  for (PetscInt i = 0; i < g->n; i++)
+    if (!(g->lambda[i] > 0)) g->lambda[i] = 0; /* K is PSD: rounding leaves tiny negatives */
+  g->eig = PETSC_TRUE;
+  PetscCall(PetscInfo(NULL, "replicated n = %d: dsyevd %.3f s\n", nn, CvxWallTime() - t0));
+  PetscFunctionReturn(0);
+}
+
+/* Minv = this rank's rows r0..r0+m of (sigma I + tau K)^{-1}, stored as
+ * its columns (the inverse is symmetric; all n columns on one rank), from
+ * a Cholesky factor: dpotrf and dpotri, n^3 flops on every rank, and an
+ * n x n scratch while it is formed. Local. */
+static PetscErrorCode GramReplicatedPrepare(CvxGram g, double sigma, double tau)
+{
+  int     n = (int)g->n, r0 = g->rdispls[g->rank], m = g->rcounts[g->rank], info = 0;
+  size_t  nsq = (size_t)n * (size_t)n;
+  double *M;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscMalloc1(nsq, &M));
+  for (size_t i = 0; i < nsq; i++) M[i] = tau * g->K[i];
+  for (int i = 0; i < n; i++) M[i + (size_t)i * n] += sigma;
+  dpotrf_("L", &n, M, &n, &info, 1);
+  PetscCheck(info >= 0, PETSC_COMM_SELF, PETSC_ERR_LIB, "gram.c: dpotrf: argument %d is invalid", -info);
+  PetscCheck(info == 0, PETSC_COMM_SELF, PETSC_ERR_LIB,
+             "gram.c: dpotrf: sigma I + tau K (sigma %g, tau %g) is not positive definite at column %d", sigma, tau,
+             info);
+  dpotri_("L", &n, M, &n, &info, 1);
+  CvxCheckInfo(PETSC_COMM_SELF, "dpotri", info);
+  for (size_t j = 0; j < (size_t)n; j++)
+    for (size_t i = j + 1; i < (size_t)n; i++) M[j + i * n] = M[i + j * n];
+  PetscCall(PetscFree(g->Minv));
+  if (g->size == 1) g->Minv = M;
+  else {
+    PetscCall(PetscMalloc1((size_t)n * PetscMax(m, 1), &g->Minv));
+    memcpy(g->Minv, M + (size_t)r0 * n, (size_t)n * m * sizeof(double));
+    PetscCall(PetscFree(M));
   }
-  PetscCall(PetscFree(W));
   PetscFunctionReturn(0);
 }
 
@@ -377,38 +410,53 @@ static PetscBool GramPreparedAt(CvxGram g, const double *M, double sigma, double
   return (PetscBool)(M && sigma == g->msigma && tau == g->mtau);
 }
 
-/* x = Q diag(scale) Q^T b, with scale applied through t (x may alias b).
- * Each rank computes its block of rows of Q^T b and then of Q t, and with
- * several ranks two Allgathers of n doubles assemble them: every rank reads
- * 2 n^2 / p entries of Q instead of 2 n^2 (the product is memory-bound),
- * and x is the same on every rank. A solve at the prepared shift reads the
- * rank's n^2 / p entries of Minv once instead (one triangle of it, n^2 / 2,
- * with dsymv on one rank) and needs one Allgather. Collective. */
+/* x = M b for a symmetric M given by this rank's columns r0..r0+m
+ * (n x m, leading dimension n; the whole matrix on one rank, where dsymv
+ * reads one triangle), x on every rank (x may alias b): each rank forms
+ * its m entries, one Allgather assembles them. Collective. */
+static PetscErrorCode GramReplicatedRows(CvxGram g, const double *M, const double *b, double *x)
+{
+  int n = (int)g->n, r0 = g->rdispls[g->rank], m = g->rcounts[g->rank];
+
+  PetscFunctionBeginUser;
+  if (g->size == 1) {
+    /* dsymv may not alias: x = b goes through t */
+    cblas_dsymv(CblasColMajor, CblasLower, n, 1.0, M, n, b, 1, 0.0, g->t, 1);
+    memcpy(x, g->t, (size_t)n * sizeof(double));
+  } else {
+    if (m > 0) cblas_dgemv(CblasColMajor, CblasTrans, n, m, 1.0, M, n, b, 1, 0.0, g->t + r0, 1);
+    /* b is no longer read: x may alias it */
+    if (m > 0) memcpy(x + r0, g->t + r0, (size_t)m * sizeof(double));
+    PetscCallMPI(MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, x, g->rcounts, g->rdispls, MPI_DOUBLE, g->comm));
+  }
+  PetscFunctionReturn(0);
+}
+
+/* x = (sigma I + tau K)^{-1} b (inverse) or K b, on every rank (x may
+ * alias b). K b and a solve at the prepared shift read the rank's n^2 / p
+ * entries of K or Minv once (GramReplicatedRows). A solve at another
+ * shift goes through the eigendecomposition (computed on first need):
+ * x = Q diag(1 / (sigma + tau lambda)) Q^T b, each rank forming its block
+ * of rows of Q^T b and then of Q t, with two Allgathers of n doubles, so
+ * that every rank reads 2 n^2 / p entries of Q. Collective. */
 static PetscErrorCode GramReplicatedProduct(CvxGram g, double sigma, double tau, PetscBool inverse, const double *b,
                                             double *x)
 {
   int n = (int)g->n, r0 = g->rdispls[g->rank], m = g->rcounts[g->rank];
 
   PetscFunctionBeginUser;
-  if (inverse && GramPreparedAt(g, g->Minv, sigma, tau)) {
-    if (g->size == 1) {
-      /* dsymv may not alias: x = b goes through t */
-      cblas_dsymv(CblasColMajor, CblasLower, n, 1.0, g->Minv, n, b, 1, 0.0, g->t, 1);
-      memcpy(x, g->t, (size_t)n * sizeof(double));
-    } else {
-      if (m > 0) cblas_dgemv(CblasColMajor, CblasTrans, n, m, 1.0, g->Minv, n, b, 1, 0.0, g->t + r0, 1);
-      /* b is no longer read: x may alias it */
-      if (m > 0) memcpy(x + r0, g->t + r0, (size_t)m * sizeof(double));
-      PetscCallMPI(MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, x, g->rcounts, g->rdispls, MPI_DOUBLE, g->comm));
-    }
+  if (!inverse) {
+    PetscCall(GramReplicatedRows(g, g->size == 1 ? g->K : g->K + (size_t)r0 * n, b, x));
     PetscFunctionReturn(0);
   }
+  if (GramPreparedAt(g, g->Minv, sigma, tau)) {
+    PetscCall(GramReplicatedRows(g, g->Minv, b, x));
+    PetscFunctionReturn(0);
+  }
+  PetscCall(GramReplicatedEig(g));
   if (m > 0) {
     cblas_dgemv(CblasColMajor, CblasTrans, n, m, 1.0, g->Q + (size_t)r0 * n, n, b, 1, 0.0, g->t + r0, 1);
-    if (inverse)
-      for (int i = r0; i < r0 + m; i++) g->t[i] /= sigma + tau * g->lambda[i];
-    else
-      for (int i = r0; i < r0 + m; i++) g->t[i] *= g->lambda[i];
+    for (int i = r0; i < r0 + m; i++) g->t[i] /= sigma + tau * g->lambda[i];
   }
   if (g->size > 1)
     PetscCallMPI(MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, g->t, g->rcounts, g->rdispls, MPI_DOUBLE, g->comm));
@@ -453,10 +501,9 @@ static PetscErrorCode GramAllgatherPatterns(CvxGram g, const CvxArrangementSet *
 
 static PetscErrorCode GramCreateScalapack(CvxGram g, const CvxArrangementSet *set, const double *Z)
 {
-  int       n = (int)g->n, k = (int)g->k, izero = 0, ione = 1, info = 0, lld, lwork = -1, liwork = -1, iq = 0;
+  int       n = (int)g->n, k = (int)g->k, izero = 0, ione = 1, info = 0, lld;
   int       nprow;
-  double    wq = 0, *Cl, *Zr, *Zc, *Dr, *Dc, *work;
-  int      *iwork;
+  double   *Cl, *Zr, *Zc, *Dr, *Dc, *ZZ;
   uint64_t *all;
 
   PetscFunctionBeginUser;
@@ -488,10 +535,9 @@ static PetscErrorCode GramCreateScalapack(CvxGram g, const CvxArrangementSet *se
   for (int l = 0; l < g->nloc; l++) g->cols[l] = GramGlobalIndex(l, g->nb, g->mycol, g->npcol);
   PetscCall(PetscCalloc3(lld, &g->vb, lld, &g->vt, lld, &g->vx));
   PetscCall(PetscCalloc1(loc + 1, &Cl));
-  PetscCall(PetscCalloc1(loc + 1, &g->Qloc));
 
   /* Local blocks of C = Dmat Dmat^T: rows and columns of the 0/1 panels. */
-  double t0 = CvxWallTime(), t1, t2;
+  double t0 = CvxWallTime(), t1;
   PetscCall(GramAllgatherPatterns(g, set, &all));
   t1 = CvxWallTime();
   if (loc > 0 && set->P > 0) {
@@ -507,7 +553,7 @@ static PetscErrorCode GramCreateScalapack(CvxGram g, const CvxArrangementSet *se
       const uint64_t *b  = all + (size_t)j0 * (size_t)set->words;
       GramUnpack(b, set->words, nc, g->mloc, g->rows, Dr);
       GramUnpack(b, set->words, nc, g->nloc, g->cols, Dc);
-      /* pdsyevd reads the lower triangle only: per panel of local block
+      /* the lower triangle is all that is read: per panel of local block
        * columns, the local rows from its first diagonal block down (rows
        * ascend globally). Panels of about GRAM_PANEL columns keep each GEMM
        * wide enough that repacking Dr does not dominate. */
@@ -523,20 +569,48 @@ static PetscErrorCode GramCreateScalapack(CvxGram g, const CvxArrangementSet *se
   }
   PetscCall(PetscFree(all));
 
-  /* K = (Z Z^T) o C on the local blocks; Z Z^T goes to Qloc for now. */
+  /* K = (Z Z^T) o C on the local blocks, Z Z^T by panels of GRAM_PANEL
+   * columns in a scratch (an n^2 / p one would raise the setup's peak) */
   if (loc > 0) {
+    int w0 = PetscMin(GRAM_PANEL, g->nloc);
     PetscCall(PetscMalloc2((size_t)g->mloc * k, &Zr, (size_t)g->nloc * k, &Zc));
+    PetscCall(PetscMalloc1((size_t)g->mloc * w0, &ZZ));
     for (int c = 0; c < k; c++) {
       for (int l = 0; l < g->mloc; l++) Zr[l + (size_t)c * g->mloc] = Z[g->rows[l] + (size_t)c * n];
       for (int l = 0; l < g->nloc; l++) Zc[l + (size_t)c * g->nloc] = Z[g->cols[l] + (size_t)c * n];
     }
-    cblas_dgemm(CblasColMajor, CblasNoTrans, CblasTrans, g->mloc, g->nloc, k, 1.0, Zr, g->mloc, Zc, g->nloc, 0.0,
-                g->Qloc, lld);
-    for (size_t i = 0; i < loc; i++) Cl[i] *= g->Qloc[i];
+    for (int c0 = 0; c0 < g->nloc; c0 += w0) {
+      int w = PetscMin(w0, g->nloc - c0);
+      cblas_dgemm(CblasColMajor, CblasNoTrans, CblasTrans, g->mloc, w, k, 1.0, Zr, g->mloc, Zc + c0, g->nloc, 0.0, ZZ,
+                  g->mloc);
+      for (int c = 0; c < w; c++)
+        for (int l = 0; l < g->mloc; l++) Cl[l + (size_t)(c0 + c) * lld] *= ZZ[l + (size_t)c * g->mloc];
+    }
+    PetscCall(PetscFree(ZZ));
     PetscCall(PetscFree2(Zr, Zc));
   }
+  g->Kloc = Cl;
+  PetscCall(PetscInfo(NULL, "scalapack n = %d on %d x %d, block %d: allgather %.3f s, local K %.3f s\n", n, g->nprow,
+                      g->npcol, g->nb, t1 - t0, CvxWallTime() - t1));
+  PetscFunctionReturn(0);
+}
 
-  t2 = CvxWallTime();
+/* The eigendecomposition of K (pdsyevd on a copy of Kloc, the eigenvalues
+ * broadcast from rank 0 and clamped at 0), on first need: a solve at a
+ * shift other than the prepared one. Collective. */
+static PetscErrorCode GramScalapackEig(CvxGram g)
+{
+  int     n = (int)g->n, ione = 1, info = 0, lwork = -1, liwork = -1, iq = 0;
+  double  wq = 0, *Cl, *work;
+  int    *iwork;
+  size_t  loc = (size_t)g->mloc * (size_t)g->nloc;
+
+  PetscFunctionBeginUser;
+  if (g->eig) PetscFunctionReturn(0);
+  double t2 = CvxWallTime();
+  PetscCall(PetscMalloc1(loc + 1, &Cl));
+  if (loc > 0) memcpy(Cl, g->Kloc, loc * sizeof(double));
+  PetscCall(PetscCalloc1(loc + 1, &g->Qloc));
   pdsyevd_("V", "L", &n, Cl, &ione, &ione, g->descQ, g->lambda, g->Qloc, &ione, &ione, g->descQ, &wq, &lwork, &iq,
            &liwork, &info, 1, 1);
   CvxCheckInfo(PETSC_COMM_SELF, "pdsyevd (workspace query)", info);
@@ -548,37 +622,45 @@ static PetscErrorCode GramCreateScalapack(CvxGram g, const CvxArrangementSet *se
   pdsyevd_("V", "L", &n, Cl, &ione, &ione, g->descQ, g->lambda, g->Qloc, &ione, &ione, g->descQ, work, &lwork, iwork,
            &liwork, &info, 1, 1);
   CvxCheckInfo(PETSC_COMM_SELF, "pdsyevd", info);
-  PetscCall(PetscInfo(NULL, "scalapack n = %d on %d x %d, block %d: allgather %.3f s, local K %.3f s, pdsyevd %.3f s\n",
-                      n, g->nprow, g->npcol, g->nb, t1 - t0, t2 - t1, CvxWallTime() - t2));
+  PetscCall(PetscInfo(NULL, "scalapack n = %d: pdsyevd %.3f s\n", n, CvxWallTime() - t2));
   PetscCall(PetscFree2(work, iwork));
   PetscCall(PetscFree(Cl));
   /* Every rank holds all eigenvalues; take rank 0's so they are identical. */
   PetscCallMPI(MPI_Bcast(g->lambda, n, MPI_DOUBLE, 0, g->comm));
+  for (PetscInt i = 0; i < g->n; i++)
+    if (!(g->lambda[i] > 0)) g->lambda[i] = 0; /* K is PSD: rounding leaves tiny negatives */
+  g->eig = PETSC_TRUE;
   PetscFunctionReturn(0);
 }
 
-/* Mloc = the local block of Q diag(s) Q^T with s (length n) the shift's
- * scales: a scaled copy of the local Q and one pdgemm, 2 n^3 / p flops.
- * Collective. */
-static PetscErrorCode GramScalapackPrepare(CvxGram g, const double *s)
+/* Mloc = the local block of the lower triangle of (sigma I + tau K)^{-1},
+ * from a Cholesky factor: pdpotrf and pdpotri, n^3 / p flops. Collective. */
+static PetscErrorCode GramScalapackPrepare(CvxGram g, double sigma, double tau)
 {
-  int     n = (int)g->n, ione = 1, lld = g->mloc > 1 ? g->mloc : 1;
-  size_t  loc = (size_t)g->mloc * (size_t)g->nloc;
-  double  one = 1, zero = 0, *W;
+  int    n = (int)g->n, ione = 1, info = 0;
+  size_t loc = (size_t)g->mloc * (size_t)g->nloc;
 
   PetscFunctionBeginUser;
   if (!g->Mloc) PetscCall(PetscCalloc1(loc + 1, &g->Mloc));
-  PetscCall(PetscCalloc1(loc + 1, &W));
-  GramScaledColumns(g->Qloc, lld, g->mloc, g->nloc, s, g->cols, W);
-  pdgemm_("N", "T", &n, &n, &n, &one, W, &ione, &ione, g->descQ, g->Qloc, &ione, &ione, g->descQ, &zero, g->Mloc,
-          &ione, &ione, g->descQ, 1, 1);
-  PetscCall(PetscFree(W));
+  for (size_t i = 0; i < loc; i++) g->Mloc[i] = tau * g->Kloc[i];
+  for (int c = 0; c < g->nloc; c++)
+    for (int l = 0; l < g->mloc; l++)
+      if (g->rows[l] == g->cols[c]) g->Mloc[l + (size_t)c * g->mloc] += sigma;
+  pdpotrf_("L", &n, g->Mloc, &ione, &ione, g->descQ, &info, 1);
+  PetscCheck(info >= 0, PETSC_COMM_SELF, PETSC_ERR_LIB, "gram.c: pdpotrf: argument %d is invalid", -info);
+  PetscCheck(info == 0, PETSC_COMM_SELF, PETSC_ERR_LIB,
+             "gram.c: pdpotrf: sigma I + tau K (sigma %g, tau %g) is not positive definite at column %d", sigma, tau,
+             info);
+  pdpotri_("L", &n, g->Mloc, &ione, &ione, g->descQ, &info, 1);
+  CvxCheckInfo(PETSC_COMM_SELF, "pdpotri", info);
   PetscFunctionReturn(0);
 }
 
-/* x = Q diag(s) Q^T b with s = 1 / (sigma + tau lambda) (inverse) or lambda,
- * by two pdgemv, or at the prepared shift by one pdgemv with Mloc; x
- * replicated on every rank (x may alias b). Collective. */
+/* x = (sigma I + tau K)^{-1} b (inverse) or K b, replicated on every rank
+ * (x may alias b): K b and a solve at the prepared shift by one pdsymv
+ * with Kloc or Mloc (lower triangles), a solve at another shift by two
+ * pdgemv with the eigenvectors (computed on first need),
+ * x = Q diag(1 / (sigma + tau lambda)) Q^T b. Collective. */
 static PetscErrorCode GramScalapackProduct(CvxGram g, double sigma, double tau, PetscBool inverse, const double *b,
                                            double *x)
 {
@@ -586,20 +668,18 @@ static PetscErrorCode GramScalapackProduct(CvxGram g, double sigma, double tau, 
   double one = 1, zero = 0;
 
   PetscFunctionBeginUser;
+  PetscBool prepared = (PetscBool)(inverse && GramPreparedAt(g, g->Mloc, sigma, tau));
+  if (inverse && !prepared) PetscCall(GramScalapackEig(g));
   if (g->mycol == 0)
     for (int l = 0; l < g->mloc; l++) g->vb[l] = b[g->rows[l]];
-  if (inverse && GramPreparedAt(g, g->Mloc, sigma, tau)) {
-    pdgemv_("N", &n, &n, &one, g->Mloc, &ione, &ione, g->descQ, g->vb, &ione, &ione, g->descv, &ione, &zero, g->vx,
-            &ione, &ione, g->descv, &ione, 1);
+  if (!inverse || prepared) {
+    pdsymv_("L", &n, &one, inverse ? g->Mloc : g->Kloc, &ione, &ione, g->descQ, g->vb, &ione, &ione, g->descv, &ione,
+            &zero, g->vx, &ione, &ione, g->descv, &ione, 1);
   } else {
     pdgemv_("T", &n, &n, &one, g->Qloc, &ione, &ione, g->descQ, g->vb, &ione, &ione, g->descv, &ione, &zero, g->vt,
             &ione, &ione, g->descv, &ione, 1);
-    if (g->mycol == 0) {
-      if (inverse)
-        for (int l = 0; l < g->mloc; l++) g->vt[l] /= sigma + tau * g->lambda[g->rows[l]];
-      else
-        for (int l = 0; l < g->mloc; l++) g->vt[l] *= g->lambda[g->rows[l]];
-    }
+    if (g->mycol == 0)
+      for (int l = 0; l < g->mloc; l++) g->vt[l] /= sigma + tau * g->lambda[g->rows[l]];
     pdgemv_("N", &n, &n, &one, g->Qloc, &ione, &ione, g->descQ, g->vt, &ione, &ione, g->descv, &ione, &zero, g->vx,
             &ione, &ione, g->descv, &ione, 1);
   }
@@ -833,9 +913,6 @@ PetscErrorCode CvxGramCreate(const CvxArrangementSet *set, PetscInt k, const dou
   case CVX_GRAM_CG: PetscCall(GramCreateCG(g, set, Z)); break;
   default: SETERRQ(g->comm, PETSC_ERR_PLIB, "gram.c: unresolved path %s", GramPathName(path));
   }
-  if (g->lambda)
-    for (PetscInt i = 0; i < g->n; i++)
-      if (!(g->lambda[i] > 0)) g->lambda[i] = 0; /* K is PSD: rounding leaves tiny negatives */
   *gram = g;
   PetscFunctionReturn(0);
 }
@@ -878,10 +955,8 @@ PetscErrorCode CvxGramPrepare(CvxGram gram, double sigma, double tau)
   PetscCall(GramCheckShift(gram, "CvxGramPrepare", sigma, tau));
   if (gram->path == CVX_GRAM_CG) PetscFunctionReturn(0);
   double t0 = CvxWallTime();
-  /* the shift's scales, in the scratch vector t */
-  for (PetscInt i = 0; i < gram->n; i++) gram->t[i] = 1.0 / (sigma + tau * gram->lambda[i]);
-  if (gram->path == CVX_GRAM_REPLICATED) PetscCall(GramReplicatedPrepare(gram, gram->t));
-  else PetscCall(GramScalapackPrepare(gram, gram->t));
+  if (gram->path == CVX_GRAM_REPLICATED) PetscCall(GramReplicatedPrepare(gram, sigma, tau));
+  else PetscCall(GramScalapackPrepare(gram, sigma, tau));
   gram->msigma = sigma;
   gram->mtau   = tau;
   PetscCall(PetscInfo(NULL, "%s n = %d: inverse at sigma %g tau %g in %.3f s\n", GramPathName(gram->path),
@@ -921,6 +996,7 @@ PetscErrorCode CvxGramDestroy(CvxGram *gram)
   PetscFunctionBeginUser;
   if (!gram || !*gram) PetscFunctionReturn(0);
   g = *gram;
+  PetscCall(PetscFree(g->K));
   PetscCall(PetscFree(g->Q));
   PetscCall(PetscFree(g->Minv));
   PetscCall(PetscFree2(g->rcounts, g->rdispls));
@@ -928,6 +1004,7 @@ PetscErrorCode CvxGramDestroy(CvxGram *gram)
   PetscCall(PetscFree(g->t));
   PetscCall(PetscFree2(g->rows, g->cols));
   PetscCall(PetscFree3(g->vb, g->vt, g->vx));
+  PetscCall(PetscFree(g->Kloc));
   PetscCall(PetscFree(g->Qloc));
   PetscCall(PetscFree(g->Mloc));
   if (g->grid) {
