@@ -373,8 +373,10 @@ static PetscErrorCode GramReplicatedEig(CvxGram g)
 /* Minv = this rank's rows r0..r0+m of (sigma I + tau K)^{-1}, stored as
  * its columns (the inverse is symmetric; all n columns on one rank), from
  * a Cholesky factor: dpotrf and dpotri, n^3 flops on every rank, and an
- * n x n scratch while it is formed. Local. */
-static PetscErrorCode GramReplicatedPrepare(CvxGram g, double sigma, double tau)
+ * n x n scratch while it is formed. *ok is false (and nothing is
+ * prepared) when the factorization finds the matrix not numerically
+ * positive definite. Local (every rank decides the same). */
+static PetscErrorCode GramReplicatedPrepare(CvxGram g, double sigma, double tau, PetscBool *ok)
 {
   int     n = (int)g->n, r0 = g->rdispls[g->rank], m = g->rcounts[g->rank], info = 0;
   size_t  nsq = (size_t)n * (size_t)n;
@@ -386,14 +388,16 @@ static PetscErrorCode GramReplicatedPrepare(CvxGram g, double sigma, double tau)
   for (int i = 0; i < n; i++) M[i + (size_t)i * n] += sigma;
   dpotrf_("L", &n, M, &n, &info, 1);
   PetscCheck(info >= 0, PETSC_COMM_SELF, PETSC_ERR_LIB, "gram.c: dpotrf: argument %d is invalid", -info);
-  PetscCheck(info == 0, PETSC_COMM_SELF, PETSC_ERR_LIB,
-             "gram.c: dpotrf: sigma I + tau K (sigma %g, tau %g) is not positive definite at column %d", sigma, tau,
-             info);
+  PetscCall(PetscFree(g->Minv));
+  *ok = (PetscBool)(info == 0);
+  if (!*ok) {
+    PetscCall(PetscFree(M));
+    PetscFunctionReturn(0);
+  }
   dpotri_("L", &n, M, &n, &info, 1);
   CvxCheckInfo(PETSC_COMM_SELF, "dpotri", info);
   for (size_t j = 0; j < (size_t)n; j++)
     for (size_t i = j + 1; i < (size_t)n; i++) M[j + i * n] = M[i + j * n];
-  PetscCall(PetscFree(g->Minv));
   if (g->size == 1) g->Minv = M;
   else {
     PetscCall(PetscMalloc1((size_t)n * PetscMax(m, 1), &g->Minv));
@@ -634,8 +638,9 @@ static PetscErrorCode GramScalapackEig(CvxGram g)
 }
 
 /* Mloc = the local block of the lower triangle of (sigma I + tau K)^{-1},
- * from a Cholesky factor: pdpotrf and pdpotri, n^3 / p flops. Collective. */
-static PetscErrorCode GramScalapackPrepare(CvxGram g, double sigma, double tau)
+ * from a Cholesky factor: pdpotrf and pdpotri, n^3 / p flops. *ok as for
+ * GramReplicatedPrepare (Mloc freed then). Collective. */
+static PetscErrorCode GramScalapackPrepare(CvxGram g, double sigma, double tau, PetscBool *ok)
 {
   int    n = (int)g->n, ione = 1, info = 0;
   size_t loc = (size_t)g->mloc * (size_t)g->nloc;
@@ -648,9 +653,13 @@ static PetscErrorCode GramScalapackPrepare(CvxGram g, double sigma, double tau)
       if (g->rows[l] == g->cols[c]) g->Mloc[l + (size_t)c * g->mloc] += sigma;
   pdpotrf_("L", &n, g->Mloc, &ione, &ione, g->descQ, &info, 1);
   PetscCheck(info >= 0, PETSC_COMM_SELF, PETSC_ERR_LIB, "gram.c: pdpotrf: argument %d is invalid", -info);
-  PetscCheck(info == 0, PETSC_COMM_SELF, PETSC_ERR_LIB,
-             "gram.c: pdpotrf: sigma I + tau K (sigma %g, tau %g) is not positive definite at column %d", sigma, tau,
-             info);
+  /* info is global in ScaLAPACK; the reduction makes sure */
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &info, 1, MPI_INT, MPI_MAX, g->comm));
+  *ok = (PetscBool)(info == 0);
+  if (!*ok) {
+    PetscCall(PetscFree(g->Mloc));
+    PetscFunctionReturn(0);
+  }
   pdpotri_("L", &n, g->Mloc, &ione, &ione, g->descQ, &info, 1);
   CvxCheckInfo(PETSC_COMM_SELF, "pdpotri", info);
   PetscFunctionReturn(0);
@@ -954,18 +963,25 @@ PetscErrorCode CvxGramPrepare(CvxGram gram, double sigma, double tau)
   PetscFunctionBeginUser;
   PetscCall(GramCheckShift(gram, "CvxGramPrepare", sigma, tau));
   if (gram->path == CVX_GRAM_CG) PetscFunctionReturn(0);
-  double t0 = CvxWallTime();
-  if (gram->path == CVX_GRAM_REPLICATED) PetscCall(GramReplicatedPrepare(gram, sigma, tau));
-  else PetscCall(GramScalapackPrepare(gram, sigma, tau));
+  double    t0 = CvxWallTime();
+  PetscBool ok;
+  if (gram->path == CVX_GRAM_REPLICATED) PetscCall(GramReplicatedPrepare(gram, sigma, tau, &ok));
+  else PetscCall(GramScalapackPrepare(gram, sigma, tau, &ok));
   gram->msigma = sigma;
   gram->mtau   = tau;
-  PetscCall(PetscInfo(NULL, "%s n = %d: inverse at sigma %g tau %g in %.3f s\n", GramPathName(gram->path),
-                      (int)gram->n, sigma, tau, CvxWallTime() - t0));
+  if (ok)
+    PetscCall(PetscInfo(NULL, "%s n = %d: inverse at sigma %g tau %g in %.3f s\n", GramPathName(gram->path),
+                        (int)gram->n, sigma, tau, CvxWallTime() - t0));
+  else
+    PetscCall(PetscInfo(NULL,
+                        "%s n = %d: sigma I + tau K (sigma %g, tau %g) is not numerically positive definite; its "
+                        "solves go through the eigendecomposition of K (eigenvalues clamped at 0)\n",
+                        GramPathName(gram->path), (int)gram->n, sigma, tau));
   PetscFunctionReturn(0);
 }
 
 /* y = K x on every rank; see gram.h. Collective. On the dense paths K is
- * applied through its eigendecomposition (the clamped one that Solve uses). */
+ * applied as stored. */
 PetscErrorCode CvxGramApply(CvxGram gram, const double *x, double *y)
 {
   PetscFunctionBeginUser;

@@ -55,7 +55,9 @@ PetscErrorCode CvxGramSolve(CvxGram gram, double sigma, double tau, const double
  * so that such a Solve is one matrix-vector product with it. Other shifts
  * solve through the eigendecomposition of K; a new Prepare replaces the
  * old shift. A shift at which sigma I + tau K is not numerically positive
- * definite raises PETSC_ERR_LIB. The cg path ignores it. Same argument
+ * definite (a tiny sigma against tau times the rounding of K) is left
+ * unprepared: its solves go through the eigendecomposition, whose
+ * eigenvalues are clamped at 0. The cg path ignores it. Same argument
  * checks as Solve. Collective. */
 PetscErrorCode CvxGramPrepare(CvxGram gram, double sigma, double tau);
 
