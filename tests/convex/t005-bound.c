@@ -253,6 +253,34 @@ int main(int argc, char **argv)
     }
     TestProblemDestroy(&pr7);
   }
+  {
+    /* A tiny beta (1e-10: the automatic rho is about 1e-8) where the
+     * iterations of both splittings end far above the empty network's
+     * objective ||y||^2 / 2 (4-70 times it): the result is then the empty
+     * network, realized exactly, with a bound that stays below it. */
+    TestProblem       pr8;
+    CvxArrangementSet set8;
+    TestProblemCreate(300, 5, PETSC_TRUE, 800, 40, 11, &pr8);
+    TestSetView(&pr8, PETSC_COMM_WORLD, &set8);
+    double empty = 0;
+    for (PetscInt k = 0; k < pr8.n; k++) empty += 0.5 * pr8.y[k] * pr8.y[k];
+    for (int split = 0; split < 2; split++) {
+      CvxAdmmOptions opt;
+      CvxAdmmResult  res;
+      if (CvxAdmmOptionsSetDefaults(&opt)) return 1;
+      opt.beta       = 1e-10;
+      opt.splitting  = split ? CVX_SPLIT_SLACK : CVX_SPLIT_CONE;
+      opt.time_limit = 10;
+      opt.verbosity  = CVX_LOG_QUIET;
+      if (CvxAdmmSolve(&set8, pr8.d, pr8.X, pr8.y, &opt, &res)) return 1;
+      CHECK(res.objective <= empty * (1 + 1e-15) && res.lower_bound <= res.objective &&
+              (rank != 0 || res.network_mismatch <= 1e-8),
+            "%s splitting, beta 1e-10: objective %g against the empty network's %g, bound %g, mismatch %g",
+            split ? "slack" : "cone", res.objective, empty, res.lower_bound, res.network_mismatch);
+      if (CvxAdmmResultDestroy(&res)) return 1;
+    }
+    TestProblemDestroy(&pr8);
+  }
   free(cv);
   free(cw);
   TestProblemDestroy(&pr);
