@@ -246,22 +246,29 @@ PetscErrorCode CvxAdmmProjectAll(CvxAdmm *A, const double *V, double *C, PetscIn
       PetscBool below;
       PetscCall(AdmmProjectExact(A, i, v, c, J, &nact[j], feasible, 0.0, &below));
       known = PetscMax(known, AdmmNorm(c, d));
-    } else if (CvxWallTime() > stop) {
-      /* past the stop time even the warm start (up to d^3 flops) is
-       * skipped: ||P_K(v)|| <= ||v||, or 0 for a feasible point */
-      if (feasible) {
-        for (PetscInt l = 0; l < d; l++) c[l] = 0;
-      } else {
-        memcpy(c, v, (size_t)d * sizeof(double));
-      }
-      A->skip[j] = 1;
-      cuts++;
     } else {
-      PetscCall(CvxConeProjectWarm(&A->cones, &A->cw, i, v, c, J, &nact[j]));
-      /* c projects onto a relaxation of the cone: ||c|| >= ||P_K(v)||, so
-       * a block with ||c|| <= skip_below needs no exact projection */
-      if (skip_below > 0 && AdmmNorm(c, d) <= skip_below) A->skip[j] = 1;
+      /* past the stop time even the warm start (up to d^3 flops) is
+       * skipped, and one stopped inside (cones.timed counts it) is done
+       * with: ||P_K(v)|| <= ||v||, or 0 for a feasible point */
+      PetscBool late = (PetscBool)(CvxWallTime() > stop);
+      if (late) cuts++;
       else {
+        PetscInt64 tw = A->cones.timed;
+        PetscCall(CvxConeProjectWarm(&A->cones, &A->cw, i, v, c, J, &nact[j]));
+        late = (PetscBool)(A->cones.timed > tw);
+      }
+      if (late) {
+        if (feasible) {
+          for (PetscInt l = 0; l < d; l++) c[l] = 0;
+        } else {
+          memcpy(c, v, (size_t)d * sizeof(double));
+        }
+        A->skip[j] = 1;
+      } else if (skip_below > 0 && AdmmNorm(c, d) <= skip_below) {
+        /* c projects onto a relaxation of the cone: ||c|| >= ||P_K(v)||,
+         * so this block needs no exact projection */
+        A->skip[j] = 1;
+      } else {
         A->skip[j] = 0;
         nfull++;
       }
