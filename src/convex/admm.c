@@ -220,7 +220,8 @@ static int AdmmPendingCompare(const void *a, const void *b)
  * constraint (after the bulk check, in decreasing order of the candidate's
  * norm when pruning). */
 PetscErrorCode CvxAdmmProjectAll(CvxAdmm *A, const double *V, double *C, PetscInt *act, PetscInt *nact,
-                                 PetscBool feasible, double skip_below, double *norms, PetscBool prune)
+                                 CvxConeCache *cache, PetscBool feasible, double skip_below, double *norms,
+                                 PetscBool prune)
 {
   PetscInt     d = A->d, n = A->n, PL = A->PL, nb = A->nb, nfull = 0, npend = 0;
   double       t_start = CvxWallTime(), known = 0;
@@ -237,11 +238,13 @@ PetscErrorCode CvxAdmmProjectAll(CvxAdmm *A, const double *V, double *C, PetscIn
   double stop = A->project_stop;
   A->project_stop    = INFINITY;
   A->cones.stop_time = stop;
+  A->cw.cache        = cache && cache->q ? cache : NULL;
   for (PetscInt j = 0; j < nb; j++) {
     PetscInt      i = j % PL;
     const double *v = V + (size_t)j * (size_t)d;
     double       *c = C + (size_t)j * (size_t)d;
     PetscInt     *J = act + (size_t)j * (size_t)d;
+    A->cw.slot = j;
     if (A->cones.reduced[i]) {
       PetscBool below;
       PetscCall(AdmmProjectExact(A, i, v, c, J, &nact[j], feasible, 0.0, &below));
@@ -346,6 +349,7 @@ PetscErrorCode CvxAdmmProjectAll(CvxAdmm *A, const double *V, double *C, PetscIn
     } else {
       /* pruning: the solve may stop as soon as this block is proven not
        * to raise the largest norm */
+      A->cw.slot = j;
       PetscCall(AdmmProjectExact(A, i, v, c, act + (size_t)j * (size_t)d, &nact[j], feasible, prune ? known : 0.0,
                                  &below));
     }
@@ -357,6 +361,7 @@ PetscErrorCode CvxAdmmProjectAll(CvxAdmm *A, const double *V, double *C, PetscIn
   if (feasible) A->primal_cut += (PetscInt)cuts;
   else A->cert_cut += (PetscInt)cuts;
   A->cones.stop_time = INFINITY;
+  A->cw.cache        = NULL;
   if (norms)
     for (PetscInt j = 0; j < nb; j++) norms[j] = AdmmNorm(C + (size_t)j * (size_t)d, d);
   A->time_projection += CvxWallTime() - t_start;
@@ -392,7 +397,7 @@ static PetscErrorCode AdmmZStep(CvxAdmm *A)
      * (n = 2000, d = 201: 35 s): past the time limit the blocks left are
      * 0, a feasible point, and the loop stops after this iteration */
     A->project_stop = A->deadline;
-    PetscCall(CvxAdmmProjectAll(A, A->t, A->zs, A->act, A->nact, PETSC_TRUE, thr, NULL, PETSC_FALSE));
+    PetscCall(CvxAdmmProjectAll(A, A->t, A->zs, A->act, A->nact, &A->zcache, PETSC_TRUE, thr, NULL, PETSC_FALSE));
   } else {
     memcpy(A->zs, A->t, A->nz * sizeof(double));
     for (size_t s = A->nz; s < A->ns; s++) A->zs[s] = A->t[s] > 0 ? A->t[s] : 0;
@@ -543,7 +548,7 @@ PetscErrorCode CvxAdmmCertify(CvxAdmm *A, const double *x, const double *fu, dou
     /* pruned outside the second stage, whose support picks need every
      * block's exact ratio (collective then, also on a rank without blocks) */
     A->project_stop = stop;
-    PetscCall(CvxAdmmProjectAll(A, A->Cc, A->Pc, A->cact, A->ncact, PETSC_FALSE, 0.0, A->norms,
+    PetscCall(CvxAdmmProjectAll(A, A->Cc, A->Pc, A->cact, A->ncact, &A->ccache, PETSC_FALSE, 0.0, A->norms,
                                 (PetscBool)(A->opt.certificate_prune && !A->colgen && !A->in_polish)));
     for (PetscInt j = 0; j < nb; j++) ratio = PetscMax(ratio, A->norms[j] / A->beta);
   }
@@ -613,7 +618,7 @@ static PetscErrorCode AdmmPrimalPoint(CvxAdmm *A, const double **x)
     /* within a budget of the certificate's size (its own, taken before
      * the certificate's); blocks past it are left at 0 */
     A->project_stop = AdmmProjectionBudget(A, CvxWallTime());
-    PetscCall(CvxAdmmProjectAll(A, A->zs, A->xproj, A->act, A->nact, PETSC_TRUE, 0.0, NULL, PETSC_FALSE));
+    PetscCall(CvxAdmmProjectAll(A, A->zs, A->xproj, A->act, A->nact, &A->zcache, PETSC_TRUE, 0.0, NULL, PETSC_FALSE));
     *x = A->xproj;
   }
   PetscFunctionReturn(0);
@@ -831,6 +836,10 @@ static PetscErrorCode AdmmSetup(CvxAdmm *A, const CvxArrangementSet *set, PetscI
   }
   PetscCall(CvxConeSetCreate(n, d, X, PL, set->words, set->bits, PETSC_TRUE, &A->cones));
   PetscCall(CvxConeWorkCreate(n, d, &A->cw));
+  if (CvxConeCacheBytes(d, 2 * PL) <= CVX_CONE_CACHE_MAX_BYTES) {
+    PetscCall(CvxConeCacheCreate(d, 2 * PL, &A->zcache));
+    PetscCall(CvxConeCacheCreate(d, 2 * PL, &A->ccache));
+  }
 
   /* scratch */
   size_t dPL = (size_t)d * (size_t)PetscMax(PL, 1), dnb = 2 * dPL;
@@ -931,6 +940,8 @@ static PetscErrorCode AdmmDestroy(CvxAdmm *A)
   PetscFunctionBeginUser;
   PetscCall(CvxGramDestroy(&A->gram));
   PetscCall(CvxConeWorkDestroy(&A->cw));
+  PetscCall(CvxConeCacheDestroy(&A->zcache));
+  PetscCall(CvxConeCacheDestroy(&A->ccache));
   PetscCall(CvxConeSetDestroy(&A->cones));
   PetscCall(PetscFree(A->Dm));
   PetscCall(PetscFree(A->Ky2));

@@ -6,6 +6,9 @@
 #include "convex/admm.h"
 #include "convex/cone.h"
 
+/* The most memory one cache of active-set factors may take on a rank. */
+#define CVX_CONE_CACHE_MAX_BYTES (128.0 * 1024 * 1024)
+
 typedef struct {
   MPI_Comm                 comm; /* set->comm (not owned) */
   PetscMPIInt              rank, size;
@@ -26,8 +29,10 @@ typedef struct {
   PetscBool                in_polish;   /* inside the second stage: certificates project every block */
 
   double     *Dm; /* n x PL dense 0/1 patterns */
-  CvxConeSet  cones;
-  CvxConeWork cw;
+  CvxConeSet   cones;
+  CvxConeWork  cw;
+  CvxConeCache zcache, ccache; /* factors of the z-step's / the certificates' active sets (empty, never
+                                  created, when they would take over CVX_CONE_CACHE_MAX_BYTES) */
   CvxGram     gram;
   double      lambda_max; /* largest eigenvalue of K */
 
@@ -114,7 +119,8 @@ PetscErrorCode CvxAdmmFTLocal(CvxAdmm *A, const double *e, double *G);
  * norm is not above it: max_j norms[j] is exact, the other norms[j] are
  * upper bounds. Local; collective with prune. */
 PetscErrorCode CvxAdmmProjectAll(CvxAdmm *A, const double *V, double *C, PetscInt *act, PetscInt *nact,
-                                 PetscBool feasible, double skip_below, double *norms, PetscBool prune);
+                                 CvxConeCache *cache, PetscBool feasible, double skip_below, double *norms,
+                                 PetscBool prune);
 
 /* Certifies the block point x (d x nb, feasible): thresholds small blocks,
  * evaluates the objective and a lower bound, updates the best pair. The

@@ -13,6 +13,9 @@
 #define CONE_DEP_TOL 1e-9
 /* Constraint violations below this fraction of ||a_k|| * scale are ignored. */
 #define CONE_FEAS_TOL 1e-12
+/* Violated rows an active-set solve keeps from one full pass over the
+ * constraints, to add before the next pass. */
+#define CONE_CANDIDATES 64
 
 /* The constraint list of one cone: either all n rows s_k x_k or the facets. */
 typedef struct {
@@ -138,22 +141,84 @@ static void QRSolveLower(PetscInt d, PetscInt q, const double *R, double *x)
   }
 }
 
-/* Rebuilds Q, R from the active rows J[0..*q); rows that turn out dependent
- * are removed together with their multipliers. */
-static void QRRebuild(const ConeCons *K, CvxConeWork *w, PetscInt *q)
+/* Reorders val[0..m) (with idx alongside) so that its first k entries are
+ * the k largest (quickselect; 1 <= k <= m). */
+static void TopK(double *val, PetscInt *idx, PetscInt m, PetscInt k)
 {
-  PetscInt d = w->d, qq = 0;
-  for (PetscInt j = 0; j < *q; j++) {
-    ConsRow(K, w->J[j], w->arow);
-    double nrm = QROrth(d, qq, w->Q, w->arow, w->r, w->rem, w->orth);
-    if (nrm > 0 && nrm > 1e-14 * ConsNorm(K, w->J[j])) {
-      QRAppend(d, qq, w->Q, w->R, w->r, w->rem, nrm);
-      w->J[qq]   = w->J[j];
-      w->lam[qq] = w->lam[j];
-      qq++;
+  PetscInt lo = 0, hi = m - 1;
+  while (lo < hi) {
+    double   pivot = val[lo + (hi - lo) / 2];
+    PetscInt i = lo, j = hi;
+    while (i <= j) {
+      while (val[i] > pivot) i++;
+      while (val[j] < pivot) j--;
+      if (i <= j) {
+        double   tv = val[i];
+        PetscInt ti = idx[i];
+        val[i]      = val[j];
+        idx[i]      = idx[j];
+        val[j]      = tv;
+        idx[j]      = ti;
+        i++;
+        j--;
+      }
+    }
+    if (k - 1 <= j) hi = j;
+    else if (k - 1 >= i) lo = i;
+    else break;
+  }
+}
+
+/* s = Q^T v for the q columns of Q (d x q, leading dimension d). */
+static void SubspaceCoef(PetscInt d, PetscInt q, const double *Q, const double *v, double *s)
+{
+  if (d * q >= QR_BLAS_MIN) cblas_dgemv(CblasColMajor, CblasTrans, (int)d, (int)q, 1.0, Q, (int)d, v, 1, 0.0, s, 1);
+  else
+    for (PetscInt j = 0; j < q; j++) {
+      const double *qj = Q + (size_t)j * (size_t)d;
+      double        t  = 0;
+      for (PetscInt l = 0; l < d; l++) t += qj[l] * v[l];
+      s[j] = t;
+    }
+}
+
+/* c -= Q s. */
+static void SubspaceRemove(PetscInt d, PetscInt q, const double *Q, const double *s, double *c)
+{
+  if (d * q >= QR_BLAS_MIN) cblas_dgemv(CblasColMajor, CblasNoTrans, (int)d, (int)q, -1.0, Q, (int)d, s, 1, 1.0, c, 1);
+  else
+    for (PetscInt j = 0; j < q; j++) {
+      const double *qj = Q + (size_t)j * (size_t)d;
+      for (PetscInt l = 0; l < d; l++) c[l] -= s[j] * qj[l];
+    }
+}
+
+/* Removes column l of the factored rows: A_J^T = Q R (d x q, R upper q x q,
+ * leading dimension d) becomes the factorization without row l, by Givens
+ * rotations that restore the triangle (O(d q) flops instead of the
+ * O(d q^2) of refactoring). */
+static void QRDelete(PetscInt d, PetscInt q, double *Q, double *R, PetscInt l)
+{
+  for (PetscInt j = l; j + 1 < q; j++)
+    for (PetscInt i = 0; i <= j + 1; i++) R[i + j * d] = R[i + (j + 1) * d];
+  /* R is upper Hessenberg from column l on: zero R[j + 1, j] */
+  for (PetscInt j = l; j + 1 < q; j++) {
+    double a = R[j + j * d], b = R[j + 1 + j * d], h = hypot(a, b);
+    if (h == 0) continue;
+    double cs = a / h, sn = b / h;
+    for (PetscInt m = j; m + 1 < q; m++) {
+      double x = R[j + m * d], y = R[j + 1 + m * d];
+      R[j + m * d]     = cs * x + sn * y;
+      R[j + 1 + m * d] = -sn * x + cs * y;
+    }
+    R[j + 1 + j * d] = 0;
+    double *qa = Q + (size_t)j * d, *qb = Q + (size_t)(j + 1) * d;
+    for (PetscInt m = 0; m < d; m++) {
+      double x = qa[m], y = qb[m];
+      qa[m]    = cs * x + sn * y;
+      qb[m]    = -sn * x + cs * y;
     }
   }
-  *q = qq;
 }
 
 static void ActiveRemove(CvxConeWork *w, PetscInt *q, PetscInt l)
@@ -181,8 +246,11 @@ static void ActiveSetSolve(const ConeCons *K, CvxConeWork *w, const double *v, d
                            PetscInt max_steps, PetscBool warm_only, double stop_below, double stop_time, int *status,
                            PetscInt64 *nsteps)
 {
-  PetscInt d = w->d, qq = 0, steps = 0;
+  PetscInt d = w->d, qq = 0, steps = 0, ncand = 0;
   double   vnorm = 0;
+  /* the cached factors serve projections (margin 0) only */
+  CvxConeCache *cache = (w->cache && margin == 0 && w->slot >= 0 && w->slot < w->cache->nslots) ? w->cache : NULL;
+  PetscInt      slot  = w->slot, cone = K->i;
 
   *status = 0;
   for (PetscInt l = 0; l < d; l++) vnorm += v[l] * v[l];
@@ -195,8 +263,17 @@ static void ActiveSetSolve(const ConeCons *K, CvxConeWork *w, const double *v, d
   }
 
   /* Warm start: the equality-constrained solution on the previous active set,
-   * dropping rows until every multiplier is nonnegative. */
-  for (PetscInt j = 0; j < *q && qq < d; j++) {
+   * dropping rows until every multiplier is nonnegative. The set's factors
+   * come from the cache when it holds them. */
+  if (cache && cache->q[slot] == *q && *q <= d && cache->cone[slot] == cone &&
+      !memcmp(cache->J + (size_t)slot * d, w->J, (size_t)*q * sizeof(PetscInt))) {
+    const double *qr = cache->QR + (size_t)slot * 2 * (size_t)d * (size_t)d;
+    qq               = *q;
+    memcpy(w->Q, qr, (size_t)d * (size_t)qq * sizeof(double));
+    memcpy(w->R, qr + (size_t)d * (size_t)d, (size_t)d * (size_t)qq * sizeof(double));
+    cache->hits++;
+  } else if (cache) cache->misses++;
+  for (PetscInt j = (cache && qq == *q) ? *q : 0; j < *q && qq < d; j++) {
     PetscInt k = w->J[j];
     if (k < 0 || k >= K->m) continue;
     if (ConePast(stop_time)) goto late;
@@ -212,13 +289,19 @@ static void ActiveSetSolve(const ConeCons *K, CvxConeWork *w, const double *v, d
   for (;;) {
     if (qq == 0) break;
     if (ConePast(stop_time)) goto late;
-    for (PetscInt j = 0; j < qq; j++) {
-      ConsRow(K, w->J[j], w->arow);
-      double s = 0;
-      for (PetscInt l = 0; l < d; l++) s += w->arow[l] * v[l];
-      w->lam[j] = margin * ConsNorm(K, w->J[j]) - s;
+    if (margin == 0) {
+      /* A_J = R^T Q^T: R^T R lam = -A_J v is R lam = -Q^T v */
+      SubspaceCoef(d, qq, w->Q, v, w->lam);
+      for (PetscInt j = 0; j < qq; j++) w->lam[j] = -w->lam[j];
+    } else {
+      for (PetscInt j = 0; j < qq; j++) {
+        ConsRow(K, w->J[j], w->arow);
+        double s = 0;
+        for (PetscInt l = 0; l < d; l++) s += w->arow[l] * v[l];
+        w->lam[j] = margin * ConsNorm(K, w->J[j]) - s;
+      }
+      QRSolveLower(d, qq, w->R, w->lam);
     }
-    QRSolveLower(d, qq, w->R, w->lam);
     QRSolveUpper(d, qq, w->R, w->lam);
     PetscInt worst = -1;
     double   wl    = 0;
@@ -228,14 +311,19 @@ static void ActiveSetSolve(const ConeCons *K, CvxConeWork *w, const double *v, d
         worst = j;
       }
     if (worst < 0) break;
+    QRDelete(d, qq, w->Q, w->R, worst);
     ActiveRemove(w, &qq, worst);
-    QRRebuild(K, w, &qq);
   }
   memcpy(c, v, (size_t)d * sizeof(double));
-  for (PetscInt j = 0; j < qq; j++) {
-    ConsRow(K, w->J[j], w->arow);
-    for (PetscInt l = 0; l < d; l++) c[l] += w->lam[j] * w->arow[l];
-  }
+  if (margin == 0 && qq > 0) {
+    /* c = v + A_J^T lam = v - Q Q^T v, the projection onto the subspace */
+    SubspaceCoef(d, qq, w->Q, v, w->r);
+    SubspaceRemove(d, qq, w->Q, w->r, c);
+  } else
+    for (PetscInt j = 0; j < qq; j++) {
+      ConsRow(K, w->J[j], w->arow);
+      for (PetscInt l = 0; l < d; l++) c[l] += w->lam[j] * w->arow[l];
+    }
   if (warm_only) goto done;
 
   for (;;) {
@@ -255,22 +343,53 @@ static void ActiveSetSolve(const ConeCons *K, CvxConeWork *w, const double *v, d
       goto done;
     }
     double tol = CONE_FEAS_TOL * (PetscMax(vnorm, cnorm) + margin);
-    ConsValues(K, c, w->vals);
-    for (PetscInt j = 0; j < qq; j++) w->vals[w->J[j]] = INFINITY; /* active rows are satisfied */
-    PetscInt p     = -1;
-    double   worst = tol;
-    for (PetscInt k = 0; k < K->m; k++) {
-      double an = ConsNorm(K, k);
-      if (!(an > 0)) continue;
-      double viol = (margin * an - w->vals[k]) / an;
+    /* The row to add: any violated one will do (each addition raises the
+     * dual objective). The most violated of the candidates, rows the last
+     * full pass found violated, costs d flops per candidate; only when
+     * none of them is violated any more is the full pass (n d flops)
+     * repeated, which also ends the solve when it finds no violated row. */
+    PetscInt p = -1, pc = -1;
+    double   worst = tol, pval = 0;
+    for (PetscInt t = 0; t < ncand; t++) {
+      PetscInt k  = w->cidx[t];
+      double   an = ConsNorm(K, k), val = 0;
+      ConsRow(K, k, w->arow);
+      for (PetscInt l = 0; l < d; l++) val += w->arow[l] * c[l];
+      double viol = (margin * an - val) / an;
       if (viol > worst) {
         worst = viol;
         p     = k;
+        pc    = t;
+        pval  = val;
       }
     }
-    if (p < 0) break;
+    if (p >= 0) w->cidx[pc] = w->cidx[--ncand];
+    else {
+      ConsValues(K, c, w->vals);
+      for (PetscInt j = 0; j < qq; j++) w->vals[w->J[j]] = INFINITY; /* active rows are satisfied */
+      ncand = 0;
+      for (PetscInt k = 0; k < K->m; k++) {
+        double an = ConsNorm(K, k);
+        if (!(an > 0)) continue;
+        double viol = (margin * an - w->vals[k]) / an;
+        if (viol > tol) {
+          w->cval[ncand]   = viol;
+          w->cidx[ncand++] = k;
+        }
+      }
+      if (ncand == 0) break;
+      /* the most violated first, then up to CONE_CANDIDATES more */
+      TopK(w->cval, w->cidx, ncand, PetscMin(ncand, CONE_CANDIDATES + 1));
+      ncand = PetscMin(ncand, CONE_CANDIDATES + 1);
+      PetscInt best = 0;
+      for (PetscInt t = 1; t < ncand; t++)
+        if (w->cval[t] > w->cval[best]) best = t;
+      p               = w->cidx[best];
+      pval            = w->vals[p];
+      w->cidx[best]   = w->cidx[--ncand];
+    }
 
-    double sp = w->vals[p] - margin * ConsNorm(K, p), u = 0;
+    double sp = pval - margin * ConsNorm(K, p), u = 0;
     ConsRow(K, p, w->tmp); /* a_p, kept in tmp for the inner loop */
     double apn = ConsNorm(K, p);
     for (;;) {
@@ -317,13 +436,25 @@ static void ActiveSetSolve(const ConeCons *K, CvxConeWork *w, const double *v, d
         qq++;
         break;
       }
+      QRDelete(d, qq, w->Q, w->R, l);
       ActiveRemove(w, &qq, l);
-      QRRebuild(K, w, &qq);
     }
   }
 done:
   *q = qq;
   *nsteps += steps;
+  if (cache) {
+    /* solved, stopped below the bound or warm start only: the factors are
+     * those of J[0..qq); otherwise the slot is emptied */
+    if (*status == 0 || *status == 3) {
+      double *qr         = cache->QR + (size_t)slot * 2 * (size_t)d * (size_t)d;
+      cache->q[slot]    = qq;
+      cache->cone[slot] = cone;
+      memcpy(cache->J + (size_t)slot * d, w->J, (size_t)qq * sizeof(PetscInt));
+      memcpy(qr, w->Q, (size_t)d * (size_t)qq * sizeof(double));
+      memcpy(qr + (size_t)d * (size_t)d, w->R, (size_t)d * (size_t)qq * sizeof(double));
+    } else cache->q[slot] = -1;
+  }
   return;
 late:
   /* stopped by stop_time where c is not (yet) a relaxation's projection:
@@ -441,6 +572,35 @@ static PetscInt ConeFacets(const ConeCons *K, const double *c, PetscInt *idx, do
 
 /* ------------------------------------------------------------ public */
 
+/* Bytes of a cache of nslots slots for cones in R^d. */
+double CvxConeCacheBytes(PetscInt d, PetscInt nslots)
+{
+  return (double)nslots * ((double)(d + 2) * sizeof(PetscInt) + 2.0 * (double)d * (double)d * sizeof(double));
+}
+
+/* Allocates an empty cache; see cone.h. Not collective. */
+PetscErrorCode CvxConeCacheCreate(PetscInt d, PetscInt nslots, CvxConeCache *cache)
+{
+  PetscFunctionBeginUser;
+  memset(cache, 0, sizeof(*cache));
+  cache->d      = d;
+  cache->nslots = nslots;
+  PetscCall(PetscMalloc4((size_t)PetscMax(nslots, 1), &cache->q, (size_t)PetscMax(nslots, 1), &cache->cone,
+                         (size_t)d * (size_t)PetscMax(nslots, 1), &cache->J,
+                         2 * (size_t)d * (size_t)d * (size_t)PetscMax(nslots, 1), &cache->QR));
+  for (PetscInt s = 0; s < nslots; s++) cache->q[s] = -1;
+  PetscFunctionReturn(0);
+}
+
+/* Frees a cache (also one never created: zeroed). Not collective. */
+PetscErrorCode CvxConeCacheDestroy(CvxConeCache *cache)
+{
+  PetscFunctionBeginUser;
+  if (cache->q) PetscCall(PetscFree4(cache->q, cache->cone, cache->J, cache->QR));
+  memset(cache, 0, sizeof(*cache));
+  PetscFunctionReturn(0);
+}
+
 /* Allocates scratch space for cones in R^d over n samples. Not collective. */
 PetscErrorCode CvxConeWorkCreate(PetscInt n, PetscInt d, CvxConeWork *w)
 {
@@ -461,6 +621,7 @@ PetscErrorCode CvxConeWorkCreate(PetscInt n, PetscInt d, CvxConeWork *w)
   PetscCall(PetscMalloc1((size_t)d + 1, &w->orth));
   PetscCall(PetscMalloc1((size_t)n, &w->vals));
   PetscCall(PetscMalloc1((size_t)d + 1, &w->J));
+  PetscCall(PetscMalloc2((size_t)n, &w->cval, (size_t)n, &w->cidx));
   PetscFunctionReturn(0);
 }
 
@@ -479,6 +640,7 @@ PetscErrorCode CvxConeWorkDestroy(CvxConeWork *w)
   PetscCall(PetscFree(w->orth));
   PetscCall(PetscFree(w->vals));
   PetscCall(PetscFree(w->J));
+  PetscCall(PetscFree2(w->cval, w->cidx));
   PetscFunctionReturn(0);
 }
 

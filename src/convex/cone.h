@@ -48,12 +48,45 @@ typedef struct {
   PetscInt64 solves, steps, capped, timed;
 } CvxConeSet;
 
+/* QR factorizations of active sets kept from one solve to the next, one
+ * slot per warm-start set of the caller (e.g. one per block). A warm start
+ * whose set is the one a slot holds takes the factors from there instead of
+ * refactoring its q rows (2 d q^2 flops, most of a projection's time when
+ * the set barely changes, as between ADMM iterations); the projection onto
+ * the set's subspace then costs two products with Q. d + 2 d^2 numbers per
+ * slot. */
+typedef struct {
+  PetscInt  d, nslots;
+  PetscInt *q;    /* rows factored per slot; -1 = empty */
+  PetscInt *cone; /* the cone each slot's rows belong to */
+  PetscInt *J;    /* d x nslots: the rows, in factorization order */
+  double   *QR; /* 2 d^2 x nslots: Q (d x q) then R (upper q x q, leading dimension d) */
+  PetscInt64 hits, misses;
+} CvxConeCache;
+
 /* Scratch space of one solver (not thread-safe; one per caller). */
 typedef struct {
   PetscInt d, n;
   double  *Q, *R, *lam, *c, *rem, *r, *tmp, *arow, *vals, *orth;
   PetscInt *J;
+  double   *cval; /* n: violations of the candidate rows */
+  PetscInt *cidx; /* n: candidate rows */
+  /* the cache slot of the next solve: the caller sets both before a call
+   * (cache NULL = none); the solve reads and refreshes the slot */
+  CvxConeCache *cache;
+  PetscInt      slot;
 } CvxConeWork;
+
+/* Allocates nslots empty slots for cones in R^d; CvxConeCacheBytes tells
+ * the size first. Not collective. */
+PetscErrorCode CvxConeCacheCreate(PetscInt d, PetscInt nslots, CvxConeCache *cache);
+PetscErrorCode CvxConeCacheDestroy(CvxConeCache *cache);
+double         CvxConeCacheBytes(PetscInt d, PetscInt nslots);
+/* Empties slot (when the caller changes the slot's warm-start set itself). */
+static inline void CvxConeCacheClear(CvxConeCache *cache, PetscInt slot)
+{
+  if (cache && cache->q) cache->q[slot] = -1;
+}
 
 /* Builds the cones of patterns bits[0..np) over X (n x d); with reduce, cones
  * of d <= 3 are reduced to their facets and interior directions are computed

@@ -1,7 +1,8 @@
 /* Cone projections: the facet-reduced cones (d <= 3) and the full ones give
  * the same projection, which satisfies the optimality conditions of
  * P_K(v): c in K, v - c in the polar cone, c orthogonal to v - c. Warm
- * starts reproduce the result; interior directions are strictly interior.
+ * starts reproduce the result, also from another point's active set and
+ * through the factor cache; interior directions are strictly interior.
  * A solve told to stop below a bound stops only with a norm between
  * ||P_K(v)|| and the bound, and otherwise gives P_K(v); one past its stop
  * time stops with a norm at least ||P_K(v)||.
@@ -41,6 +42,13 @@ static PetscErrorCode CheckCase(PetscInt n, PetscInt d_raw, PetscBool bias, uint
   PetscCall(PetscMalloc1((size_t)d, &ci));
   PetscCall(PetscMalloc1((size_t)d, &J1));
   PetscCall(PetscMalloc1((size_t)d, &J2));
+  PetscInt    *Jp, *Jc, qp = 0, qc = 0;
+  double      *vp, *cq;
+  CvxConeCache cache;
+  PetscCall(PetscMalloc2((size_t)d, &vp, (size_t)d, &cq));
+  PetscCall(PetscMalloc1((size_t)d, &Jp));
+  PetscCall(PetscMalloc1((size_t)d, &Jc));
+  PetscCall(CvxConeCacheCreate(d, 1, &cache));
   CvxRngInit(&rng, seed, CVX_STREAM_TEST, 9, 0);
   PetscInt nreduced = 0, nbelow = 0;
   for (PetscInt i = 0; i < pr.P; i++) {
@@ -88,6 +96,46 @@ static PetscErrorCode CheckCase(PetscInt n, PetscInt d_raw, PetscBool bias, uint
       for (PetscInt j = 0; j < d; j++) diff += (c3[j] - c2[j]) * (c3[j] - c2[j]);
       CHECK(ok2 && sqrt(diff) <= 1e-12 * vn + 1e-300, "n %d d %d cone %d: warm start changed the result by %g", (int)n,
             (int)d, (int)i, sqrt(diff));
+      /* warm start from the active set of the previous trial's point (rows
+       * to drop: the factor downdates), and solves through the factor
+       * cache (from an empty slot, the same point again, a nearby point):
+       * all give the projection a cold solve gives */
+      if (trial > 0) {
+        PetscCall(CvxConeProject(&full, &w, i, v, c3, Jp, &qp, &ok2));
+        diff = 0;
+        for (PetscInt j = 0; j < d; j++) diff += (c3[j] - c2[j]) * (c3[j] - c2[j]);
+        CHECK(ok2 && sqrt(diff) <= 1e-9 * vn, "n %d d %d cone %d: warm start from another point's active set "
+              "changed the result by %g", (int)n, (int)d, (int)i, sqrt(diff));
+      }
+      for (int pass = 0; pass < 3; pass++) {
+        PetscInt  qa = 0, qb = 0;
+        PetscBool oka, okb;
+        for (PetscInt j = 0; j < d; j++) vp[j] = v[j] + (pass == 2 ? 1e-3 * vn * (j % 3 == 0 ? 1.0 : -0.5) : 0.0);
+        if (pass == 0) CvxConeCacheClear(&cache, 0);
+        qa = pass == 0 ? 0 : qc;
+        memcpy(J1, Jc, sizeof(PetscInt) * (size_t)qa);
+        /* a solve for another point in between: the factors must come from
+         * the cache, not from what the scratch space still holds */
+        for (PetscInt j = 0; j < d; j++) cq[j] = -vp[j];
+        qb = 0;
+        PetscCall(CvxConeProject(&full, &w, i, cq, c3, J2, &qb, &okb));
+        qb = 0;
+        w.cache = &cache;
+        w.slot  = 0;
+        PetscCall(CvxConeProject(&full, &w, i, vp, c3, J1, &qa, &oka));
+        w.cache = NULL;
+        memcpy(Jc, J1, sizeof(PetscInt) * (size_t)qa);
+        qc = qa;
+        PetscCall(CvxConeProject(&full, &w, i, vp, cq, J2, &qb, &okb));
+        diff = 0;
+        for (PetscInt j = 0; j < d; j++) diff += (c3[j] - cq[j]) * (c3[j] - cq[j]);
+        CHECK(oka && okb && sqrt(diff) <= 1e-9 * vn, "n %d d %d cone %d: cached solve %d off by %g", (int)n, (int)d,
+              (int)i, pass, sqrt(diff));
+      }
+      /* the next trial warm-starts from this point's active set */
+      PetscCall(CvxConeProject(&full, &w, i, v, c3, J2, &q2, &ok2));
+      memcpy(Jp, J2, sizeof(PetscInt) * (size_t)q2);
+      qp = q2;
       /* the solve that stops below a bound, from no warm start: below the
        * norm of P_K(v) it finishes with P_K(v); above it, it stops at a
        * norm between the two */
@@ -126,6 +174,12 @@ static PetscErrorCode CheckCase(PetscInt n, PetscInt d_raw, PetscBool bias, uint
     }
   }
   if (d > 3) CHECK(nbelow > 0, "n %d d %d: no projection stopped early below its bound", (int)n, (int)d);
+  CHECK(cache.hits >= pr.P, "n %d d %d: the factor cache served %lld of %d repeated solves", (int)n, (int)d,
+        (long long)cache.hits, (int)(6 * pr.P));
+  PetscCall(CvxConeCacheDestroy(&cache));
+  PetscCall(PetscFree2(vp, cq));
+  PetscCall(PetscFree(Jp));
+  PetscCall(PetscFree(Jc));
   if (d <= 3) CHECK(nreduced == pr.P, "n %d d %d: only %d of %d cones reduced", (int)n, (int)d, (int)nreduced, (int)pr.P);
   PetscCall(PetscFree(v));
   PetscCall(PetscFree(c1));
