@@ -148,7 +148,7 @@ static const Key keys[] = {
     K_BOOL("convex", "enabled", convex.enabled, PETSC_TRUE, "solve the convex program"),
     K_ENUM("convex", "splitting", convex.splitting, splitting_names, CVX_SPLIT_AUTO,
            "ADMM splitting: cone (cone constraints inside the prox), slack (explicit slacks), or auto (cone when "
-           "the data has at most 24 columns, counting the bias, where its projections are cheap enough, slack "
+           "the data has at most 80 columns, counting the bias, where its projections are cheap enough, slack "
            "otherwise)"),
     K_DBL("convex", "rho", convex.rho, 0, RANGE_GE, 0, 0, "ADMM penalty, 0 = automatic"),
     K_DBL("convex", "relaxation", convex.relaxation, 1.6, RANGE_GT | RANGE_LT, 0, 2, "over-relaxation factor alpha"),

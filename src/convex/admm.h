@@ -62,7 +62,7 @@ typedef PetscErrorCode (*CvxAdmmIdleFn)(void *ctx);
 
 /* The largest number of columns (after the row-space reduction) for which
  * the automatic splitting is the cone one. */
-#define CVX_AUTO_CONE_MAX_D 24
+#define CVX_AUTO_CONE_MAX_D 80
 
 typedef struct {
   CvxSplitting splitting;     /* CVX_SPLIT_AUTO (default: cone for d <= CVX_AUTO_CONE_MAX_D after the row-space
