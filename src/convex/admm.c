@@ -893,11 +893,19 @@ static PetscErrorCode AdmmSetup(CvxAdmm *A, const CvxArrangementSet *set, PetscI
 
   /* penalty: scale-aware default rho = c beta sqrt(2 lambda_max(K)) / ||y||
    * (invariant under (y, beta) -> s (y, beta) and scales like F^T F under
-   * X -> s X); c was calibrated on the benchmark problems. */
+   * X -> s X). c = 2 for the cone splitting: on seven sampled programs
+   * (n = 200-2000, d = 6-71, beta 1e-3 and 1e-2; analysis/SCALING.md
+   * section 5) the smallest gap after 30 s came with 0.01-0.03 times the
+   * former c = 100, which had left gaps 3-100 times larger; the benchmarks
+   * solved by their first second stage do not depend on it. c = 100 for
+   * the slack splitting, which is far less
+   * sensitive (benchmark (d): gap 0.43-0.60 after 30 s for 0.03-10 times
+   * its rho). */
   if (opt->rho > 0) A->rho = opt->rho;
   else {
     double ynorm = sqrt(A->ynorm2), lm = sqrt(2.0 * PetscMax(A->lambda_max, 1e-300));
-    A->rho       = ynorm > 0 ? 100.0 * A->beta * lm / ynorm : 1.0;
+    double c     = A->slack ? CVX_RHO_SLACK_FACTOR : CVX_RHO_CONE_FACTOR;
+    A->rho       = ynorm > 0 ? c * A->beta * lm / ynorm : 1.0;
     if (!(A->rho > 0) || !isfinite(A->rho)) A->rho = 1.0;
   }
   /* rho stays fixed from here on: the u-step's shift of K */
@@ -1428,6 +1436,10 @@ static PetscErrorCode AdmmSecondStage(CvxAdmm *A, PetscBool *improved, double *c
   A->res->time_polish += CvxWallTime() - tp;
   *cert_in += A->res->time_certificate - tc;
   A->res->polish_attempts++;
+  /* rank 0's clock decides, as it does for the attempt's own stop */
+  int cut = CvxWallTime() >= A->polish_deadline;
+  PetscCallMPI(MPI_Bcast(&cut, 1, MPI_INT, 0, A->comm));
+  A->res->polish_cut += cut;
   PetscFunctionReturn(0);
 }
 

@@ -60,6 +60,11 @@ typedef PetscErrorCode (*CvxAdmmMonitorFn)(const CvxAdmmTraceRow *row, void *ctx
  * from other ranks); it should return quickly. NULL = none. */
 typedef PetscErrorCode (*CvxAdmmIdleFn)(void *ctx);
 
+/* The automatic penalty is c beta sqrt(2 lambda_max(K)) / ||y|| with these
+ * c for the two splittings (see admm.c). */
+#define CVX_RHO_CONE_FACTOR  2.0
+#define CVX_RHO_SLACK_FACTOR 100.0
+
 /* The largest number of columns (after the row-space reduction) for which
  * the automatic splitting is the cone one. */
 #define CVX_AUTO_CONE_MAX_D 80
@@ -68,8 +73,9 @@ typedef struct {
   CvxSplitting splitting;     /* CVX_SPLIT_AUTO (default: cone for d <= CVX_AUTO_CONE_MAX_D after the row-space
                                  reduction, slack above), CVX_SPLIT_CONE or CVX_SPLIT_SLACK */
   double       beta;          /* weight decay beta > 0 */
-  double       rho;           /* ADMM penalty; 0 (default) = automatic: 100 beta sqrt(2 lambda_max(K)) / ||y||,
-                                 invariant under (y, beta) -> s (y, beta), scaling like F^T F with X */
+  double       rho;           /* ADMM penalty; 0 (default) = automatic: c beta sqrt(2 lambda_max(K)) / ||y|| with c =
+                                 CVX_RHO_CONE_FACTOR or CVX_RHO_SLACK_FACTOR, invariant under (y, beta) ->
+                                 s (y, beta) */
   double       relaxation;    /* over-relaxation alpha in (0, 2); default 1.6 */
   PetscInt     anderson;      /* Anderson memory; 0 = off; -1 (default) = 10 for the cone splitting, 0 for the slack
                                  one (its fused iteration) */
@@ -136,6 +142,7 @@ typedef struct {
   double            time_setup, time_iterations, time_certificate, time_polish; /* seconds per stage */
   PetscInt          certificates;     /* certificates computed */
   PetscInt          polish_attempts;  /* second-stage attempts */
+  PetscInt          polish_cut;       /* of those, attempts that ended at their time budget (or the time limit) */
   PetscBool         column_generation; /* the solve started with column generation */
   PetscInt          column_rounds;     /* its rounds (reduced solves) */
   PetscInt          nonzero_blocks;   /* blocks of the returned point above the recovery threshold */
