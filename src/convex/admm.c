@@ -301,16 +301,17 @@ PetscErrorCode CvxAdmmProjectAll(CvxAdmm *A, const double *V, double *C, PetscIn
         const double   *v = V + (size_t)j * (size_t)d;
         const double   *c = C + (size_t)j * (size_t)d;
         const double   *y = A->Y + (size_t)col * (size_t)n;
-        const uint64_t *p = A->set->bits + (size_t)i * (size_t)A->set->words;
-        double          vn = AdmmNorm(v, d), cn = AdmmNorm(c, d), worst = 0;
+        const double   *D = A->Dm + (size_t)i * (size_t)n;
+        double          vn = AdmmNorm(v, d), cn = AdmmNorm(c, d), low = 0;
         col++;
         double tol = 1e-12 * PetscMax(vn, cn);
+        /* largest violation -(2 d_k - 1) x_k^T c / ||x_k|| (rows of norm 0:
+         * none), a branch-free loop */
         for (PetscInt k = 0; k < n; k++) {
-          double rn = A->cones.rownorm[k];
-          if (!(rn > 0)) continue;
-          double val = ((p[k / 64] >> (k % 64)) & 1u) ? y[k] : -y[k];
-          if (-val > worst * rn) worst = -val / rn;
+          double val = (2.0 * D[k] - 1.0) * y[k] * A->rowinv[k];
+          low        = val < low ? val : low;
         }
+        double worst = -low;
         if (worst > tol) {
           pend[npend].bound = cn;
           pend[npend].j     = j;
@@ -836,6 +837,8 @@ static PetscErrorCode AdmmSetup(CvxAdmm *A, const CvxArrangementSet *set, PetscI
   }
   PetscCall(CvxConeSetCreate(n, d, X, PL, set->words, set->bits, PETSC_TRUE, &A->cones));
   PetscCall(CvxConeWorkCreate(n, d, &A->cw));
+  PetscCall(PetscMalloc1((size_t)n, &A->rowinv));
+  for (PetscInt k = 0; k < n; k++) A->rowinv[k] = A->cones.rownorm[k] > 0 ? 1.0 / A->cones.rownorm[k] : 0.0;
   if (CvxConeCacheBytes(d, 2 * PL) <= CVX_CONE_CACHE_MAX_BYTES) {
     PetscCall(CvxConeCacheCreate(d, 2 * PL, &A->zcache));
     PetscCall(CvxConeCacheCreate(d, 2 * PL, &A->ccache));
@@ -948,6 +951,7 @@ static PetscErrorCode AdmmDestroy(CvxAdmm *A)
   PetscFunctionBeginUser;
   PetscCall(CvxGramDestroy(&A->gram));
   PetscCall(CvxConeWorkDestroy(&A->cw));
+  PetscCall(PetscFree(A->rowinv));
   PetscCall(CvxConeCacheDestroy(&A->zcache));
   PetscCall(CvxConeCacheDestroy(&A->ccache));
   PetscCall(CvxConeSetDestroy(&A->cones));

@@ -31,6 +31,7 @@ typedef struct {
   double     *Dm; /* n x PL dense 0/1 patterns */
   CvxConeSet   cones;
   CvxConeWork  cw;
+  double      *rowinv; /* n: 1 / ||x_k|| (0 for rows of norm 0) */
   CvxConeCache zcache, ccache; /* factors of the z-step's / the certificates' active sets (empty, never
                                   created, when they would take over CVX_CONE_CACHE_MAX_BYTES) */
   CvxGram     gram;

@@ -249,7 +249,8 @@ static void ActiveSetSolve(const ConeCons *K, CvxConeWork *w, const double *v, d
   PetscInt d = w->d, qq = 0, steps = 0, ncand = 0;
   double   vnorm = 0;
   /* the cached factors serve projections (margin 0) only */
-  CvxConeCache *cache = (w->cache && margin == 0 && w->slot >= 0 && w->slot < w->cache->nslots) ? w->cache : NULL;
+  CvxConeCache *cache =
+    (w->cache && w->cache->d == d && margin == 0 && w->slot >= 0 && w->slot < w->cache->nslots) ? w->cache : NULL;
   PetscInt      slot  = w->slot, cone = K->i;
 
   *status = 0;
@@ -267,10 +268,16 @@ static void ActiveSetSolve(const ConeCons *K, CvxConeWork *w, const double *v, d
    * come from the cache when it holds them. */
   if (cache && cache->q[slot] == *q && *q <= d && cache->cone[slot] == cone &&
       !memcmp(cache->J + (size_t)slot * d, w->J, (size_t)*q * sizeof(PetscInt))) {
-    const double *qr = cache->QR + (size_t)slot * 2 * (size_t)d * (size_t)d;
-    qq               = *q;
-    memcpy(w->Q, qr, (size_t)d * (size_t)qq * sizeof(double));
-    memcpy(w->R, qr + (size_t)d * (size_t)d, (size_t)d * (size_t)qq * sizeof(double));
+    /* the slot's buffers and the scratch space trade places (no copy); the
+     * slot holds scratch until the end of the solve */
+    double *t       = w->Q;
+    w->Q            = cache->Q[slot];
+    cache->Q[slot]  = t;
+    t               = w->R;
+    w->R            = cache->R[slot];
+    cache->R[slot]  = t;
+    cache->q[slot]  = -1;
+    qq              = *q;
     cache->hits++;
   } else if (cache) cache->misses++;
   for (PetscInt j = (cache && qq == *q) ? *q : 0; j < *q && qq < d; j++) {
@@ -447,12 +454,16 @@ done:
     /* solved, stopped below the bound or warm start only: the factors are
      * those of J[0..qq); otherwise the slot is emptied */
     if (*status == 0 || *status == 3) {
-      double *qr         = cache->QR + (size_t)slot * 2 * (size_t)d * (size_t)d;
+      /* the factors move to the slot, its buffers become the scratch */
+      double *t         = cache->Q[slot];
+      cache->Q[slot]    = w->Q;
+      w->Q              = t;
+      t                 = cache->R[slot];
+      cache->R[slot]    = w->R;
+      w->R              = t;
       cache->q[slot]    = qq;
       cache->cone[slot] = cone;
       memcpy(cache->J + (size_t)slot * d, w->J, (size_t)qq * sizeof(PetscInt));
-      memcpy(qr, w->Q, (size_t)d * (size_t)qq * sizeof(double));
-      memcpy(qr + (size_t)d * (size_t)d, w->R, (size_t)d * (size_t)qq * sizeof(double));
     } else cache->q[slot] = -1;
   }
   return;
@@ -585,10 +596,14 @@ PetscErrorCode CvxConeCacheCreate(PetscInt d, PetscInt nslots, CvxConeCache *cac
   memset(cache, 0, sizeof(*cache));
   cache->d      = d;
   cache->nslots = nslots;
-  PetscCall(PetscMalloc4((size_t)PetscMax(nslots, 1), &cache->q, (size_t)PetscMax(nslots, 1), &cache->cone,
-                         (size_t)d * (size_t)PetscMax(nslots, 1), &cache->J,
-                         2 * (size_t)d * (size_t)d * (size_t)PetscMax(nslots, 1), &cache->QR));
-  for (PetscInt s = 0; s < nslots; s++) cache->q[s] = -1;
+  PetscCall(PetscMalloc5((size_t)PetscMax(nslots, 1), &cache->q, (size_t)PetscMax(nslots, 1), &cache->cone,
+                         (size_t)d * (size_t)PetscMax(nslots, 1), &cache->J, (size_t)PetscMax(nslots, 1), &cache->Q,
+                         (size_t)PetscMax(nslots, 1), &cache->R));
+  for (PetscInt s = 0; s < nslots; s++) {
+    cache->q[s] = -1;
+    PetscCall(PetscMalloc1((size_t)d * (size_t)d, &cache->Q[s]));
+    PetscCall(PetscCalloc1((size_t)d * (size_t)d, &cache->R[s]));
+  }
   PetscFunctionReturn(0);
 }
 
@@ -596,7 +611,13 @@ PetscErrorCode CvxConeCacheCreate(PetscInt d, PetscInt nslots, CvxConeCache *cac
 PetscErrorCode CvxConeCacheDestroy(CvxConeCache *cache)
 {
   PetscFunctionBeginUser;
-  if (cache->q) PetscCall(PetscFree4(cache->q, cache->cone, cache->J, cache->QR));
+  if (cache->q) {
+    for (PetscInt s = 0; s < cache->nslots; s++) {
+      PetscCall(PetscFree(cache->Q[s]));
+      PetscCall(PetscFree(cache->R[s]));
+    }
+    PetscCall(PetscFree5(cache->q, cache->cone, cache->J, cache->Q, cache->R));
+  }
   memset(cache, 0, sizeof(*cache));
   PetscFunctionReturn(0);
 }

@@ -59,14 +59,16 @@ typedef struct {
  * whose set is the one a slot holds takes the factors from there instead of
  * refactoring its q rows (2 d q^2 flops, most of a projection's time when
  * the set barely changes, as between ADMM iterations); the projection onto
- * the set's subspace then costs two products with Q. d + 2 d^2 numbers per
- * slot. */
+ * the set's subspace then costs two products with Q. The factors are not
+ * copied: a slot's buffers and the solver's scratch space trade places.
+ * d + 2 d^2 numbers per slot. */
 typedef struct {
   PetscInt  d, nslots;
   PetscInt *q;    /* rows factored per slot; -1 = empty */
   PetscInt *cone; /* the cone each slot's rows belong to */
   PetscInt *J;    /* d x nslots: the rows, in factorization order */
-  double   *QR; /* 2 d^2 x nslots: Q (d x q) then R (upper q x q, leading dimension d) */
+  double  **Q;    /* per slot, d x d: Q (d x q) of the rows' QR (leading dimension d) */
+  double  **R;    /* per slot, d x d: R (upper q x q, leading dimension d) */
   PetscInt64 hits, misses;
 } CvxConeCache;
 
