@@ -899,11 +899,10 @@ static PetscErrorCode AdmmSetup(CvxAdmm *A, const CvxArrangementSet *set, PetscI
    * X -> s X). c = 2 for the cone splitting: on seven sampled programs
    * (n = 200-2000, d = 6-71, beta 1e-3 and 1e-2; analysis/SCALING.md
    * section 5) the smallest gap after 30 s came with 0.01-0.03 times the
-   * former c = 100, which had left gaps 3-100 times larger; the benchmarks
-   * solved by their first second stage do not depend on it. c = 100 for
-   * the slack splitting, which is far less
-   * sensitive (benchmark (d): gap 0.43-0.60 after 30 s for 0.03-10 times
-   * its rho). */
+   * former c = 100, which had left gaps 8 to 10,000 times larger; the
+   * benchmarks solved by their first second stage do not depend on it.
+   * c = 100 for the slack splitting, which is far less sensitive
+   * (benchmark (d): gap 0.43-0.60 after 30 s for 0.03-10 times its rho). */
   if (opt->rho > 0) A->rho = opt->rho;
   else {
     double ynorm = sqrt(A->ynorm2), lm = sqrt(2.0 * PetscMax(A->lambda_max, 1e-300));
