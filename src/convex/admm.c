@@ -816,13 +816,10 @@ static PetscErrorCode AdmmSetup(CvxAdmm *A, const CvxArrangementSet *set, PetscI
   A->alpha = opt->relaxation;
   /* auto: the cone splitting needs far fewer iterations; its projections
    * are closed-form up to d = 3 and active-set solves over n constraints
-   * above, whose cost grows quickly with d. Measured at 30-40 s, beta 1e-3
-   * (gap, cone against slack): n = 200, d = 6: 2.0e-5 against 5.6e-5;
-   * n = 2000, d = 11: 0.63 / 0.81; n = 2000, d = 21: 0.13 / 0.48;
-   * n = 1000, d = 16, beta 1e-2: 0.18 / 0.43; n = 500, d = 21: 0.022 /
-   * 0.025. At d = 51 it depends (n = 2000: 0.55 / 0.60; n = 500: 0.042 /
-   * 0.012), at d = 71 and above the cone splitting is far behind (n = 2000:
-   * 30 iterations against 850 in 40 s, gap 0.99 / 0.11) */
+   * above, whose cost grows quickly with d. Measured at 30-40 s, beta 1e-3,
+   * n = 2000 (gap, cone against slack; analysis/SCALING.md section 5):
+   * d = 11: 0.61 / 0.79; d = 51: 0.41 / 0.62; d = 86: 0.046 / 0.094; but
+   * d = 101: 0.67 / 0.069 (45 iterations against 642) */
   A->slack = (PetscBool)(opt->splitting == CVX_SPLIT_SLACK ||
                          (opt->splitting == CVX_SPLIT_AUTO && d > CVX_AUTO_CONE_MAX_D));
   A->ynorm2 = 0;
@@ -1766,9 +1763,9 @@ static PetscErrorCode AdmmSolveColumns(const CvxArrangementSet *set, PetscInt d,
   }
   /* The empty network (x = 0, objective ||y||^2 / 2) is always feasible.
    * When every certified point is worse, return it instead: at beta =
-   * 1e-10 (n = 300, d = 6) the automatic rho is about 1e-8 and the
-   * iterates of both splittings ended with objectives 4 to 70 times the
-   * empty network's. The lower bound stays valid. */
+   * 1e-10 (n = 300, d = 6) the automatic rho is 2.6e-10 (cone splitting)
+   * or 1.1e-9 (slack) and the best certified objectives were 6e6 and 1.2
+   * times the empty network's. The lower bound stays valid. */
   if (A.have_best && A.best_obj > 0.5 * A.ynorm2) {
     if (A.rank == 0 && opt->verbosity != CVX_LOG_QUIET)
       fprintf(stderr,

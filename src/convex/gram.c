@@ -338,6 +338,15 @@ static PetscErrorCode GramCreateReplicated(CvxGram g, const CvxArrangementSet *s
   PetscFunctionReturn(0);
 }
 
+/* Marks the eigendecomposition done, its eigenvalues clamped at 0 (K is
+ * PSD: rounding leaves tiny negatives). */
+static void GramEigDone(CvxGram g)
+{
+  for (PetscInt i = 0; i < g->n; i++)
+    if (!(g->lambda[i] > 0)) g->lambda[i] = 0;
+  g->eig = PETSC_TRUE;
+}
+
 /* The eigendecomposition K = Q diag(lambda) Q^T (dsyevd, lambda clamped
  * at 0), on first need: a solve at a shift other than the prepared one.
  * Local (every rank computes the same). */
@@ -363,9 +372,7 @@ static PetscErrorCode GramReplicatedEig(CvxGram g)
   CvxCheckInfo(PETSC_COMM_SELF, "dsyevd", info);
   PetscCall(PetscFree(work));
   PetscCall(PetscFree(iwork));
-  for (PetscInt i = 0; i < g->n; i++)
-    if (!(g->lambda[i] > 0)) g->lambda[i] = 0; /* K is PSD: rounding leaves tiny negatives */
-  g->eig = PETSC_TRUE;
+  GramEigDone(g);
   PetscCall(PetscInfo(NULL, "replicated n = %d: dsyevd %.3f s\n", nn, CvxWallTime() - t0));
   PetscFunctionReturn(0);
 }
@@ -631,9 +638,7 @@ static PetscErrorCode GramScalapackEig(CvxGram g)
   PetscCall(PetscFree(Cl));
   /* Every rank holds all eigenvalues; take rank 0's so they are identical. */
   PetscCallMPI(MPI_Bcast(g->lambda, n, MPI_DOUBLE, 0, g->comm));
-  for (PetscInt i = 0; i < g->n; i++)
-    if (!(g->lambda[i] > 0)) g->lambda[i] = 0; /* K is PSD: rounding leaves tiny negatives */
-  g->eig = PETSC_TRUE;
+  GramEigDone(g);
   PetscFunctionReturn(0);
 }
 

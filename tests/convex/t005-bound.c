@@ -254,10 +254,11 @@ int main(int argc, char **argv)
     TestProblemDestroy(&pr7);
   }
   {
-    /* A tiny beta (1e-10: the automatic rho is about 1e-8) where the
-     * iterations of both splittings end far above the empty network's
-     * objective ||y||^2 / 2 (4-70 times it): the result is then the empty
-     * network, realized exactly, with a bound that stays below it. */
+    /* A tiny beta (1e-10: the automatic rho is 2.6e-10 for the cone
+     * splitting, 1.1e-9 for the slack one) where the iterations of both
+     * splittings end above the empty network's objective ||y||^2 / 2 (6e6
+     * and 1.2 times it): the result is then the empty network, realized
+     * exactly, with a bound that stays below it. */
     TestProblem       pr8;
     CvxArrangementSet set8;
     TestProblemCreate(300, 5, PETSC_TRUE, 800, 40, 11, &pr8);
