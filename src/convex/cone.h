@@ -41,6 +41,9 @@ typedef struct {
   PetscInt        np;      /* number of cones (local patterns) */
   PetscInt        words;   /* 64-bit words per pattern */
   const double   *X;       /* n x d column-major (not owned) */
+  double         *Xrow;    /* the same rows, row-major (row k at Xrow + k d): a
+                              single row read from X strides n doubles per
+                              entry, one cache line each */
   const uint64_t *bits;    /* np patterns (not owned) */
   double         *rownorm; /* ||x_k||, k < n */
   PetscBool      *reduced; /* cone i uses its facet list */
