@@ -173,6 +173,7 @@ PetscErrorCode CvxRunConvexSummary(const CvxRun *run, CvxYaml *y)
   CvxYamlString(y, "stop_reason", CvxAdmmStopReasonName(r->reason));
   CvxYamlInt(y, "iterations", r->iterations);
   CvxYamlInt(y, "certificates", r->certificates);
+  CvxYamlInt(y, "dual_corrections", r->dual_corrections);
   CvxYamlInt(y, "polish_attempts", r->polish_attempts);
   CvxYamlInt(y, "polish_cut", r->polish_cut);
   CvxYamlBool(y, "column_generation", r->column_generation);

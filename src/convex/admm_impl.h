@@ -97,6 +97,7 @@ typedef struct {
   /* statistics */
   double     time_projection;
   PetscInt   certificates, iterations;
+  PetscInt   dual_corrections; /* certificates that also tried a corrected dual direction (AdmmDualCorrect) */
   PetscInt64 zstep_capped;
 } CvxAdmm;
 

@@ -8,7 +8,8 @@
  * short by the time limit (d = 6, exact projections) is still a bound, and a
  * pruned certificate (exact projections only where the largest ratio can
  * be) gives the bound of a full one; the iterations' dual direction gives a
- * small gap near interpolation. Any rank count.
+ * small gap near interpolation, its correction a far smaller one. Any rank
+ * count.
  * Prints only on failure. */
 #include "convex/admm.h"
 
@@ -164,6 +165,9 @@ int main(int argc, char **argv)
     opt.polish             = PETSC_FALSE;
     opt.splitting          = CVX_SPLIT_CONE;
     opt.stall_certificates = 3;
+    /* (the corrected dual direction closes this gap to rounding, which with
+     * tol 0 ends the solve as converged: the plain certificates here) */
+    opt.dual_correction = PETSC_FALSE;
     opt.max_iter           = 4000;
     if (CvxAdmmSolve(&set6, pr6.d, pr6.X, pr6.y, &opt, &res)) return 1;
     CHECK(res.reason == CVX_ADMM_STALLED && res.iterations < opt.max_iter && res.certificate_cuts == 0,
@@ -198,6 +202,10 @@ int main(int argc, char **argv)
         opt.polish             = PETSC_FALSE;
         opt.stall_certificates = 0;
         opt.certificate_prune  = (PetscBool)prune;
+        /* the plain certificates: a corrected direction is built from the
+         * blocks' projections, which pruning leaves relaxed (both bounds
+         * valid, not equal) */
+        opt.dual_correction = PETSC_FALSE;
         opt.verbosity          = CVX_LOG_QUIET;
         opt.monitor            = RecordBound;
         opt.monitor_ctx        = &b[prune];
@@ -250,6 +258,55 @@ int main(int argc, char **argv)
       CHECK(res.certified && res.gap <= 0.05, "%s splitting, near interpolation: gap %g after %d iterations",
             split ? "slack" : "cone", res.gap, (int)res.iterations);
       if (CvxAdmmResultDestroy(&res)) return 1;
+    }
+    {
+      /* The corrected dual direction (cone splitting, the same iterations
+       * with and without it, a certificate every 5): every bound valid
+       * (below the objective of a converged reference solve), none below
+       * the plain one at the same iteration, and the last one far closer. */
+      CvxAdmmOptions opt;
+      CvxAdmmResult  ref, r[2];
+      Bounds         b[2];
+      if (CvxAdmmOptionsSetDefaults(&opt)) return 1;
+      opt.beta      = beta;
+      opt.tol       = 1e-10;
+      opt.verbosity = CVX_LOG_QUIET;
+      if (CvxAdmmSolve(&set7, pr7.d, pr7.X, pr7.y, &opt, &ref)) return 1;
+      CHECK(ref.reason == CVX_ADMM_CONVERGED, "near interpolation, reference solve: %s, gap %g",
+            CvxAdmmStopReasonName(ref.reason), ref.gap);
+      for (int corr = 0; corr < 2; corr++) {
+        if (CvxAdmmOptionsSetDefaults(&opt)) return 1;
+        opt.beta               = beta;
+        opt.splitting          = CVX_SPLIT_CONE;
+        opt.tol                = 0;
+        opt.max_iter           = 400;
+        opt.certify_every      = 5;
+        opt.polish             = PETSC_FALSE;
+        opt.stall_certificates = 0;
+        opt.dual_correction    = (PetscBool)corr;
+        opt.verbosity          = CVX_LOG_QUIET;
+        opt.monitor            = RecordBound;
+        opt.monitor_ctx        = &b[corr];
+        b[corr].count          = 0;
+        if (CvxAdmmSolve(&set7, pr7.d, pr7.X, pr7.y, &opt, &r[corr])) return 1;
+      }
+      CHECK(r[0].dual_corrections == 0 && r[1].dual_corrections > 0 && r[0].iterations == r[1].iterations,
+            "corrected dual: %d and %d corrections, %d and %d iterations", (int)r[0].dual_corrections,
+            (int)r[1].dual_corrections, (int)r[0].iterations, (int)r[1].iterations);
+      CHECK(r[1].gap <= 0.1 * r[0].gap && r[1].lower_bound <= ref.objective * (1 + 1e-12),
+            "corrected dual: gap %g against %g without, bound %.17g against the optimum's upper bound %.17g", r[1].gap,
+            r[0].gap, r[1].lower_bound, ref.objective);
+      if (rank == 0) {
+        CHECK(b[0].count == b[1].count && b[0].count >= 40, "corrected dual: %d and %d certificates", (int)b[0].count,
+              (int)b[1].count);
+        for (PetscInt k = 0; k < PetscMin(b[0].count, b[1].count); k++)
+          CHECK(b[1].lb[k] >= b[0].lb[k] - 1e-12 * fabs(b[0].lb[k]) && b[1].lb[k] <= ref.objective * (1 + 1e-12),
+                "corrected dual, certificate %d: bound %.17g, plain %.17g, optimum at most %.17g", (int)k, b[1].lb[k],
+                b[0].lb[k], ref.objective);
+      }
+      if (CvxAdmmResultDestroy(&ref)) return 1;
+      for (int corr = 0; corr < 2; corr++)
+        if (CvxAdmmResultDestroy(&r[corr])) return 1;
     }
     TestProblemDestroy(&pr7);
   }
