@@ -87,6 +87,7 @@ PetscErrorCode CvxAdmmOptionsSetDefaults(CvxAdmmOptions *opt)
   opt->slack_fused        = PETSC_TRUE;
   opt->certificate_prune  = PETSC_TRUE;
   opt->dual_correction    = PETSC_TRUE;
+  opt->rho_adapt          = PETSC_TRUE;
   opt->row_space          = PETSC_TRUE;
   PetscCall(CvxGramOptionsSetDefaults(&opt->gram));
   PetscFunctionReturn(0);
@@ -1087,7 +1088,8 @@ static PetscErrorCode AdmmSetup(CvxAdmm *A, const CvxArrangementSet *set, PetscI
     A->rho       = ynorm > 0 ? c * A->beta * lm / ynorm : 1.0;
     if (!(A->rho > 0) || !isfinite(A->rho)) A->rho = 1.0;
   }
-  /* rho stays fixed from here on: the u-step's shift of K */
+  /* the u-step's shift of K; the cone splitting's automatic rho may move
+   * later (AdmmAdaptRho), at the cost of another such Prepare */
   if (A->slack) PetscCall(CvxGramPrepare(A->gram, 1.0, 2.0 / A->rho));
   else PetscCall(CvxGramPrepare(A->gram, A->rho, 2.0));
 
@@ -1583,6 +1585,65 @@ static PetscErrorCode AdmmCertifyInterval(CvxAdmm *A, double cert, double iter, 
   PetscFunctionReturn(0);
 }
 
+/* The cone splitting's automatic rho, adapted by relative residual
+ * balancing. Over windows of ADMM_RHO_WINDOW iterations the mean primal
+ * residual ||u - z|| relative to ||z|| is compared with the mean dual
+ * residual rho ||z - z_prev|| relative to the scaled dual's norm
+ * rho ||t - z||; when one is over ADMM_RHO_BALANCE times the other, rho
+ * is multiplied by the square root of their ratio (at most 10 either way)
+ * and t rescaled about z (t - z = F^T r / rho at the fixed point), which
+ * restarts Anderson's history. On benchmark (d) the two stay within a
+ * factor of 2 at the automatic rho and nothing moves; on a d = 11 program
+ * (analysis/SCALING.md section 5) the ratio was 35-40 and rho rose from
+ * 0.041 to 1.3 in two windows: 1e-6 after 24 s instead of a gap of
+ * 3.3e-3 after 60 s. A change costs a new Prepare of the n x n system
+ * (n^3 flops: at n = 2000 about 0.15 s against 0.8 s for the window), so
+ * it is made only when that is at most two windows' worth of the
+ * iterations' flops. Collective. */
+#define ADMM_RHO_WINDOW  200
+#define ADMM_RHO_BALANCE 5.0
+static PetscErrorCode AdmmAdaptRho(CvxAdmm *A, double presid, double dresid)
+{
+  PetscFunctionBeginUser;
+  A->rho_pr += presid;
+  A->rho_dr += dresid;
+  if (++A->rho_count < ADMM_RHO_WINDOW) PetscFunctionReturn(0);
+  double nn[2] = {0, 0};
+  for (size_t s = 0; s < A->ns; s++) {
+    double dz = A->t[s] - A->zs[s];
+    nn[0] += A->zs[s] * A->zs[s];
+    nn[1] += dz * dz;
+  }
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, nn, 2, MPI_DOUBLE, MPI_SUM, A->comm));
+  double pr = A->rho_pr / sqrt(nn[0]), dr = A->rho_dr / (A->rho * sqrt(nn[1]));
+  double rel = pr / dr, fac = 1;
+  if (isfinite(rel) && rel > 0 && (rel > ADMM_RHO_BALANCE || rel < 1.0 / ADMM_RHO_BALANCE))
+    fac = PetscMin(10.0, PetscMax(0.1, sqrt(rel)));
+  /* a dense Prepare (n^3 flops) at most two windows' worth of flops
+   * (8 n d P per iteration over the ranks): a count, so that the decision
+   * does not depend on timings; rank 0's decision holds for all */
+  CvxGramPath path;
+  PetscCall(CvxGramGetPath(A->gram, &path));
+  double nn3 = (double)A->n * A->n * A->n, wflops = 2.0 * ADMM_RHO_WINDOW * 8.0 * A->n * A->d * (double)A->P / A->size;
+  if (path != CVX_GRAM_CG && nn3 > wflops) fac = 1;
+  PetscCallMPI(MPI_Bcast(&fac, 1, MPI_DOUBLE, 0, A->comm));
+  A->rho_pr = A->rho_dr = 0;
+  A->rho_count          = 0;
+  if (fac == 1) PetscFunctionReturn(0);
+  double rn = A->rho * fac, keep = A->rho / rn;
+  for (size_t s = 0; s < A->ns; s++) A->t[s] = A->zs[s] + (A->t[s] - A->zs[s]) * keep;
+  if (A->rank == 0 && A->opt.verbosity == CVX_LOG_VERBOSE)
+    fprintf(stderr, "convex: rho %.4g -> %.4g (relative residuals: primal %.3g times the dual)\n", A->rho, rn, rel);
+  A->rho = rn;
+  PetscCall(CvxGramPrepare(A->gram, A->rho, 2.0));
+  A->rho_changes++;
+  A->hcount      = 0;
+  A->hhead       = 0;
+  A->have_prev   = PETSC_FALSE;
+  A->accelerated = PETSC_FALSE;
+  PetscFunctionReturn(0);
+}
+
 static double AdmmGap(const CvxAdmm *A)
 {
   if (!A->have_best || !isfinite(A->best_lb)) return INFINITY;
@@ -1814,6 +1875,7 @@ static PetscErrorCode AdmmSolveColumns(const CvxArrangementSet *set, PetscInt d,
     } else if (!A.fused) {
       for (size_t s = 0; s < A.ns; s++) A.t[s] += A.f[s];
     }
+    if (!A.slack && opt->rho <= 0 && opt->rho_adapt) PetscCall(AdmmAdaptRho(&A, presid, dresid));
     PetscCall(PetscLogEventEnd(ev_iter, 0, 0, 0, 0));
     t_it     = CvxWallTime() - t_it;
     iter_avg = iter_avg > 0 ? 0.9 * iter_avg + 0.1 * t_it : t_it;
@@ -1982,6 +2044,8 @@ static PetscErrorCode AdmmSolveColumns(const CvxArrangementSet *set, PetscInt d,
     PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &pcut, 1, MPIU_INT, MPI_SUM, A.comm));
     result->primal_cuts = pcut;
     result->dual_corrections = A.dual_corrections;
+    result->rho_changes      = A.rho_changes;
+    result->rho              = A.rho; /* the last one */
     if (A.rank == 0 && cut > 0 && opt->verbosity != CVX_LOG_QUIET)
       fprintf(stderr,
               "convex: the time limit or their time budget cut certificates short: %d block tests used an upper "

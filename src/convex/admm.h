@@ -127,6 +127,8 @@ typedef struct {
                                    corrected so that the support's dual ratios are 1 to first order (a
                                    bound up to 100 times closer on small beta; the iterates are the same);
                                    false: only y - F u (tests compare the two); default true */
+  PetscBool rho_adapt;          /* the cone splitting's automatic rho (rho 0) follows relative residual
+                                   balancing every 200 iterations (AdmmAdaptRho); default true */
   PetscBool row_space;          /* d > n: solve in the row space of X (n columns, the same program: the part
                                    of a block outside it only adds to its norm) and map the network back;
                                    costs n d + n^2 more doubles per rank (the basis and the new data) and
@@ -146,6 +148,7 @@ typedef struct {
   double            time_setup, time_iterations, time_certificate, time_polish; /* seconds per stage */
   PetscInt          certificates;     /* certificates computed */
   PetscInt          dual_corrections; /* of those, certificates that also certified a corrected dual direction */
+  PetscInt          rho_changes;      /* changes of the automatic rho (rho: the last one) */
   PetscInt          polish_attempts;  /* second-stage attempts */
   PetscInt          polish_cut;       /* of those, attempts that ended at their time budget (or the time limit) */
   PetscBool         column_generation; /* the solve started with column generation */

@@ -98,6 +98,9 @@ typedef struct {
   double     time_projection;
   PetscInt   certificates, iterations;
   PetscInt   dual_corrections; /* certificates that also tried a corrected dual direction (AdmmDualCorrect) */
+  /* the automatic rho's adaptation (AdmmAdaptRho) */
+  double     rho_pr, rho_dr; /* sums of the window's residuals */
+  PetscInt   rho_count, rho_changes;
   PetscInt64 zstep_capped;
 } CvxAdmm;
 

@@ -15,7 +15,8 @@
  *   d: n = 2000, d = 50 + bias, beta = 1e-3, P = 500 sampled
  * Custom problem: -n N -draw D -beta B -P P (sampled) [-exact] [-nobias].
  * Solver options: -splitting auto|cone|slack -column_generation auto|on|off -rho R -alpha A -anderson M
- *   -certify_every K -max_iter N -polish 0|1 -polish_min_seconds S -time_limit S -verbose.
+ *   -certify_every K -max_iter N -polish 0|1 -polish_min_seconds S -time_limit S -verbose
+ *   -rho_adapt 0|1 -dual_correction 0|1.
  */
 #include "convex/admm.h"
 #include "core/timer.h"
@@ -134,6 +135,8 @@ static PetscErrorCode SetOptions(CvxAdmmOptions *opt)
   PetscCall(PetscOptionsGetReal(NULL, NULL, "-rho", &opt->rho, NULL));
   PetscCall(PetscOptionsGetReal(NULL, NULL, "-alpha", &opt->relaxation, NULL));
   PetscCall(PetscOptionsGetInt(NULL, NULL, "-anderson", &opt->anderson, NULL));
+  PetscCall(PetscOptionsGetBool(NULL, NULL, "-rho_adapt", &opt->rho_adapt, NULL));
+  PetscCall(PetscOptionsGetBool(NULL, NULL, "-dual_correction", &opt->dual_correction, NULL));
   PetscCall(PetscOptionsGetInt(NULL, NULL, "-certify_every", &opt->certify_every, NULL));
   PetscCall(PetscOptionsGetInt(NULL, NULL, "-max_iter", &opt->max_iter, NULL));
   PetscCall(PetscOptionsGetInt(NULL, NULL, "-stall", &opt->stall_certificates, NULL));
