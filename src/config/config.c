@@ -150,7 +150,8 @@ static const Key keys[] = {
            "ADMM splitting: cone (cone constraints inside the prox), slack (explicit slacks), or auto (cone when "
            "the data has at most 80 columns, counting the bias, where its projections are cheap enough, slack "
            "otherwise)"),
-    K_DBL("convex", "rho", convex.rho, 0, RANGE_GE, 0, 0, "ADMM penalty, 0 = automatic"),
+    K_DBL("convex", "rho", convex.rho, 0, RANGE_GE, 0, 0,
+          "ADMM penalty, 0 = automatic (for the cone splitting: adapted to the residuals as it runs)"),
     K_DBL("convex", "relaxation", convex.relaxation, 1.6, RANGE_GT | RANGE_LT, 0, 2, "over-relaxation factor alpha"),
     K_INT("convex", "anderson", convex.anderson, -1, -1, 100,
           "Anderson acceleration memory, 0 = off, -1 = 10 for the cone splitting and 0 for the slack one (whose "
