@@ -31,6 +31,16 @@ static PetscErrorCode Record(const CvxAdmmTraceRow *row, void *ctx)
   return 0;
 }
 
+/* Defaults with the program's beta, the cone splitting and no output. */
+static int ConeOptions(CvxAdmmOptions *opt, double beta)
+{
+  if (CvxAdmmOptionsSetDefaults(opt)) return 1;
+  opt->beta      = beta;
+  opt->splitting = CVX_SPLIT_CONE;
+  opt->verbosity = CVX_LOG_QUIET;
+  return 0;
+}
+
 int main(int argc, char **argv)
 {
   if (PetscInitialize(&argc, &argv, NULL, NULL)) return 1;
@@ -46,12 +56,9 @@ int main(int argc, char **argv)
   TestSetView(&pr, PETSC_COMM_WORLD, &set);
 
   /* the reference: the automatic rho held fixed */
-  if (CvxAdmmOptionsSetDefaults(&opt)) return 1;
-  opt.beta      = beta;
-  opt.splitting = CVX_SPLIT_CONE;
+  if (ConeOptions(&opt, beta)) return 1;
   opt.tol       = 1e-7;
   opt.rho_adapt = PETSC_FALSE;
-  opt.verbosity = CVX_LOG_QUIET;
   if (CvxAdmmSolve(&set, pr.d, pr.X, pr.y, &opt, &ref)) return 1;
   double rho0 = ref.rho;
   CHECK(ref.reason == CVX_ADMM_CONVERGED && ref.rho_changes == 0 && rho0 > 0,
@@ -59,15 +66,12 @@ int main(int argc, char **argv)
         (int)ref.rho_changes, rho0);
 
   /* adapted, first-order iterations only */
-  if (CvxAdmmOptionsSetDefaults(&opt)) return 1;
-  opt.beta               = beta;
-  opt.splitting          = CVX_SPLIT_CONE;
+  if (ConeOptions(&opt, beta)) return 1;
   opt.tol                = 0;
   opt.max_iter           = 1000;
   opt.polish             = PETSC_FALSE;
   opt.stall_certificates = 0;
   opt.trace_every        = 50;
-  opt.verbosity          = CVX_LOG_QUIET;
   opt.monitor            = Record;
   opt.monitor_ctx        = &tr;
   tr.count               = 0;
@@ -94,11 +98,8 @@ int main(int argc, char **argv)
   if (CvxAdmmResultDestroy(&res)) return 1;
 
   /* adapted, to a certified 1e-6 */
-  if (CvxAdmmOptionsSetDefaults(&opt)) return 1;
-  opt.beta      = beta;
-  opt.splitting = CVX_SPLIT_CONE;
-  opt.tol       = 1e-6;
-  opt.verbosity = CVX_LOG_QUIET;
+  if (ConeOptions(&opt, beta)) return 1;
+  opt.tol = 1e-6;
   if (CvxAdmmSolve(&set, pr.d, pr.X, pr.y, &opt, &res)) return 1;
   CHECK(res.reason == CVX_ADMM_CONVERGED && res.gap <= 1e-6 &&
           fabs(res.objective - ref.objective) <= 2e-6 * ref.objective && res.lower_bound <= ref.objective &&
@@ -109,15 +110,12 @@ int main(int argc, char **argv)
   if (CvxAdmmResultDestroy(&res)) return 1;
 
   /* a given rho stays */
-  if (CvxAdmmOptionsSetDefaults(&opt)) return 1;
-  opt.beta               = beta;
-  opt.splitting          = CVX_SPLIT_CONE;
+  if (ConeOptions(&opt, beta)) return 1;
   opt.rho                = rho0;
   opt.tol                = 0;
   opt.max_iter           = 1000;
   opt.polish             = PETSC_FALSE;
   opt.stall_certificates = 0;
-  opt.verbosity          = CVX_LOG_QUIET;
   if (CvxAdmmSolve(&set, pr.d, pr.X, pr.y, &opt, &res)) return 1;
   CHECK(res.rho_changes == 0 && res.rho == rho0, "given rho: %d changes, rho %g against %g", (int)res.rho_changes,
         res.rho, rho0);
