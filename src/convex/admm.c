@@ -497,12 +497,12 @@ static double AdmmBound(double ry, double r2, double ratio)
  * Cost: the m = |S| columns of A (2 n d m flops over the ranks), A^T A
  * (2 n m^2 over the ranks), an m x m Cholesky factor (m^3 / 3 on every
  * rank), A gathered on every rank (8 n m bytes) and one more round of
- * block tests per step. Skipped above ADMM_CORRECT_GAP (the bound's lag is then a
- * small part of the gap), when S is empty or over ADMM_CORRECT_MAX_M
+ * block tests per step. Skipped above ADMM_CORRECT_GAP (the bound's lag
+ * is then a small part of the gap), when S is empty or over ADMM_CORRECT_MAX_M
  * blocks, A over ADMM_CORRECT_BYTES, or the products over
  * ADMM_CORRECT_FLOPS iterations' worth of flops (counted as 8 n d P or
  * 12 n d P; at d = 11 an iteration runs at a fifth of that rate, its
- * projections taking most of it, and a correction over 766 blocks costs
+ * projections taking most of it, and a correction over 880 blocks costs
  * about 8 iterations' time for 35 iterations' flops). A certificate that
  * takes longer is made less often (AdmmCertifyInterval), so its share of
  * the time stays near a third at most. Collective. */
@@ -1595,8 +1595,8 @@ static PetscErrorCode AdmmCertifyInterval(CvxAdmm *A, double cert, double iter, 
  * restarts Anderson's history. On benchmark (d) the two stay within a
  * factor of 2 at the automatic rho and nothing moves; on a d = 11 program
  * (analysis/SCALING.md section 5) the ratio was 35-40 and rho rose from
- * 0.041 to 1.3 in two windows: 1e-6 after 24 s instead of a gap of
- * 3.3e-3 after 60 s. A change costs a new Prepare of the n x n system
+ * 0.041 to 1.3 in two windows: 1e-6 after 17 s of iterations instead
+ * of a gap of 3.3e-3 after 60 s. A change costs a new Prepare of the n x n system
  * (n^3 flops: at n = 2000 about 0.15 s against 0.8 s for the window), so
  * it is made only when that is at most two windows' worth of the
  * iterations' flops. Collective. */
@@ -1624,7 +1624,8 @@ static PetscErrorCode AdmmAdaptRho(CvxAdmm *A, double presid, double dresid)
    * does not depend on timings; rank 0's decision holds for all */
   CvxGramPath path;
   PetscCall(CvxGramGetPath(A->gram, &path));
-  double nn3 = (double)A->n * A->n * A->n, wflops = 2.0 * ADMM_RHO_WINDOW * 8.0 * A->n * A->d * (double)A->P / A->size;
+  double nn3    = (double)A->n * A->n * A->n;
+  double wflops = 2.0 * ADMM_RHO_WINDOW * 8.0 * A->n * A->d * (double)A->P / A->size;
   if (path != CVX_GRAM_CG && nn3 > wflops) fac = 1;
   PetscCallMPI(MPI_Bcast(&fac, 1, MPI_DOUBLE, 0, A->comm));
   A->rho_pr = A->rho_dr = 0;

@@ -167,7 +167,7 @@ int main(int argc, char **argv)
     opt.stall_certificates = 3;
     /* (the corrected dual direction closes this gap to rounding, which with
      * tol 0 ends the solve as converged: the plain certificates here) */
-    opt.dual_correction = PETSC_FALSE;
+    opt.dual_correction    = PETSC_FALSE;
     opt.max_iter           = 4000;
     if (CvxAdmmSolve(&set6, pr6.d, pr6.X, pr6.y, &opt, &res)) return 1;
     CHECK(res.reason == CVX_ADMM_STALLED && res.iterations < opt.max_iter && res.certificate_cuts == 0,
@@ -205,7 +205,7 @@ int main(int argc, char **argv)
         /* the plain certificates: a corrected direction is built from the
          * blocks' projections, which pruning leaves relaxed (both bounds
          * valid, not equal) */
-        opt.dual_correction = PETSC_FALSE;
+        opt.dual_correction    = PETSC_FALSE;
         opt.verbosity          = CVX_LOG_QUIET;
         opt.monitor            = RecordBound;
         opt.monitor_ctx        = &b[prune];
