@@ -498,8 +498,8 @@ static double AdmmBound(double ry, double r2, double ratio)
  * (2 n m^2 over the ranks), an m x m Cholesky factor (m^3 / 3 on every
  * rank), A gathered on every rank (8 n m bytes) and one more round of
  * block tests per step. Skipped above ADMM_CORRECT_GAP (the bound's lag
- * is then a small part of the gap), when S is empty or over ADMM_CORRECT_MAX_M
- * blocks, A over ADMM_CORRECT_BYTES, or the products over
+ * is then a small part of the gap), when S is empty or over
+ * ADMM_CORRECT_MAX_M blocks, A over ADMM_CORRECT_BYTES, or the products over
  * ADMM_CORRECT_FLOPS iterations' worth of flops (counted as 8 n d P or
  * 12 n d P; at d = 11 an iteration runs at a fifth of that rate, its
  * projections taking most of it, and a correction over 880 blocks costs
@@ -514,45 +514,46 @@ static double AdmmBound(double ry, double r2, double ratio)
 static PetscErrorCode AdmmDualCorrect(CvxAdmm *A, const double *r, double obj, double stop, PetscBool prune,
                                       double *lb)
 {
-  PetscInt n = A->n, d = A->d, PL = A->PL, nb = A->nb, mloc = 0;
+  PetscInt n = A->n, d = A->d, PL = A->PL, nb = A->nb, mloc = 0, *sel = NULL;
   double  *Pd = NULL, *Al = NULL, *rl = NULL, *Aa = NULL, *ra = NULL, *Gl = NULL, *G = NULL, *th = NULL, *C2 = NULL,
          *P2 = NULL, *nrm2 = NULL;
   int     *cnt = NULL, *dsp = NULL, *cntn = NULL, *dspn = NULL;
 
   PetscFunctionBeginUser;
   if (!(obj > 0) || !((obj - *lb) < ADMM_CORRECT_GAP * obj)) PetscFunctionReturn(0);
+  /* S on this rank */
+  PetscCall(PetscMalloc1((size_t)nb + 1, &sel));
   for (PetscInt j = 0; j < nb; j++)
-    if (A->norms[j] > 0 && (A->norms[j] > A->beta || AdmmNorm(A->xc + (size_t)j * d, d) > 0)) mloc++;
+    if (A->norms[j] > 0 && (A->norms[j] > A->beta || AdmmNorm(A->xc + (size_t)j * d, d) > 0)) sel[mloc++] = j;
   double m = (double)mloc;
   PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &m, 1, MPI_DOUBLE, MPI_SUM, A->comm));
   double iter_flops = (A->slack ? 12.0 : 8.0) * (double)n * d * (double)A->P / A->size;
   double flops      = (2.0 * n * d * m + 2.0 * n * m * m) / A->size;
   if (m < 1 || m > ADMM_CORRECT_MAX_M || 8.0 * n * m > (double)ADMM_CORRECT_BYTES ||
-      flops > ADMM_CORRECT_FLOPS * iter_flops)
+      flops > ADMM_CORRECT_FLOPS * iter_flops) {
+    PetscCall(PetscFree(sel));
     PetscFunctionReturn(0);
+  }
   PetscInt mt = (PetscInt)m;
 
   /* this rank's columns of A and right-hand sides */
   PetscCall(PetscMalloc1((size_t)d * mloc + 1, &Pd));
   PetscCall(PetscMalloc1((size_t)n * mloc + 1, &Al));
   PetscCall(PetscMalloc1((size_t)mloc + 1, &rl));
-  PetscInt c = 0;
-  for (PetscInt j = 0; j < nb; j++) {
-    if (!(A->norms[j] > 0 && (A->norms[j] > A->beta || AdmmNorm(A->xc + (size_t)j * d, d) > 0))) continue;
+  for (PetscInt c = 0; c < mloc; c++) {
+    PetscInt      j  = sel[c];
     const double *pj = A->Pc + (size_t)j * d;
     for (PetscInt l = 0; l < d; l++) Pd[(size_t)c * d + l] = pj[l] / A->norms[j];
-    rl[c++] = 1.0 - A->norms[j] / A->beta;
+    rl[c] = 1.0 - A->norms[j] / A->beta;
   }
   if (mloc > 0)
     cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)mloc, (int)d, 1.0, A->X, (int)n, Pd, (int)d,
                 0.0, Al, (int)n);
-  c = 0;
-  for (PetscInt j = 0; j < nb; j++) {
-    if (!(A->norms[j] > 0 && (A->norms[j] > A->beta || AdmmNorm(A->xc + (size_t)j * d, d) > 0))) continue;
+  for (PetscInt c = 0; c < mloc; c++) {
+    PetscInt      j  = sel[c];
     const double *Dj = A->Dm + (size_t)(j % PL) * n;
     double        s  = (j < PL ? 1.0 : -1.0) / A->beta, *a = Al + (size_t)c * n;
     for (PetscInt k = 0; k < n; k++) a[k] *= s * Dj[k];
-    c++;
   }
 
   /* every rank: all of A (rank order), its Gram matrix by columns, the
@@ -597,10 +598,7 @@ static PetscErrorCode AdmmDualCorrect(CvxAdmm *A, const double *r, double obj, d
      * direction's ratios with the same factor, while the bound rises */
     for (int step = 0; step < ADMM_CORRECT_STEPS; step++) {
       if (step > 0) {
-        c = 0;
-        for (PetscInt j = 0; j < nb; j++)
-          if (A->norms[j] > 0 && (A->norms[j] > A->beta || AdmmNorm(A->xc + (size_t)j * d, d) > 0))
-            rl[c++] = 1.0 - nrm2[j] / A->beta;
+        for (PetscInt c = 0; c < mloc; c++) rl[c] = 1.0 - nrm2[sel[c]] / A->beta;
         PetscCallMPI(MPI_Allgatherv(rl, mine, MPI_DOUBLE, ra, cnt, dsp, MPI_DOUBLE, A->comm));
       }
       dpotrs_("L", &mm, &one, G, &mm, ra, &mm, &info, 1);
@@ -627,6 +625,7 @@ static PetscErrorCode AdmmDualCorrect(CvxAdmm *A, const double *r, double obj, d
   }
   /* a failed factorization (A^T A singular to rounding) only skips the
    * correction: r's bound stands */
+  PetscCall(PetscFree(sel));
   PetscCall(PetscFree(Pd));
   PetscCall(PetscFree(Al));
   PetscCall(PetscFree(rl));
@@ -1596,10 +1595,10 @@ static PetscErrorCode AdmmCertifyInterval(CvxAdmm *A, double cert, double iter, 
  * factor of 2 at the automatic rho and nothing moves; on a d = 11 program
  * (analysis/SCALING.md section 5) the ratio was 35-40 and rho rose from
  * 0.041 to 1.3 in two windows: 1e-6 after 17 s of iterations instead
- * of a gap of 3.3e-3 after 60 s. A change costs a new Prepare of the n x n system
- * (n^3 flops: at n = 2000 about 0.15 s against 0.8 s for the window), so
- * it is made only when that is at most two windows' worth of the
- * iterations' flops. Collective. */
+ * of a gap of 3.3e-3 after 60 s. A change costs a new Prepare of the
+ * n x n system (n^3 flops: at n = 2000 about 0.15 s against 0.8 s for
+ * the window), so it is made only when that is at most two windows'
+ * worth of the iterations' flops. Collective. */
 #define ADMM_RHO_WINDOW  200
 #define ADMM_RHO_BALANCE 5.0
 static PetscErrorCode AdmmAdaptRho(CvxAdmm *A, double presid, double dresid)
@@ -1638,10 +1637,7 @@ static PetscErrorCode AdmmAdaptRho(CvxAdmm *A, double presid, double dresid)
   A->rho = rn;
   PetscCall(CvxGramPrepare(A->gram, A->rho, 2.0));
   A->rho_changes++;
-  A->hcount      = 0;
-  A->hhead       = 0;
-  A->have_prev   = PETSC_FALSE;
-  A->accelerated = PETSC_FALSE;
+  CvxAdmmAndersonReset(A);
   PetscFunctionReturn(0);
 }
 
@@ -1820,10 +1816,7 @@ static PetscErrorCode AdmmSolveColumns(const CvxArrangementSet *set, PetscInt d,
         /* safeguard: the accelerated point did worse; take the plain step
          * from the last accepted point and restart the history */
         memcpy(A.t, A.tplain, A.ns * sizeof(double));
-        A.hcount      = 0;
-        A.hhead       = 0;
-        A.have_prev   = PETSC_FALSE;
-        A.accelerated = PETSC_FALSE;
+        CvxAdmmAndersonReset(&A);
         A.aa_rejected++;
       } else {
         PetscInt cnt = 0;

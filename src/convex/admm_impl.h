@@ -104,6 +104,16 @@ typedef struct {
   PetscInt64 zstep_capped;
 } CvxAdmm;
 
+/* Empties Anderson's history (after the state t was set from outside the
+ * iteration, or the accelerated point was rejected). */
+static inline void CvxAdmmAndersonReset(CvxAdmm *A)
+{
+  A->hcount      = 0;
+  A->hhead       = 0;
+  A->have_prev   = PETSC_FALSE;
+  A->accelerated = PETSC_FALSE;
+}
+
 /* Applies F to a block point x (d x nb): out (n) = sum of the local blocks'
  * D_i X (x_v - x_w). Local, no reduction. */
 PetscErrorCode CvxAdmmFLocal(CvxAdmm *A, const double *x, double *out);

@@ -2081,10 +2081,7 @@ PetscErrorCode CvxAdmmPolish(CvxAdmm *A, PetscBool *improved)
     PetscCall(CvxAdmmCertify(A, A->xbest, NULL, &obj, &lb));
     double ir = 1.0 / A->rho;
     for (size_t s = 0; s < A->nz; s++) A->t[s] = A->xbest[s] + ir * A->Cc[s];
-    A->hcount      = 0;
-    A->hhead       = 0;
-    A->have_prev   = PETSC_FALSE;
-    A->accelerated = PETSC_FALSE;
+    CvxAdmmAndersonReset(A);
   }
   PetscCall(PetscFree(sel));
   PetscCall(PetscFree(x));

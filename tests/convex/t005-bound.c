@@ -31,6 +31,26 @@ static PetscErrorCode RecordBound(const CvxAdmmTraceRow *row, void *ctx)
   return 0;
 }
 
+/* Options of a first-order run recording its bounds into b: 400
+ * iterations, a certificate every 5, no second stage, no stall rule, no
+ * target gap. */
+static int RecordedOptions(CvxAdmmOptions *opt, double beta, CvxSplitting splitting, Bounds *b)
+{
+  if (CvxAdmmOptionsSetDefaults(opt)) return 1;
+  opt->beta               = beta;
+  opt->splitting          = splitting;
+  opt->tol                = 0;
+  opt->max_iter           = 400;
+  opt->certify_every      = 5;
+  opt->polish             = PETSC_FALSE;
+  opt->stall_certificates = 0;
+  opt->verbosity          = CVX_LOG_QUIET;
+  opt->monitor            = RecordBound;
+  opt->monitor_ctx        = b;
+  b->count                = 0;
+  return 0;
+}
+
 /* Objective of the block point v_i = cv[i] g_i, w_i = cw[i] g_i. */
 static double Objective(const TestProblem *pr, const double *cv, const double *cw, double beta)
 {
@@ -193,23 +213,12 @@ int main(int argc, char **argv)
       Bounds        b[2];
       CvxAdmmResult r[2];
       for (int prune = 0; prune < 2; prune++) {
-        if (CvxAdmmOptionsSetDefaults(&opt)) return 1;
-        opt.beta               = beta;
-        opt.splitting          = split ? CVX_SPLIT_SLACK : CVX_SPLIT_CONE;
-        opt.tol                = 0;
-        opt.max_iter           = 400;
-        opt.certify_every      = 5;
-        opt.polish             = PETSC_FALSE;
-        opt.stall_certificates = 0;
-        opt.certificate_prune  = (PetscBool)prune;
+        if (RecordedOptions(&opt, beta, split ? CVX_SPLIT_SLACK : CVX_SPLIT_CONE, &b[prune])) return 1;
+        opt.certificate_prune = (PetscBool)prune;
         /* the plain certificates: a corrected direction is built from the
          * blocks' projections, which pruning leaves relaxed (both bounds
          * valid, not equal) */
-        opt.dual_correction    = PETSC_FALSE;
-        opt.verbosity          = CVX_LOG_QUIET;
-        opt.monitor            = RecordBound;
-        opt.monitor_ctx        = &b[prune];
-        b[prune].count         = 0;
+        opt.dual_correction = PETSC_FALSE;
         if (CvxAdmmSolve(&set6, pr6.d, pr6.X, pr6.y, &opt, &r[prune])) return 1;
       }
       CHECK(r[0].certificate_pruned == 0 && r[1].certificate_pruned > 0,
@@ -275,19 +284,8 @@ int main(int argc, char **argv)
       CHECK(ref.reason == CVX_ADMM_CONVERGED, "near interpolation, reference solve: %s, gap %g",
             CvxAdmmStopReasonName(ref.reason), ref.gap);
       for (int corr = 0; corr < 2; corr++) {
-        if (CvxAdmmOptionsSetDefaults(&opt)) return 1;
-        opt.beta               = beta;
-        opt.splitting          = CVX_SPLIT_CONE;
-        opt.tol                = 0;
-        opt.max_iter           = 400;
-        opt.certify_every      = 5;
-        opt.polish             = PETSC_FALSE;
-        opt.stall_certificates = 0;
-        opt.dual_correction    = (PetscBool)corr;
-        opt.verbosity          = CVX_LOG_QUIET;
-        opt.monitor            = RecordBound;
-        opt.monitor_ctx        = &b[corr];
-        b[corr].count          = 0;
+        if (RecordedOptions(&opt, beta, CVX_SPLIT_CONE, &b[corr])) return 1;
+        opt.dual_correction = (PetscBool)corr;
         if (CvxAdmmSolve(&set7, pr7.d, pr7.X, pr7.y, &opt, &r[corr])) return 1;
       }
       CHECK(r[0].dual_corrections == 0 && r[1].dual_corrections > 0 && r[0].iterations == r[1].iterations,
