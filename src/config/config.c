@@ -160,7 +160,8 @@ static const Key keys[] = {
     K_DBL("convex", "tol", convex.tol, 1e-6, RANGE_GT, 0, 0, "target relative duality gap"),
     K_INT("convex", "certify_every", convex.certify_every, 50, 1, PI_MAX,
           "iterations between duality-gap certificates; more when one costs over 0.05 s and over a third of "
-          "the iterations between (certificates then take about a quarter of the run)"),
+          "the iterations between (certificates then take about a quarter of the run), and up to half the "
+          "iterations the gap's progress predicts are left to convex.tol"),
     K_DBL("convex", "time_limit", convex.time_limit, 0, RANGE_GE, 0, 0,
           "wall-clock limit of the convex solve in seconds, 0 = none"),
     K_BOOL("convex", "polish", convex.polish, PETSC_TRUE, "second stage: exact solve of the reduced program"),

@@ -8,6 +8,9 @@
 
 /* The most memory one cache of active-set factors may take on a rank. */
 #define CVX_CONE_CACHE_MAX_BYTES (128.0 * 1024 * 1024)
+/* Certificates whose gaps predict the iteration of the next one
+ * (AdmmCertifyInterval in admm.c). */
+#define ADMM_GAP_MARKS 4
 
 typedef struct {
   MPI_Comm                 comm; /* set->comm (not owned) */
@@ -102,6 +105,10 @@ typedef struct {
   double     rho_pr, rho_dr; /* sums of the window's residuals */
   PetscInt   rho_count, rho_changes;
   PetscInt64 zstep_capped;
+  /* the certified gap at the last certificates, for their spacing
+   * (AdmmCertifyInterval): a ring of ADMM_GAP_MARKS slots */
+  PetscInt gap_mark_it[ADMM_GAP_MARKS], gap_marks;
+  double   gap_mark[ADMM_GAP_MARKS];
 } CvxAdmm;
 
 /* Empties Anderson's history (after the state t was set from outside the
