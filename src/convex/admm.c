@@ -114,6 +114,16 @@ PetscErrorCode CvxAdmmResultDestroy(CvxAdmmResult *result)
   PetscFunctionReturn(0);
 }
 
+/* Loops that vectorize well get an AVX2 clone beside the baseline one on
+ * x86-64 with GCC, picked at load time by the CPU (ifunc); noinline keeps
+ * the caller from inlining the baseline copy. The clone has no FMA, so
+ * both compute the same numbers. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+  #define ADMM_SIMD_CLONES __attribute__((noinline, target_clones("avx2", "default")))
+#else
+  #define ADMM_SIMD_CLONES __attribute__((noinline))
+#endif
+
 /* ------------------------------------------------------------ products */
 
 /* out = local part of F x (n); see admm_impl.h. */
@@ -203,6 +213,49 @@ static PetscErrorCode AdmmProjectExact(CvxAdmm *A, PetscInt i, const double *v, 
   PetscFunctionReturn(0);
 }
 
+/* Lowest normalized slack min_k (2 D_k - 1) y_k rowinv_k of a block's cone
+ * constraints at c, with y = X c and rowinv_k = 1 / ||x_k|| (0 for rows of
+ * norm 0: no constraint; +inf where y_k is +-inf, rows left out); negative
+ * for a violated constraint. A branch-free simd min, which vectorizes; the
+ * minimum does not depend on the order. */
+ADMM_SIMD_CLONES static double AdmmLowestSlack(PetscInt n, const double *D, const double *y, const double *rowinv)
+{
+  double low = INFINITY;
+#pragma omp simd reduction(min : low)
+  for (PetscInt k = 0; k < n; k++) {
+    double val = (2.0 * D[k] - 1.0) * y[k] * rowinv[k];
+    low        = val < low ? val : low;
+  }
+  return low;
+}
+
+/* Feasibility without a check: when the slot's set is the one of its last
+ * checked point c_ref, whose constraints outside the set had normalized
+ * slack s_ref or more, a point c of the same subspace with
+ * ||c - c_ref|| < s_ref satisfies them all (each moves by at most
+ * ||c - c_ref|| relative to its norm), and the set's own rows by
+ * construction. Between ADMM iterations a block moves far less than its
+ * slack once the iterations settle, and skips the check: its columns of
+ * the GEMM X C and its pass over the n rows. */
+static PetscBool AdmmKnownFeasible(const CvxConeCache *cache, PetscInt j, const double *c, PetscInt d)
+{
+  if (!cache || cache->q[j] < 0 || !(cache->sref[j] > 0)) return PETSC_FALSE;
+  const double *r    = cache->cref + (size_t)j * (size_t)d;
+  double        dist = 0;
+  for (PetscInt l = 0; l < d; l++) dist += (c[l] - r[l]) * (c[l] - r[l]);
+  return (PetscBool)(sqrt(dist) < cache->sref[j]);
+}
+
+/* Records c, just checked, as slot j's reference point with the slack
+ * (already reduced by the check's rounding) of the constraints outside
+ * its set. */
+static void AdmmRecordFeasible(CvxConeCache *cache, PetscInt j, const double *c, PetscInt d, double slack)
+{
+  if (!cache || cache->q[j] < 0) return;
+  memcpy(cache->cref + (size_t)j * (size_t)d, c, (size_t)d * sizeof(double));
+  cache->sref[j] = slack > 0 ? slack : -1;
+}
+
 /* Order of the certificate's exact projections: decreasing relaxed norm. */
 typedef struct {
   double   bound;
@@ -273,6 +326,9 @@ PetscErrorCode CvxAdmmProjectAll(CvxAdmm *A, const double *V, double *C, PetscIn
         /* c projects onto a relaxation of the cone: ||c|| >= ||P_K(v)||,
          * so this block needs no exact projection */
         A->skip[j] = 1;
+      } else if (AdmmKnownFeasible(A->cw.cache, j, c, d)) {
+        A->skip[j] = 1;
+        known      = PetscMax(known, AdmmNorm(c, d));
       } else {
         A->skip[j] = 0;
         nfull++;
@@ -302,23 +358,23 @@ PetscErrorCode CvxAdmmProjectAll(CvxAdmm *A, const double *V, double *C, PetscIn
         if (A->cones.reduced[i] || A->skip[j]) continue;
         const double   *v = V + (size_t)j * (size_t)d;
         const double   *c = C + (size_t)j * (size_t)d;
-        const double   *y = A->Y + (size_t)col * (size_t)n;
+        double         *y = A->Y + (size_t)col * (size_t)n;
         const double   *D = A->Dm + (size_t)i * (size_t)n;
-        double          vn = AdmmNorm(v, d), cn = AdmmNorm(c, d), low = 0;
+        const PetscInt *J = act + (size_t)j * (size_t)d;
+        double          vn = AdmmNorm(v, d), cn = AdmmNorm(c, d);
         col++;
-        double tol = 1e-12 * PetscMax(vn, cn);
-        /* largest violation -(2 d_k - 1) x_k^T c / ||x_k|| (rows of norm 0:
-         * none), a branch-free loop */
-        for (PetscInt k = 0; k < n; k++) {
-          double val = (2.0 * D[k] - 1.0) * y[k] * A->rowinv[k];
-          low        = val < low ? val : low;
-        }
-        double worst = -low;
-        if (worst > tol) {
+        /* the active rows hold by construction (c is in their null
+         * space): left out, so that the minimum is the slack of the others */
+        for (PetscInt t = 0; t < nact[j]; t++) y[J[t]] = (2.0 * D[J[t]] - 1.0) * INFINITY;
+        double tol = 1e-12 * PetscMax(vn, cn), low = AdmmLowestSlack(n, D, y, A->rowinv);
+        if (-low > tol) {
           pend[npend].bound = cn;
           pend[npend].j     = j;
           npend++;
-        } else known = PetscMax(known, cn);
+        } else {
+          known = PetscMax(known, cn);
+          AdmmRecordFeasible(A->cw.cache, j, c, d, low - 1e-12 * cn);
+        }
       }
       j0 = j1;
     }
@@ -1013,12 +1069,15 @@ static PetscErrorCode AdmmSetup(CvxAdmm *A, const CvxArrangementSet *set, PetscI
     for (PetscInt k = 0; k < n; k++) col[k] = (double)((p[k / 64] >> (k % 64)) & 1u);
   }
   PetscCall(CvxConeSetCreate(n, d, X, PL, set->words, set->bits, PETSC_TRUE, &A->cones));
+  A->cones.dm = A->Dm;
   PetscCall(CvxConeWorkCreate(n, d, &A->cw));
   PetscCall(PetscMalloc1((size_t)n, &A->rowinv));
   for (PetscInt k = 0; k < n; k++) A->rowinv[k] = A->cones.rownorm[k] > 0 ? 1.0 / A->cones.rownorm[k] : 0.0;
-  if (CvxConeCacheBytes(d, 2 * PL) <= CVX_CONE_CACHE_MAX_BYTES) {
-    PetscCall(CvxConeCacheCreate(d, 2 * PL, &A->zcache));
-    PetscCall(CvxConeCacheCreate(d, 2 * PL, &A->ccache));
+  /* factor caches, with the fast maps when they fit too */
+  if (CvxConeCacheBytes(d, 2 * PL, PETSC_FALSE) <= CVX_CONE_CACHE_MAX_BYTES) {
+    PetscBool maps = (PetscBool)(CvxConeCacheBytes(d, 2 * PL, PETSC_TRUE) <= CVX_CONE_CACHE_MAX_BYTES);
+    PetscCall(CvxConeCacheCreate(d, 2 * PL, maps, &A->zcache));
+    PetscCall(CvxConeCacheCreate(d, 2 * PL, maps, &A->ccache));
   }
 
   /* scratch */
@@ -1377,16 +1436,6 @@ static PetscErrorCode AdmmSlackFusedInit(CvxAdmm *A)
   A->fused_init = PETSC_TRUE;
   PetscFunctionReturn(0);
 }
-
-/* Loops that vectorize well get an AVX2 clone beside the baseline one on
- * x86-64 with GCC, picked at load time by the CPU (ifunc); noinline keeps
- * the caller from inlining the baseline copy. The clone has no FMA, so
- * both compute the same numbers. */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
-  #define ADMM_SIMD_CLONES __attribute__((noinline, target_clones("avx2", "default")))
-#else
-  #define ADMM_SIMD_CLONES __attribute__((noinline))
-#endif
 
 /* The slack update of one block (the loop of AdmmSlackFused): with the
  * signs sg of pattern Dj and y = X u, r = sg y - max(0, t), t += alpha r,

@@ -52,6 +52,22 @@ static void ConsRow(const ConeCons *K, PetscInt k, double *a)
   }
 }
 
+/* a_k^T x without forming a_k. */
+static double ConsDot(const ConeCons *K, PetscInt k, const double *x)
+{
+  const CvxConeSet *cs = K->cs;
+  PetscInt          d  = cs->d;
+  const double     *a  = K->red ? K->F + (size_t)k * (size_t)d : cs->Xrow + (size_t)k * (size_t)d;
+  double            s0 = 0, s1 = 0;
+  PetscInt          l  = 0;
+  for (; l + 2 <= d; l += 2) {
+    s0 += a[l] * x[l];
+    s1 += a[l + 1] * x[l + 1];
+  }
+  if (l < d) s0 += a[l] * x[l];
+  return K->red ? s0 + s1 : CvxConeSign(cs, K->i, k) * (s0 + s1);
+}
+
 static double ConsNorm(const ConeCons *K, PetscInt k)
 {
   return K->red ? 1.0 : K->cs->rownorm[k];
@@ -73,8 +89,12 @@ static void ConsValues(const ConeCons *K, const double *x, double *vals)
     PetscInt        n = cs->n;
     const uint64_t *p = cs->bits + (size_t)K->i * (size_t)cs->words;
     cblas_dgemv(CblasColMajor, CblasNoTrans, (int)n, (int)d, 1.0, cs->X, (int)n, x, 1, 0.0, vals, 1);
-    for (PetscInt k = 0; k < n; k++)
-      if (!((p[k / 64] >> (k % 64)) & 1u)) vals[k] = -vals[k];
+    if (cs->dm) {
+      const double *D = cs->dm + (size_t)K->i * (size_t)n;
+      for (PetscInt k = 0; k < n; k++) vals[k] *= 2.0 * D[k] - 1.0;
+    } else
+      for (PetscInt k = 0; k < n; k++)
+        if (!((p[k / 64] >> (k % 64)) & 1u)) vals[k] = -vals[k];
   }
 }
 
@@ -235,6 +255,71 @@ static void QRDelete(PetscInt d, PetscInt q, double *Q, double *R, PetscInt l)
   }
 }
 
+/* lam = -M v for M q x d (leading dimension q): minus the multipliers of
+ * the set whose fast maps hold M (see CvxConeCache). */
+static void MapMultipliers(PetscInt d, PetscInt q, const double *M, const double *v, double *lam)
+{
+  if (d * q >= QR_BLAS_MIN) {
+    cblas_dgemv(CblasColMajor, CblasNoTrans, (int)q, (int)d, -1.0, M, (int)q, v, 1, 0.0, lam, 1);
+    return;
+  }
+  for (PetscInt j = 0; j < q; j++) lam[j] = 0;
+  for (PetscInt l = 0; l < d; l++) {
+    const double *ml = M + (size_t)l * (size_t)q;
+    double        vl = -v[l];
+    for (PetscInt j = 0; j < q; j++) lam[j] += ml[j] * vl;
+  }
+}
+
+/* The fast maps of a set (CvxConeCache) from its factors Q (d x q) and R
+ * (q x q, leading dimension d): MN = [M, N] with M = R^{-1} Q^T and, when
+ * 2 q >= d, N an orthonormal basis of the complement of
+ * Q's columns, from the unit vectors with the smallest part in the span
+ * so far (their parts outside add up to d - q, so the best one keeps at
+ * least a (d - q - f) / d share of its norm), orthogonalized twice; *mrow
+ * = max_j ||M_j||, the largest row norm of M. Q's columns q..d-1 are
+ * scratch. x, rn: scratch of d; r, rem, s: QROrth's.
+ * Returns PETSC_FALSE when no such basis was found. */
+static PetscBool ConeMaps(PetscInt d, PetscInt q, double *Q, const double *R, double *MN, double *mrow, double *x,
+                          double *rn, double *r, double *rem, double *s)
+{
+  /* M = R^{-1} Q^T: Q^T into place, one triangular solve with d columns */
+  for (PetscInt l = 0; l < d; l++)
+    for (PetscInt j = 0; j < q; j++) MN[j + (size_t)l * q] = Q[l + (size_t)j * d];
+  cblas_dtrsm(CblasColMajor, CblasLeft, CblasUpper, CblasNoTrans, CblasNonUnit, (int)q, (int)d, 1.0, R, (int)d, MN,
+              (int)q);
+  for (PetscInt j = 0; j < q; j++) rn[j] = 0;
+  for (PetscInt l = 0; l < d; l++)
+    for (PetscInt j = 0; j < q; j++) rn[j] += MN[j + (size_t)l * q] * MN[j + (size_t)l * q];
+  *mrow = 0;
+  for (PetscInt j = 0; j < q; j++) *mrow = PetscMax(*mrow, sqrt(rn[j]));
+  if (!isfinite(*mrow)) return PETSC_FALSE;
+  if (2 * q < d) return PETSC_TRUE;
+  double *N = MN + (size_t)q * (size_t)d;
+  for (PetscInt k = 0; k < d; k++) {
+    double t = 0;
+    for (PetscInt j = 0; j < q; j++) t += Q[k + (size_t)j * d] * Q[k + (size_t)j * d];
+    rn[k] = t;
+  }
+  for (PetscInt f = 0; q + f < d; f++) {
+    PetscInt k = 0;
+    for (PetscInt l = 1; l < d; l++)
+      if (rn[l] < rn[k]) k = l;
+    for (PetscInt l = 0; l < d; l++) x[l] = 0;
+    x[k]       = 1;
+    double nrm = QROrth(d, q + f, Q, x, r, rem, s);
+    if (!(nrm > 1e-3)) return PETSC_FALSE;
+    double *nf = Q + (size_t)(q + f) * d;
+    for (PetscInt l = 0; l < d; l++) {
+      nf[l] = rem[l] / nrm;
+      rn[l] += nf[l] * nf[l];
+    }
+    rn[k] = INFINITY;
+    memcpy(N + (size_t)f * d, nf, (size_t)d * sizeof(double));
+  }
+  return PETSC_TRUE;
+}
+
 static void ActiveRemove(CvxConeWork *w, PetscInt *q, PetscInt l)
 {
   for (PetscInt j = l; j + 1 < *q; j++) {
@@ -266,6 +351,10 @@ static void ActiveSetSolve(const ConeCons *K, CvxConeWork *w, const double *v, d
   CvxConeCache *cache =
     (w->cache && w->cache->d == d && margin == 0 && w->slot >= 0 && w->slot < w->cache->nslots) ? w->cache : NULL;
   PetscInt      slot  = w->slot, cone = K->i;
+  /* hit: the warm start took the slot's factors; changes: rows added or
+   * dropped since (the slot's fast maps hold for an unchanged set) */
+  PetscBool     hit = PETSC_FALSE, fast = PETSC_FALSE;
+  PetscInt      changes = 0;
 
   *status = 0;
   for (PetscInt l = 0; l < d; l++) vnorm += v[l] * v[l];
@@ -292,6 +381,7 @@ static void ActiveSetSolve(const ConeCons *K, CvxConeWork *w, const double *v, d
     cache->R[slot]  = t;
     cache->q[slot]  = -1;
     qq              = *q;
+    hit             = PETSC_TRUE;
     cache->hits++;
   } else if (cache) cache->misses++;
   for (PetscInt j = (cache && qq == *q) ? *q : 0; j < *q && qq < d; j++) {
@@ -307,13 +397,56 @@ static void ActiveSetSolve(const ConeCons *K, CvxConeWork *w, const double *v, d
       w->J[qq++] = k;
     }
   }
+  if (hit && qq > 0 && cache->mn[slot]) {
+    /* the slot's maps: when no multiplier is negative, c is the
+     * projection onto the set's null space, N N^T v (or v - Q Q^T v for a
+     * set of fewer than d / 2 rows), and the warm start is done */
+    const double *M  = cache->MN[slot];
+    double       *vr = cache->vref + (size_t)slot * (size_t)d;
+    PetscBool     neg = PETSC_FALSE, known = PETSC_FALSE;
+    if (warm_only && cache->lref[slot] > 0) {
+      /* no multiplier can be negative yet (see CvxConeCache) */
+      double dist = 0;
+      for (PetscInt l = 0; l < d; l++) dist += (v[l] - vr[l]) * (v[l] - vr[l]);
+      known = (PetscBool)(sqrt(dist) * cache->mrow[slot] < cache->lref[slot]);
+      if (known) cache->bounded++;
+    }
+    if (!known) {
+      MapMultipliers(d, qq, M, v, w->lam);
+      double lmin = INFINITY;
+      for (PetscInt j = 0; j < qq; j++) lmin = PetscMin(lmin, w->lam[j]);
+      neg = (PetscBool)!(lmin >= 0);
+      if (!neg) {
+        memcpy(vr, v, (size_t)d * sizeof(double));
+        cache->lref[slot] = lmin;
+      }
+    }
+    if (!neg) {
+      if (2 * qq >= d) {
+        const double *N = M + (size_t)qq * (size_t)d;
+        SubspaceCoef(d, d - qq, N, v, w->r);
+        for (PetscInt j = 0; j < d - qq; j++) w->r[j] = -w->r[j];
+        for (PetscInt l = 0; l < d; l++) c[l] = 0;
+        SubspaceRemove(d, d - qq, N, w->r, c);
+      } else {
+        memcpy(c, v, (size_t)d * sizeof(double));
+        SubspaceCoef(d, qq, w->Q, v, w->r);
+        SubspaceRemove(d, qq, w->Q, w->r, c);
+      }
+      fast = PETSC_TRUE;
+      cache->fast++;
+    }
+  }
+  /* whether w->r holds Q^T v for the current factors (no row dropped since) */
+  PetscBool coef = PETSC_FALSE;
   for (;;) {
-    if (qq == 0) break;
+    if (qq == 0 || fast) break;
     if (ConePast(stop_time)) goto late;
     if (margin == 0) {
       /* A_J = R^T Q^T: R^T R lam = -A_J v is R lam = -Q^T v */
-      SubspaceCoef(d, qq, w->Q, v, w->lam);
-      for (PetscInt j = 0; j < qq; j++) w->lam[j] = -w->lam[j];
+      SubspaceCoef(d, qq, w->Q, v, w->r);
+      coef = PETSC_TRUE;
+      for (PetscInt j = 0; j < qq; j++) w->lam[j] = -w->r[j];
     } else {
       for (PetscInt j = 0; j < qq; j++) {
         ConsRow(K, w->J[j], w->arow);
@@ -334,17 +467,22 @@ static void ActiveSetSolve(const ConeCons *K, CvxConeWork *w, const double *v, d
     if (worst < 0) break;
     QRDelete(d, qq, w->Q, w->R, worst);
     ActiveRemove(w, &qq, worst);
+    coef = PETSC_FALSE;
+    changes++;
   }
-  memcpy(c, v, (size_t)d * sizeof(double));
-  if (margin == 0 && qq > 0) {
-    /* c = v + A_J^T lam = v - Q Q^T v, the projection onto the subspace */
-    SubspaceCoef(d, qq, w->Q, v, w->r);
-    SubspaceRemove(d, qq, w->Q, w->r, c);
-  } else
-    for (PetscInt j = 0; j < qq; j++) {
-      ConsRow(K, w->J[j], w->arow);
-      for (PetscInt l = 0; l < d; l++) c[l] += w->lam[j] * w->arow[l];
-    }
+  if (!fast) {
+    memcpy(c, v, (size_t)d * sizeof(double));
+    if (margin == 0 && qq > 0) {
+      /* c = v + A_J^T lam = v - Q Q^T v, the projection onto the subspace
+       * (Q^T v from the multipliers' solve when no row was dropped after it) */
+      if (!coef) SubspaceCoef(d, qq, w->Q, v, w->r);
+      SubspaceRemove(d, qq, w->Q, w->r, c);
+    } else
+      for (PetscInt j = 0; j < qq; j++) {
+        ConsRow(K, w->J[j], w->arow);
+        for (PetscInt l = 0; l < d; l++) c[l] += w->lam[j] * w->arow[l];
+      }
+  }
   if (warm_only) goto done;
 
   for (;;) {
@@ -373,9 +511,7 @@ static void ActiveSetSolve(const ConeCons *K, CvxConeWork *w, const double *v, d
     double   worst = tol, pval = 0;
     for (PetscInt t = 0; t < ncand; t++) {
       PetscInt k  = w->cidx[t];
-      double   an = ConsNorm(K, k), val = 0;
-      ConsRow(K, k, w->arow);
-      for (PetscInt l = 0; l < d; l++) val += w->arow[l] * c[l];
+      double   an = ConsNorm(K, k), val = ConsDot(K, k, c);
       double viol = (margin * an - val) / an;
       if (viol > worst) {
         worst = viol;
@@ -450,6 +586,7 @@ static void ActiveSetSolve(const ConeCons *K, CvxConeWork *w, const double *v, d
       }
       for (PetscInt j = 0; j < qq; j++) w->lam[j] -= t * w->c[j];
       u += t;
+      changes++;
       if (!dependent && t2 <= t1) {
         QRAppend(d, qq, w->Q, w->R, w->r, w->rem, nrm);
         w->J[qq]   = p;
@@ -478,7 +615,24 @@ done:
       cache->q[slot]    = qq;
       cache->cone[slot] = cone;
       memcpy(cache->J + (size_t)slot * d, w->J, (size_t)qq * sizeof(PetscInt));
-    } else cache->q[slot] = -1;
+      /* a set that solves kept twice in a row gets its fast maps (early
+       * in a solve the sets change at almost every call, and maps made
+       * at the first repeat mostly went unused) */
+      if (!(hit && changes == 0)) {
+        cache->mn[slot]     = PETSC_FALSE;
+        cache->sref[slot]   = -1;
+        cache->streak[slot] = 0;
+      } else if (++cache->streak[slot] >= 2 && !cache->mn[slot] && cache->MN[slot] && qq > 0) {
+        cache->mn[slot]   = ConeMaps(d, qq, cache->Q[slot], cache->R[slot], cache->MN[slot], &cache->mrow[slot],
+                                     w->c, w->arow, w->r, w->rem, w->orth);
+        cache->lref[slot] = -1;
+      }
+    } else {
+      cache->q[slot]      = -1;
+      cache->mn[slot]     = PETSC_FALSE;
+      cache->sref[slot]   = -1;
+      cache->streak[slot] = 0;
+    }
   }
   return;
 late:
@@ -598,25 +752,33 @@ static PetscInt ConeFacets(const ConeCons *K, const double *c, PetscInt *idx, do
 /* ------------------------------------------------------------ public */
 
 /* Bytes of a cache of nslots slots for cones in R^d. */
-double CvxConeCacheBytes(PetscInt d, PetscInt nslots)
+double CvxConeCacheBytes(PetscInt d, PetscInt nslots, PetscBool maps)
 {
-  return (double)nslots * ((double)(d + 2) * sizeof(PetscInt) + 2.0 * (double)d * (double)d * sizeof(double));
+  return (double)nslots * ((double)(d + 2) * sizeof(PetscInt) + sizeof(PetscBool) +
+                           (2.0 * (double)d * d + d + 1) * sizeof(double) + sizeof(PetscInt) +
+                           (maps ? ((double)d * d + d + 2) * sizeof(double) : 0.0));
 }
 
 /* Allocates an empty cache; see cone.h. Not collective. */
-PetscErrorCode CvxConeCacheCreate(PetscInt d, PetscInt nslots, CvxConeCache *cache)
+PetscErrorCode CvxConeCacheCreate(PetscInt d, PetscInt nslots, PetscBool maps, CvxConeCache *cache)
 {
+  size_t ns = (size_t)PetscMax(nslots, 1);
+
   PetscFunctionBeginUser;
   memset(cache, 0, sizeof(*cache));
   cache->d      = d;
   cache->nslots = nslots;
-  PetscCall(PetscMalloc5((size_t)PetscMax(nslots, 1), &cache->q, (size_t)PetscMax(nslots, 1), &cache->cone,
-                         (size_t)d * (size_t)PetscMax(nslots, 1), &cache->J, (size_t)PetscMax(nslots, 1), &cache->Q,
-                         (size_t)PetscMax(nslots, 1), &cache->R));
+  PetscCall(PetscMalloc5(ns, &cache->q, ns, &cache->cone, (size_t)d * ns, &cache->J, ns, &cache->Q, ns, &cache->R));
+  PetscCall(PetscCalloc2(ns, &cache->MN, ns, &cache->mn));
+  if (maps) PetscCall(PetscMalloc3((size_t)d * ns, &cache->vref, ns, &cache->lref, ns, &cache->mrow));
+  PetscCall(PetscMalloc3((size_t)d * ns, &cache->cref, ns, &cache->sref, ns, &cache->streak));
   for (PetscInt s = 0; s < nslots; s++) {
-    cache->q[s] = -1;
+    cache->q[s]      = -1;
+    cache->sref[s]   = -1;
+    cache->streak[s] = 0;
     PetscCall(PetscMalloc1((size_t)d * (size_t)d, &cache->Q[s]));
     PetscCall(PetscCalloc1((size_t)d * (size_t)d, &cache->R[s]));
+    if (maps) PetscCall(PetscMalloc1((size_t)d * (size_t)d, &cache->MN[s]));
   }
   PetscFunctionReturn(0);
 }
@@ -629,8 +791,12 @@ PetscErrorCode CvxConeCacheDestroy(CvxConeCache *cache)
     for (PetscInt s = 0; s < cache->nslots; s++) {
       PetscCall(PetscFree(cache->Q[s]));
       PetscCall(PetscFree(cache->R[s]));
+      PetscCall(PetscFree(cache->MN[s]));
     }
     PetscCall(PetscFree5(cache->q, cache->cone, cache->J, cache->Q, cache->R));
+    PetscCall(PetscFree2(cache->MN, cache->mn));
+    PetscCall(PetscFree3(cache->vref, cache->lref, cache->mrow));
+    PetscCall(PetscFree3(cache->cref, cache->sref, cache->streak));
   }
   memset(cache, 0, sizeof(*cache));
   PetscFunctionReturn(0);

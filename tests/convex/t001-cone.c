@@ -48,7 +48,7 @@ static PetscErrorCode CheckCase(PetscInt n, PetscInt d_raw, PetscBool bias, uint
   PetscCall(PetscMalloc2((size_t)d, &vp, (size_t)d, &cq));
   PetscCall(PetscMalloc1((size_t)d, &Jp));
   PetscCall(PetscMalloc1((size_t)d, &Jc));
-  PetscCall(CvxConeCacheCreate(d, 1, &cache));
+  PetscCall(CvxConeCacheCreate(d, 1, PETSC_TRUE, &cache));
   CvxRngInit(&rng, seed, CVX_STREAM_TEST, 9, 0);
   PetscInt nreduced = 0, nbelow = 0;
   for (PetscInt i = 0; i < pr.P; i++) {
@@ -98,8 +98,10 @@ static PetscErrorCode CheckCase(PetscInt n, PetscInt d_raw, PetscBool bias, uint
             (int)d, (int)i, sqrt(diff));
       /* warm start from the active set of the previous trial's point (rows
        * to drop: the factor downdates), and solves through the factor
-       * cache (from an empty slot, the same point again, a nearby point):
-       * all give the projection a cold solve gives */
+       * cache (from an empty slot, the same point again, a nearby point,
+       * that point again: the third and fourth solves start from the fast
+       * maps the second one made): all give the projection a cold solve
+       * gives */
       if (trial > 0) {
         PetscCall(CvxConeProject(&full, &w, i, v, c3, Jp, &qp, &ok2));
         diff = 0;
@@ -107,10 +109,10 @@ static PetscErrorCode CheckCase(PetscInt n, PetscInt d_raw, PetscBool bias, uint
         CHECK(ok2 && sqrt(diff) <= 1e-9 * vn, "n %d d %d cone %d: warm start from another point's active set "
               "changed the result by %g", (int)n, (int)d, (int)i, sqrt(diff));
       }
-      for (int pass = 0; pass < 3; pass++) {
+      for (int pass = 0; pass < 4; pass++) {
         PetscInt  qa = 0, qb = 0;
         PetscBool oka, okb;
-        for (PetscInt j = 0; j < d; j++) vp[j] = v[j] + (pass == 2 ? 1e-3 * vn * (j % 3 == 0 ? 1.0 : -0.5) : 0.0);
+        for (PetscInt j = 0; j < d; j++) vp[j] = v[j] + (pass >= 2 ? 1e-3 * vn * (j % 3 == 0 ? 1.0 : -0.5) : 0.0);
         if (pass == 0) CvxConeCacheClear(&cache, 0);
         qa = pass == 0 ? 0 : qc;
         memcpy(J1, Jc, sizeof(PetscInt) * (size_t)qa);
@@ -131,6 +133,34 @@ static PetscErrorCode CheckCase(PetscInt n, PetscInt d_raw, PetscBool bias, uint
         for (PetscInt j = 0; j < d; j++) diff += (c3[j] - cq[j]) * (c3[j] - cq[j]);
         CHECK(oka && okb && sqrt(diff) <= 1e-9 * vn, "n %d d %d cone %d: cached solve %d off by %g", (int)n, (int)d,
               (int)i, pass, sqrt(diff));
+        if (pass == 3) {
+          /* warm starts only from the slot (its maps made, the multipliers
+           * known at this point): at the point itself and at one
+           * 1e-9 ||v|| sqrt(d) away, whose multipliers the bound settles;
+           * both on the set's subspace, the first the projection itself,
+           * the second within the distance of the points (a projection
+           * onto a subspace does not lengthen distances) */
+          for (int near = 0; near < 2; near++) {
+            for (PetscInt j = 0; j < d; j++) cq[j] = vp[j] + (near ? 1e-9 * vn * (j % 2 ? 1.0 : -1.0) : 0.0);
+            PetscInt qw = qc;
+            memcpy(J1, Jc, sizeof(PetscInt) * (size_t)qw);
+            w.cache = &cache;
+            w.slot  = 0;
+            PetscCall(CvxConeProjectWarm(&full, &w, i, cq, ci, J1, &qw));
+            w.cache = NULL;
+            diff    = 0;
+            for (PetscInt j = 0; j < d; j++) diff += (ci[j] - c3[j]) * (ci[j] - c3[j]);
+            CHECK(qw == qc && sqrt(diff) <= (near ? 1e-9 * sqrt((double)d) * (1 + 1e-6) + 1e-12 : 1e-12) * vn,
+                  "n %d d %d cone %d: warm start %d from the maps off by %g", (int)n, (int)d, (int)i, near, sqrt(diff));
+            /* on the subspace: every row of the set at 0 */
+            for (PetscInt t = 0; t < qw; t++) {
+              double a = 0;
+              for (PetscInt j = 0; j < d; j++) a += pr.X[J1[t] + (size_t)j * n] * ci[j];
+              CHECK(fabs(a) <= 1e-12 * vn * full.rownorm[J1[t]], "n %d d %d cone %d: warm start %d leaves row %d "
+                    "at %g", (int)n, (int)d, (int)i, near, (int)J1[t], a);
+            }
+          }
+        }
       }
       /* the next trial warm-starts from this point's active set */
       PetscCall(CvxConeProject(&full, &w, i, v, c3, J2, &q2, &ok2));
@@ -175,7 +205,11 @@ static PetscErrorCode CheckCase(PetscInt n, PetscInt d_raw, PetscBool bias, uint
   }
   if (d > 3) CHECK(nbelow > 0, "n %d d %d: no projection stopped early below its bound", (int)n, (int)d);
   CHECK(cache.hits >= pr.P, "n %d d %d: the factor cache served %lld of %d repeated solves", (int)n, (int)d,
-        (long long)cache.hits, (int)(6 * pr.P));
+        (long long)cache.hits, (int)(18 * pr.P));
+  CHECK(cache.fast >= pr.P, "n %d d %d: the fast maps served %lld of %d repeated solves", (int)n, (int)d,
+        (long long)cache.fast, (int)(24 * pr.P));
+  CHECK(cache.bounded >= pr.P, "n %d d %d: the multiplier bound settled %lld of %d warm starts", (int)n, (int)d,
+        (long long)cache.bounded, (int)(12 * pr.P));
   PetscCall(CvxConeCacheDestroy(&cache));
   PetscCall(PetscFree2(vp, cq));
   PetscCall(PetscFree(Jp));
