@@ -260,6 +260,7 @@ static void AdmmRecordFeasible(CvxConeCache *cache, PetscInt j, const double *c,
 typedef struct {
   double   bound;
   PetscInt j;
+  PetscInt seed; /* column of A->Ys holding X c of the block's candidate, or -1 */
 } AdmmPending;
 
 static int AdmmPendingCompare(const void *a, const void *b)
@@ -278,7 +279,7 @@ PetscErrorCode CvxAdmmProjectAll(CvxAdmm *A, const double *V, double *C, PetscIn
                                  CvxConeCache *cache, PetscBool feasible, double skip_below, double *norms,
                                  PetscBool prune)
 {
-  PetscInt     d = A->d, n = A->n, PL = A->PL, nb = A->nb, nfull = 0, npend = 0;
+  PetscInt     d = A->d, n = A->n, PL = A->PL, nb = A->nb, nfull = 0, npend = 0, nseed = 0;
   double       t_start = CvxWallTime(), known = 0;
   AdmmPending *pend    = NULL;
   PetscInt64   timed0  = A->cones.timed, cuts = 0; /* blocks past the stop time */
@@ -370,6 +371,9 @@ PetscErrorCode CvxAdmmProjectAll(CvxAdmm *A, const double *V, double *C, PetscIn
         if (-low > tol) {
           pend[npend].bound = cn;
           pend[npend].j     = j;
+          pend[npend].seed  = nseed < A->ychunk ? nseed : -1;
+          /* its product seeds the exact solve's first pass */
+          if (nseed < A->ychunk) memcpy(A->Ys + (size_t)nseed++ * (size_t)n, y, (size_t)n * sizeof(double));
           npend++;
         } else {
           known = PetscMax(known, cn);
@@ -409,6 +413,7 @@ PetscErrorCode CvxAdmmProjectAll(CvxAdmm *A, const double *V, double *C, PetscIn
       /* pruning: the solve may stop as soon as this block is proven not
        * to raise the largest norm */
       A->cw.slot = j;
+      A->cw.seed = pend[s].seed >= 0 ? A->Ys + (size_t)pend[s].seed * (size_t)n : NULL;
       PetscCall(AdmmProjectExact(A, i, v, c, act + (size_t)j * (size_t)d, &nact[j], feasible, prune ? known : 0.0,
                                  &below));
     }
@@ -1109,7 +1114,7 @@ static PetscErrorCode AdmmSetup(CvxAdmm *A, const CvxArrangementSet *set, PetscI
   PetscBool anyfull = PETSC_FALSE;
   for (PetscInt i = 0; i < PL; i++)
     if (!A->cones.reduced[i]) anyfull = PETSC_TRUE;
-  if (anyfull) PetscCall(PetscMalloc1((size_t)n * (size_t)A->ychunk, &A->Y));
+  if (anyfull) PetscCall(PetscMalloc2((size_t)n * (size_t)A->ychunk, &A->Y, (size_t)n * (size_t)A->ychunk, &A->Ys));
 
   size_t ns = PetscMax(A->ns, (size_t)1);
   PetscCall(PetscCalloc1(ns, &A->t));
@@ -1212,7 +1217,7 @@ static PetscErrorCode AdmmDestroy(CvxAdmm *A)
   PetscCall(PetscFree(A->cand));
   PetscCall(PetscFree(A->norms));
   PetscCall(PetscFree(A->norms2));
-  PetscCall(PetscFree(A->Y));
+  PetscCall(PetscFree2(A->Y, A->Ys));
   PetscCall(PetscFree(A->act));
   PetscCall(PetscFree(A->skip));
   PetscCall(PetscFree(A->nact));

@@ -53,7 +53,8 @@ typedef struct {
 
   /* scratch */
   double   *M, *h, *q, *e, *Xe, *G, *Dl; /* n x d, n + extra, n, n, n x d, d x PL, d x PL */
-  double   *cand, *Y;                    /* d x nb, n x chunk */
+  double   *cand, *Y, *Ys;               /* d x nb, n x chunk, n x chunk (the bulk check's products of the
+                                            blocks it sends to an exact solve, which seed its first pass) */
   PetscInt  ychunk;
   PetscInt *act, *nact;   /* z-step active sets (d per block) */
   char     *skip;         /* nb flags: exact projection skipped (norm bound below the threshold) */

@@ -98,24 +98,45 @@ static void ConsValues(const ConeCons *K, const double *x, double *vals)
   }
 }
 
+/* vals[k] = s_k y_k from y = X c given by the caller (all n rows). */
+static void ConsSeedValues(const ConeCons *K, const double *y, double *vals)
+{
+  const CvxConeSet *cs = K->cs;
+  PetscInt          n  = cs->n;
+  if (cs->dm) {
+    const double *D = cs->dm + (size_t)K->i * (size_t)n;
+    for (PetscInt k = 0; k < n; k++) vals[k] = (2.0 * D[k] - 1.0) * y[k];
+  } else
+    for (PetscInt k = 0; k < n; k++) vals[k] = CvxConeSign(cs, K->i, k) * y[k];
+}
+
 /* ------------------------------------------------------------ small QR */
 
 /* Orthogonalizes a against the q orthonormal columns of Q (d x q, leading
- * dimension d), twice: r = Q^T a, rem = a - Q r. Returns ||rem||. From
+ * dimension d): r = Q^T a, rem = a - Q r. Returns ||rem||. From
  * QR_BLAS_MIN entries of Q on, each pass is two dgemv (classical
- * Gram-Schmidt, repeated: as accurate as the modified one for this use);
- * the plain loops' dot products do not vectorize, and at d in the hundreds
- * this routine was most of a certificate's time. s: scratch of length q. */
+ * Gram-Schmidt), and a second pass follows only when the first lost over
+ * 1 - 1/sqrt(2) of a's norm ("twice is enough": after a pass that keeps
+ * more, rem is as orthogonal as a repeated one makes it); the plain loops'
+ * dot products do not vectorize, and at d in the hundreds this routine was
+ * most of a certificate's time. s: scratch of length q. */
 #define QR_BLAS_MIN 256
 static double QROrth(PetscInt d, PetscInt q, const double *Q, const double *a, double *r, double *rem, double *s)
 {
   memcpy(rem, a, (size_t)d * sizeof(double));
   for (PetscInt j = 0; j < q; j++) r[j] = 0;
   if (q > 0 && d * q >= QR_BLAS_MIN) {
+    double an = 0;
+    for (PetscInt l = 0; l < d; l++) an += a[l] * a[l];
     for (int pass = 0; pass < 2; pass++) {
       cblas_dgemv(CblasColMajor, CblasTrans, (int)d, (int)q, 1.0, Q, (int)d, rem, 1, 0.0, s, 1);
       cblas_dgemv(CblasColMajor, CblasNoTrans, (int)d, (int)q, -1.0, Q, (int)d, s, 1, 1.0, rem, 1);
       for (PetscInt j = 0; j < q; j++) r[j] += s[j];
+      if (pass == 0) {
+        double rn = 0;
+        for (PetscInt l = 0; l < d; l++) rn += rem[l] * rem[l];
+        if (rn >= 0.5 * an) return sqrt(rn);
+      }
     }
   } else {
     for (int pass = 0; pass < 2; pass++) {
@@ -347,6 +368,9 @@ static void ActiveSetSolve(const ConeCons *K, CvxConeWork *w, const double *v, d
 {
   PetscInt d = w->d, qq = 0, steps = 0, ncand = 0;
   double   vnorm = 0;
+  /* the caller's values for the first pass, this solve only */
+  const double *seed = w->seed;
+  w->seed            = NULL;
   /* the cached factors serve projections (margin 0) only */
   CvxConeCache *cache =
     (w->cache && w->cache->d == d && margin == 0 && w->slot >= 0 && w->slot < w->cache->nslots) ? w->cache : NULL;
@@ -522,18 +546,35 @@ static void ActiveSetSolve(const ConeCons *K, CvxConeWork *w, const double *v, d
     }
     if (p >= 0) w->cidx[pc] = w->cidx[--ncand];
     else {
-      ConsValues(K, c, w->vals);
+      if (seed && !K->red) ConsSeedValues(K, seed, w->vals);
+      else ConsValues(K, c, w->vals);
+      seed = NULL;
       for (PetscInt j = 0; j < qq; j++) w->vals[w->J[j]] = INFINITY; /* active rows are satisfied */
       ncand = 0;
-      for (PetscInt k = 0; k < K->m; k++) {
-        double an = ConsNorm(K, k);
-        if (!(an > 0)) continue;
-        double viol = (margin * an - w->vals[k]) / an;
-        if (viol > tol) {
-          w->cval[ncand]   = viol;
-          w->cidx[ncand++] = k;
+      if (!K->red && margin == 0) {
+        /* the same test with the norms' reciprocals, without a division,
+         * and branch-free: every row is written at the end of the list,
+         * which grows only past the violated ones (whether a row is
+         * violated follows no pattern the branch predictor could learn) */
+        const double *ri = K->cs->rowinv, *vals = w->vals;
+        double       *cv = w->cval;
+        PetscInt     *ci = w->cidx;
+        for (PetscInt k = 0; k < K->m; k++) {
+          double viol = -vals[k] * ri[k];
+          cv[ncand]   = viol;
+          ci[ncand]   = k;
+          ncand += viol > tol;
         }
-      }
+      } else
+        for (PetscInt k = 0; k < K->m; k++) {
+          double an = ConsNorm(K, k);
+          if (!(an > 0)) continue;
+          double viol = (margin * an - w->vals[k]) / an;
+          if (viol > tol) {
+            w->cval[ncand]   = viol;
+            w->cidx[ncand++] = k;
+          }
+        }
       if (ncand == 0) break;
       /* the most violated first, then up to CONE_CANDIDATES more */
       TopK(w->cval, w->cidx, ncand, PetscMin(ncand, CONE_CANDIDATES + 1));
@@ -864,6 +905,7 @@ PetscErrorCode CvxConeSetCreate(PetscInt n, PetscInt d, const double *X, PetscIn
   cs->max_steps = 10 * d + 50;
   cs->stop_time = INFINITY;
   PetscCall(PetscMalloc1((size_t)n, &cs->rownorm));
+  PetscCall(PetscMalloc1((size_t)n, &cs->rowinv));
   PetscCall(PetscMalloc1((size_t)n * (size_t)d, &cs->Xrow));
   for (PetscInt j = 0; j < d; j++)
     for (PetscInt k = 0; k < n; k++) cs->Xrow[(size_t)k * d + j] = X[k + (size_t)j * n];
@@ -872,6 +914,7 @@ PetscErrorCode CvxConeSetCreate(PetscInt n, PetscInt d, const double *X, PetscIn
     double        s  = 0;
     for (PetscInt j = 0; j < d; j++) s += xr[j] * xr[j];
     cs->rownorm[k] = sqrt(s);
+    cs->rowinv[k]  = cs->rownorm[k] > 0 ? 1.0 / cs->rownorm[k] : 0.0;
   }
   PetscCall(PetscCalloc1((size_t)d * (size_t)(np > 0 ? np : 1), &cs->interior));
   PetscCall(PetscCalloc1((size_t)np + 1, &cs->reduced));
@@ -929,6 +972,7 @@ PetscErrorCode CvxConeSetDestroy(CvxConeSet *cs)
 {
   PetscFunctionBeginUser;
   PetscCall(PetscFree(cs->rownorm));
+  PetscCall(PetscFree(cs->rowinv));
   PetscCall(PetscFree(cs->Xrow));
   PetscCall(PetscFree(cs->reduced));
   PetscCall(PetscFree(cs->foff));

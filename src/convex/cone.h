@@ -49,6 +49,7 @@ typedef struct {
                               caller sets it, a full pass over the rows applies the signs in a loop that
                               vectorizes instead of reading bits */
   double         *rownorm; /* ||x_k||, k < n */
+  double         *rowinv;  /* 1 / ||x_k|| (0 for a row of norm 0) */
   PetscBool      *reduced; /* cone i uses its facet list */
   PetscInt       *foff;    /* np + 1 offsets into facets */
   double         *facets;  /* unit facet normals, d doubles each */
@@ -114,6 +115,11 @@ typedef struct {
    * (cache NULL = none); the solve reads and refreshes the slot */
   CvxConeCache *cache;
   PetscInt      slot;
+  /* X c (n) at the point c the next solve's warm start will reach, when the
+   * caller has it (a bulk check): its first pass over the rows takes these
+   * values instead of a product. NULL = none; the next solve clears it.
+   * Only where it seeds a pass: every solve still ends on a computed one. */
+  const double *seed;
 } CvxConeWork;
 
 /* Allocates nslots empty slots for cones in R^d, with the fast maps when
