@@ -1161,11 +1161,13 @@ static PetscErrorCode AdmmSetup(CvxAdmm *A, const CvxArrangementSet *set, PetscI
    * for the slack one, whose iteration is then one fused pass over the
    * slacks, 2-3x cheaper, which more than makes up for it (benchmark (d)) */
   A->mem = opt->anderson >= 0 ? opt->anderson : (A->slack ? 0 : 10);
-  while (A->mem > 0 && 2 * (size_t)A->mem * ns * sizeof(double) > ADMM_AA_BYTES) A->mem /= 2;
+  while (A->mem > 0 && 2 * ((size_t)A->mem + 1) * ns * sizeof(double) > ADMM_AA_BYTES) A->mem /= 2;
   if (A->mem > 0) {
     PetscInt m = A->mem;
-    PetscCall(PetscMalloc1(ns * (size_t)m, &A->dT));
+    PetscCall(PetscMalloc1(ns * (size_t)m, &A->dG));
     PetscCall(PetscMalloc1(ns * (size_t)m, &A->dF));
+    PetscCall(PetscMalloc1(2 * ns, &A->aab));
+    PetscCall(PetscMalloc1((size_t)3 * (size_t)m + 8, &A->aac));
     PetscCall(PetscCalloc1((size_t)m * (size_t)m, &A->AtA));
     PetscCall(PetscMalloc1((size_t)2 * (size_t)m + 8, &A->gam));
     PetscCall(PetscMalloc1((size_t)2 * (size_t)m + 8, &A->red));
@@ -1230,8 +1232,10 @@ static PetscErrorCode AdmmDestroy(CvxAdmm *A)
   PetscCall(PetscFree(A->xbest));
   PetscCall(PetscFree(A->rbest));
   PetscCall(PetscFree(A->rdual));
-  PetscCall(PetscFree(A->dT));
+  PetscCall(PetscFree(A->dG));
   PetscCall(PetscFree(A->dF));
+  PetscCall(PetscFree(A->aab));
+  PetscCall(PetscFree(A->aac));
   PetscCall(PetscFree(A->AtA));
   PetscCall(PetscFree(A->gam));
   PetscCall(PetscFree(A->red));
@@ -1869,24 +1873,25 @@ static PetscErrorCode AdmmSolveColumns(const CvxArrangementSet *set, PetscInt d,
     A.red[0]      = pr2;
     A.red[1]      = dr2;
     if (m > 0 && A.have_prev) {
-      /* new history column: dT = t - tprev, dF = f - fprev */
-      slot     = A.hhead;
-      double *dT = A.dT + (size_t)slot * A.ns, *dF = A.dF + (size_t)slot * A.ns;
+      /* new history column, and its products and f's with the ring's
+       * columns 0..cnt-1 (all in use: the ring fills from slot 0) in one
+       * GEMM, a single pass over the history */
+      slot       = A.hhead;
+      double *dG = A.dG + (size_t)slot * A.ns, *dF = A.dF + (size_t)slot * A.ns, *b0 = A.aab, *b1 = A.aab + A.ns;
       for (size_t s = 0; s < A.ns; s++) {
-        dT[s] = A.t[s] - A.tprev[s];
-        dF[s] = A.f[s] - A.fprev[s];
+        double df = A.f[s] - A.fprev[s];
+        dF[s]     = df;
+        dG[s]     = (A.t[s] - A.tprev[s]) + df;
+        b0[s]     = df;
+        b1[s]     = A.f[s];
       }
       PetscInt cnt = PetscMin(A.hcount + 1, m);
+      cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)cnt, 2, (int)A.ns, 1.0, A.dF, (int)A.ns, A.aab,
+                  (int)A.ns, 0.0, A.aac, (int)cnt);
       for (PetscInt c = 0; c < cnt; c++) {
-        PetscInt      sc = (slot - c + m) % m;
-        const double *dc = A.dF + (size_t)sc * A.ns;
-        double        a1 = 0, a2 = 0;
-        for (size_t s = 0; s < A.ns; s++) {
-          a1 += dF[s] * dc[s];
-          a2 += dc[s] * A.f[s];
-        }
-        A.red[2 + 2 * c]     = a1;
-        A.red[2 + 2 * c + 1] = a2;
+        PetscInt sc          = (slot - c + m) % m;
+        A.red[2 + 2 * c]     = A.aac[sc];
+        A.red[2 + 2 * c + 1] = A.aac[cnt + sc];
       }
       nred = 2 + 2 * cnt;
     }
@@ -1939,14 +1944,16 @@ static PetscErrorCode AdmmSolveColumns(const CvxArrangementSet *set, PetscInt d,
           PetscCall(PetscFree(Ab));
           PetscCall(PetscFree(wk));
           if (solved) {
-            for (size_t s = 0; s < A.ns; s++) A.tplain[s] = A.t[s] + A.f[s];
-            for (size_t s = 0; s < A.ns; s++) A.t[s] = A.tplain[s];
-            for (PetscInt c1 = 0; c1 < hc; c1++) {
-              PetscInt      s1 = (A.hhead - 1 - c1 + 2 * m) % m;
-              const double *dT = A.dT + (size_t)s1 * A.ns, *dF = A.dF + (size_t)s1 * A.ns;
-              double        g  = A.gam[c1];
-              for (size_t s = 0; s < A.ns; s++) A.t[s] -= g * (dT[s] + dF[s]);
+            /* t = (t + f) - dG gamma: the weights by ring slot, one GEMV
+             * over the ring's columns 0..hc-1 */
+            double *gs = A.aac + 2 * m;
+            for (PetscInt c1 = 0; c1 < hc; c1++) gs[(A.hhead - 1 - c1 + 2 * m) % m] = A.gam[c1];
+            for (size_t s = 0; s < A.ns; s++) {
+              double v    = A.t[s] + A.f[s];
+              A.tplain[s] = v;
+              A.t[s]      = v;
             }
+            cblas_dgemv(CblasColMajor, CblasNoTrans, (int)A.ns, (int)hc, -1.0, A.dG, (int)A.ns, gs, 1, 1.0, A.t, 1);
             A.accelerated = PETSC_TRUE;
           }
         }

@@ -77,7 +77,11 @@ typedef struct {
 
   /* Anderson acceleration */
   PetscInt  mem, hcount, hhead;
-  double   *dT, *dF, *AtA, *gam, *red;
+  /* history ring (ns x mem, columns 0..hcount-1 in use, hhead the next):
+   * dF = f - f_prev and dG = (t + f) - (t_prev + f_prev), the steps of the
+   * residual and of the plain iterate; aab: [dF_new, f] (ns x 2) and aac
+   * (3 mem): the products of the ring with them and the weights by slot */
+  double   *dG, *dF, *AtA, *gam, *red, *aab, *aac;
   double   *tprev, *fprev, *tplain;
   double    fprev_norm2;
   PetscBool have_prev, accelerated;
