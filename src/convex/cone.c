@@ -667,6 +667,10 @@ done:
         cache->mn[slot]   = ConeMaps(d, qq, cache->Q[slot], cache->R[slot], cache->MN[slot], &cache->mrow[slot],
                                      w->c, w->arow, w->r, w->rem, w->orth);
         cache->lref[slot] = -1;
+        /* maps that could not be made (factors too far from orthonormal,
+         * or M not finite) are tried again after 64 more solves, not at
+         * every one */
+        if (!cache->mn[slot]) cache->streak[slot] = -64;
       }
     } else {
       cache->q[slot]      = -1;
