@@ -213,17 +213,20 @@ static PetscErrorCode AdmmProjectExact(CvxAdmm *A, PetscInt i, const double *v, 
   PetscFunctionReturn(0);
 }
 
-/* Lowest normalized slack min_k (2 D_k - 1) y_k rowinv_k of a block's cone
- * constraints at c, with y = X c and rowinv_k = 1 / ||x_k|| (0 for rows of
- * norm 0: no constraint; +inf where y_k is +-inf, rows left out); negative
- * for a violated constraint. A branch-free simd min, which vectorizes; the
- * minimum does not depend on the order. */
-ADMM_SIMD_CLONES static double AdmmLowestSlack(PetscInt n, const double *D, const double *y, const double *rowinv)
+/* Lowest normalized slack min_k (2 D_k - 1) y_k rowinv_k + rowpen_k of a
+ * block's cone constraints at c, with y = X c, rowinv_k = 1 / ||x_k|| and
+ * rowpen_k = 0, or 0 and +inf for a row of norm 0 (y_k = 0 there): such a
+ * row is no constraint and left out, as are the rows where y_k is +-inf
+ * (+inf, or NaN, which the min passes over). Negative for a violated
+ * constraint, +inf when no row is left. A branch-free simd min, which
+ * vectorizes; the minimum does not depend on the order. */
+ADMM_SIMD_CLONES static double AdmmLowestSlack(PetscInt n, const double *D, const double *y, const double *rowinv,
+                                               const double *rowpen)
 {
   double low = INFINITY;
 #pragma omp simd reduction(min : low)
   for (PetscInt k = 0; k < n; k++) {
-    double val = (2.0 * D[k] - 1.0) * y[k] * rowinv[k];
+    double val = (2.0 * D[k] - 1.0) * y[k] * rowinv[k] + rowpen[k];
     low        = val < low ? val : low;
   }
   return low;
@@ -367,7 +370,7 @@ PetscErrorCode CvxAdmmProjectAll(CvxAdmm *A, const double *V, double *C, PetscIn
         /* the active rows hold by construction (c is in their null
          * space): left out, so that the minimum is the slack of the others */
         for (PetscInt t = 0; t < nact[j]; t++) y[J[t]] = (2.0 * D[J[t]] - 1.0) * INFINITY;
-        double tol = 1e-12 * PetscMax(vn, cn), low = AdmmLowestSlack(n, D, y, A->rowinv);
+        double tol = 1e-12 * PetscMax(vn, cn), low = AdmmLowestSlack(n, D, y, A->rowinv, A->rowpen);
         if (-low > tol) {
           pend[npend].bound = cn;
           pend[npend].j     = j;
@@ -1076,8 +1079,11 @@ static PetscErrorCode AdmmSetup(CvxAdmm *A, const CvxArrangementSet *set, PetscI
   PetscCall(CvxConeSetCreate(n, d, X, PL, set->words, set->bits, PETSC_TRUE, &A->cones));
   A->cones.dm = A->Dm;
   PetscCall(CvxConeWorkCreate(n, d, &A->cw));
-  PetscCall(PetscMalloc1((size_t)n, &A->rowinv));
-  for (PetscInt k = 0; k < n; k++) A->rowinv[k] = A->cones.rownorm[k] > 0 ? 1.0 / A->cones.rownorm[k] : 0.0;
+  PetscCall(PetscMalloc2((size_t)n, &A->rowinv, (size_t)n, &A->rowpen));
+  for (PetscInt k = 0; k < n; k++) {
+    A->rowinv[k] = A->cones.rownorm[k] > 0 ? 1.0 / A->cones.rownorm[k] : 0.0;
+    A->rowpen[k] = A->cones.rownorm[k] > 0 ? 0.0 : INFINITY;
+  }
   /* factor caches, with the fast maps when they fit too */
   if (CvxConeCacheBytes(d, 2 * PL, PETSC_FALSE) <= CVX_CONE_CACHE_MAX_BYTES) {
     PetscBool maps = (PetscBool)(CvxConeCacheBytes(d, 2 * PL, PETSC_TRUE) <= CVX_CONE_CACHE_MAX_BYTES);
@@ -1194,7 +1200,7 @@ static PetscErrorCode AdmmDestroy(CvxAdmm *A)
   PetscFunctionBeginUser;
   PetscCall(CvxGramDestroy(&A->gram));
   PetscCall(CvxConeWorkDestroy(&A->cw));
-  PetscCall(PetscFree(A->rowinv));
+  PetscCall(PetscFree2(A->rowinv, A->rowpen));
   PetscCall(CvxConeCacheDestroy(&A->zcache));
   PetscCall(CvxConeCacheDestroy(&A->ccache));
   PetscCall(CvxConeSetDestroy(&A->cones));

@@ -35,6 +35,7 @@ typedef struct {
   CvxConeSet   cones;
   CvxConeWork  cw;
   double      *rowinv; /* n: 1 / ||x_k|| (0 for rows of norm 0) */
+  double      *rowpen; /* n: 0, or +inf for rows of norm 0 (no constraint) */
   CvxConeCache zcache, ccache; /* factors of the z-step's / the certificates' active sets (empty, never
                                   created, when they would take over CVX_CONE_CACHE_MAX_BYTES) */
   CvxGram     gram;

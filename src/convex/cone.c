@@ -297,7 +297,7 @@ static void MapMultipliers(PetscInt d, PetscInt q, const double *M, const double
  * 2 q >= d, N an orthonormal basis of the complement of
  * Q's columns, from the unit vectors with the smallest part in the span
  * so far (their parts outside add up to d - q, so the best one keeps at
- * least a (d - q - f) / d share of its norm), orthogonalized twice; *mrow
+ * least a (d - q - f) / d share of its norm), orthogonalized by QROrth; *mrow
  * = max_j ||M_j||, the largest row norm of M. Q's columns q..d-1 are
  * scratch. x, rn: scratch of d; r, rem, s: QROrth's.
  * Returns PETSC_FALSE when no such basis was found. */
@@ -546,7 +546,8 @@ static void ActiveSetSolve(const ConeCons *K, CvxConeWork *w, const double *v, d
     }
     if (p >= 0) w->cidx[pc] = w->cidx[--ncand];
     else {
-      if (seed && !K->red) ConsSeedValues(K, seed, w->vals);
+      PetscBool seeded = (PetscBool)(seed && !K->red);
+      if (seeded) ConsSeedValues(K, seed, w->vals);
       else ConsValues(K, c, w->vals);
       seed = NULL;
       for (PetscInt j = 0; j < qq; j++) w->vals[w->J[j]] = INFINITY; /* active rows are satisfied */
@@ -575,6 +576,8 @@ static void ActiveSetSolve(const ConeCons *K, CvxConeWork *w, const double *v, d
             w->cidx[ncand++] = k;
           }
         }
+      /* only a computed pass ends the solve */
+      if (ncand == 0 && seeded) continue;
       if (ncand == 0) break;
       /* the most violated first, then up to CONE_CANDIDATES more */
       TopK(w->cval, w->cidx, ncand, PetscMin(ncand, CONE_CANDIDATES + 1));
