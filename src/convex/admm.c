@@ -370,7 +370,7 @@ PetscErrorCode CvxAdmmProjectAll(CvxAdmm *A, const double *V, double *C, PetscIn
         /* the active rows hold by construction (c is in their null
          * space): left out, so that the minimum is the slack of the others */
         for (PetscInt t = 0; t < nact[j]; t++) y[J[t]] = (2.0 * D[J[t]] - 1.0) * INFINITY;
-        double tol = 1e-12 * PetscMax(vn, cn), low = AdmmLowestSlack(n, D, y, A->rowinv, A->rowpen);
+        double tol = 1e-12 * PetscMax(vn, cn), low = AdmmLowestSlack(n, D, y, A->cones.rowinv, A->rowpen);
         if (-low > tol) {
           pend[npend].bound = cn;
           pend[npend].j     = j;
@@ -1079,11 +1079,8 @@ static PetscErrorCode AdmmSetup(CvxAdmm *A, const CvxArrangementSet *set, PetscI
   PetscCall(CvxConeSetCreate(n, d, X, PL, set->words, set->bits, PETSC_TRUE, &A->cones));
   A->cones.dm = A->Dm;
   PetscCall(CvxConeWorkCreate(n, d, &A->cw));
-  PetscCall(PetscMalloc2((size_t)n, &A->rowinv, (size_t)n, &A->rowpen));
-  for (PetscInt k = 0; k < n; k++) {
-    A->rowinv[k] = A->cones.rownorm[k] > 0 ? 1.0 / A->cones.rownorm[k] : 0.0;
-    A->rowpen[k] = A->cones.rownorm[k] > 0 ? 0.0 : INFINITY;
-  }
+  PetscCall(PetscMalloc1((size_t)n, &A->rowpen));
+  for (PetscInt k = 0; k < n; k++) A->rowpen[k] = A->cones.rownorm[k] > 0 ? 0.0 : INFINITY;
   /* factor caches, with the fast maps when they fit too */
   if (CvxConeCacheBytes(d, 2 * PL, PETSC_FALSE) <= CVX_CONE_CACHE_MAX_BYTES) {
     PetscBool maps = (PetscBool)(CvxConeCacheBytes(d, 2 * PL, PETSC_TRUE) <= CVX_CONE_CACHE_MAX_BYTES);
@@ -1200,7 +1197,7 @@ static PetscErrorCode AdmmDestroy(CvxAdmm *A)
   PetscFunctionBeginUser;
   PetscCall(CvxGramDestroy(&A->gram));
   PetscCall(CvxConeWorkDestroy(&A->cw));
-  PetscCall(PetscFree2(A->rowinv, A->rowpen));
+  PetscCall(PetscFree(A->rowpen));
   PetscCall(CvxConeCacheDestroy(&A->zcache));
   PetscCall(CvxConeCacheDestroy(&A->ccache));
   PetscCall(CvxConeSetDestroy(&A->cones));
@@ -1627,6 +1624,13 @@ static PetscErrorCode AdmmProgressPrint(CvxAdmm *A, AdmmProgress *pg, PetscInt i
 
 /* ------------------------------------------------------------ the solve */
 
+/* The best pair's relative gap (INFINITY before a finite bound). */
+static double AdmmGap(const CvxAdmm *A)
+{
+  if (!A->have_best || !isfinite(A->best_lb)) return INFINITY;
+  return (A->best_obj - A->best_lb) / PetscMax(A->best_obj, 1e-300);
+}
+
 /* Iterations until the next certificate. At least opt.certify_every, and
  * more when a certificate (cert seconds, its point's projection included)
  * costs more than a third of the iterations in between (iter seconds each),
@@ -1636,20 +1640,19 @@ static PetscErrorCode AdmmProgressPrint(CvxAdmm *A, AdmmProgress *pg, PetscInt i
  * Beyond that, a certificate that costs c >= 1 iterations is spaced by the
  * gap's own progress. The certified gap falls about geometrically once the
  * iterations converge, so the rate since the oldest of the last
- * ADMM_GAP_MARKS (admm_impl.h) certificates predicts the iterations N left to opt.tol,
- * and the next certificate comes after N / 2 of them, at most 20 c (a
- * certificate overhead of 5%): the certificates close in on the predicted
- * crossing instead of following it at a fixed step, and one that comes too
- * late costs at most that many iterations. On benchmark (d) a certificate
- * with its corrected dual costs about 6 iterations, and the first rule's
- * interval of about 20 spent a fifth of the run on them (two ranks, 1e-6:
- * 134 certificates in 8.0 s of 40 s; now 34 in 2.7 s). Without progress (no finite gap
- * yet, or none smaller than before) the interval stays at the first
- * rule's, which also keeps stall detection on its schedule. A certificate
- * under 0.05 s keeps opt.certify_every (small programs, whose second stage
- * starts at a certificate). Rank 0's timings decide for every rank.
- * Collective. */
-static double AdmmGap(const CvxAdmm *A);
+ * ADMM_GAP_MARKS (admm_impl.h) certificates predicts the iterations N left
+ * to opt.tol, and the next certificate comes after N / 2 of them, at most
+ * 20 c (a certificate overhead of 5%): the certificates close in on the
+ * predicted crossing instead of following it at a fixed step, and one that
+ * comes too late costs at most that many iterations. On benchmark (d) a
+ * certificate with its corrected dual costs about 6 iterations, and the
+ * first rule's interval of about 20 spent a fifth of the run on them (two
+ * ranks, 1e-6: 134 certificates in 8.0 s of 40 s; now 34 in 2.7 s).
+ * Without progress (no finite gap yet, or none smaller than before) the
+ * interval stays at the first rule's, which also keeps stall detection on
+ * its schedule. A certificate under 0.05 s keeps opt.certify_every (small
+ * programs, whose second stage starts at a certificate). Rank 0's timings
+ * decide for every rank. Collective. */
 static PetscErrorCode AdmmCertifyInterval(CvxAdmm *A, double cert, double iter, PetscInt it, PetscInt *interval)
 {
   PetscFunctionBeginUser;
@@ -1735,12 +1738,6 @@ static PetscErrorCode AdmmAdaptRho(CvxAdmm *A, double presid, double dresid)
   A->rho_changes++;
   CvxAdmmAndersonReset(A);
   PetscFunctionReturn(0);
-}
-
-static double AdmmGap(const CvxAdmm *A)
-{
-  if (!A->have_best || !isfinite(A->best_lb)) return INFINITY;
-  return (A->best_obj - A->best_lb) / PetscMax(A->best_obj, 1e-300);
 }
 
 /* One second-stage attempt (CvxAdmmPolish) with its log event, its time

@@ -34,8 +34,7 @@ typedef struct {
   double     *Dm; /* n x PL dense 0/1 patterns */
   CvxConeSet   cones;
   CvxConeWork  cw;
-  double      *rowinv; /* n: 1 / ||x_k|| (0 for rows of norm 0) */
-  double      *rowpen; /* n: 0, or +inf for rows of norm 0 (no constraint) */
+  double      *rowpen; /* n: 0, or +inf for rows of norm 0 (no constraint; cones.rowinv is 0 there) */
   CvxConeCache zcache, ccache; /* factors of the z-step's / the certificates' active sets (empty, never
                                   created, when they would take over CVX_CONE_CACHE_MAX_BYTES) */
   CvxGram     gram;
@@ -58,7 +57,8 @@ typedef struct {
                                             blocks it sends to an exact solve, which seed its first pass) */
   PetscInt  ychunk;
   PetscInt *act, *nact;   /* z-step active sets (d per block) */
-  char     *skip;         /* nb flags: exact projection skipped (norm bound below the threshold) */
+  char     *skip;         /* nb flags: exact projection skipped (norm bound below the threshold, or the
+                             candidate known to be feasible: AdmmKnownFeasible) */
   PetscInt *cact, *ncact; /* certificate active sets */
   double   *xc, *Cc, *Pc; /* certificate: thresholded point, F^T r blocks, projections (d x nb) */
   double   *xproj;        /* slack: projected primal point (d x nb) */
