@@ -35,6 +35,8 @@ typedef struct {
   CvxConeSet   cones;
   CvxConeWork  cw;
   double      *rowpen; /* n: 0, or +inf for rows of norm 0 (no constraint; cones.rowinv is 0 there) */
+  double      *slk;    /* n: scratch, the normalized slacks of a checked block's rows (AdmmRecordFeasible) */
+  PetscInt    *slki;   /* n: their rows */
   CvxConeCache zcache, ccache; /* factors of the z-step's / the certificates' active sets (empty, never
                                   created, when they would take over CVX_CONE_CACHE_MAX_BYTES) */
   CvxGram     gram;
@@ -134,13 +136,20 @@ PetscErrorCode CvxAdmmFLocal(CvxAdmm *A, const double *x, double *out);
 /* G (d x PL) = X^T D_i e for the local patterns (F^T e = [G, -G]). Local. */
 PetscErrorCode CvxAdmmFTLocal(CvxAdmm *A, const double *e, double *G);
 
+/* Reorders val[0..m) (no NaN), and idx with it, so that val[k] (k < m) is
+ * the (k+1)-th smallest: none larger before it, none smaller after it.
+ * The z-step's feasibility checks keep a block's rows of lowest slack with
+ * it. Local. */
+void CvxAdmmSelectLowest(double *val, PetscInt *idx, PetscInt m, PetscInt k);
+
 /* Projects every column V[:, j] (j < nb) onto cone j mod PL into C, warm-
  * started by act/nact; norms[j] = ||C[:, j]||. With feasible, a projection
  * cut short is replaced by 0 (always feasible); otherwise its norm is
  * replaced by ||V[:, j]|| (never below ||P_K||). Blocks of cones kept with
  * all rows whose warm-start candidate (a projection onto a relaxation, so
  * of norm >= ||P_K||) has norm <= skip_below keep that candidate without
- * the exact solve (the z-step shrinks them to 0 anyway). With prune (for a
+ * the exact solve (the z-step shrinks them to 0 anyway), and an exact
+ * solve stops at the first such relaxation it reaches. With prune (for a
  * certificate, which needs only the largest norm), a block whose candidate
  * norm is not above the largest exact norm found so far on any rank keeps
  * its candidate too, and an exact solve stops once it proves its block's

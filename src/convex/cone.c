@@ -802,8 +802,8 @@ static PetscInt ConeFacets(const ConeCons *K, const double *c, PetscInt *idx, do
 /* Bytes of a cache of nslots slots for cones in R^d. */
 double CvxConeCacheBytes(PetscInt d, PetscInt nslots, PetscBool maps)
 {
-  return (double)nslots * ((double)(d + 2) * sizeof(PetscInt) + sizeof(PetscBool) +
-                           (2.0 * (double)d * d + d + 1) * sizeof(double) + sizeof(PetscInt) +
+  return (double)nslots * ((double)(d + 3 + CVX_CONE_NEAR_ROWS) * sizeof(PetscInt) + sizeof(PetscBool) +
+                           (2.0 * (double)d * d + d + 2 + CVX_CONE_NEAR_ROWS) * sizeof(double) + sizeof(PetscInt) +
                            (maps ? ((double)d * d + d + 2) * sizeof(double) : 0.0));
 }
 
@@ -820,9 +820,13 @@ PetscErrorCode CvxConeCacheCreate(PetscInt d, PetscInt nslots, PetscBool maps, C
   PetscCall(PetscCalloc2(ns, &cache->MN, ns, &cache->mn));
   if (maps) PetscCall(PetscMalloc3((size_t)d * ns, &cache->vref, ns, &cache->lref, ns, &cache->mrow));
   PetscCall(PetscMalloc3((size_t)d * ns, &cache->cref, ns, &cache->sref, ns, &cache->streak));
+  PetscCall(PetscMalloc4((size_t)CVX_CONE_NEAR_ROWS * ns, &cache->sval, ns, &cache->stau,
+                         (size_t)CVX_CONE_NEAR_ROWS * ns, &cache->near, ns, &cache->nnear));
   for (PetscInt s = 0; s < nslots; s++) {
     cache->q[s]      = -1;
     cache->sref[s]   = -1;
+    cache->stau[s]   = INFINITY;
+    cache->nnear[s]  = 0;
     cache->streak[s] = 0;
     PetscCall(PetscMalloc1((size_t)d * (size_t)d, &cache->Q[s]));
     PetscCall(PetscCalloc1((size_t)d * (size_t)d, &cache->R[s]));
@@ -845,6 +849,7 @@ PetscErrorCode CvxConeCacheDestroy(CvxConeCache *cache)
     PetscCall(PetscFree2(cache->MN, cache->mn));
     PetscCall(PetscFree3(cache->vref, cache->lref, cache->mrow));
     PetscCall(PetscFree3(cache->cref, cache->sref, cache->streak));
+    PetscCall(PetscFree4(cache->sval, cache->stau, cache->near, cache->nnear));
   }
   memset(cache, 0, sizeof(*cache));
   PetscFunctionReturn(0);

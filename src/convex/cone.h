@@ -81,7 +81,8 @@ typedef struct {
  * lam(v) = lam(v_ref) - M (v - v_ref), so none is negative while
  * ||v - v_ref|| max_j ||M_j|| stays below the smallest multiplier at the
  * last point v_ref where they were computed.
- * About 2 d^2 + 3 d numbers per slot, d^2 + d + 2 more with the maps. */
+ * About 2 d^2 + 3 d + CVX_CONE_NEAR_ROWS numbers per slot, d^2 + d + 2 more
+ * with the maps. */
 typedef struct {
   PetscInt  d, nslots;
   PetscInt *q;    /* rows factored per slot; -1 = empty */
@@ -97,9 +98,13 @@ typedef struct {
   double    *lref, *mrow; /* per slot: its smallest multiplier (<= 0: no reference), max_j ||M_j|| */
   /* for the caller's feasibility checks: a point of the set's subspace
    * (d x nslots) whose normalized slack in every constraint outside the
-   * set is at least sref (per slot; <= 0: none). The solves reset sref
-   * whenever the slot's set changes; the caller records the pair. */
-  double    *cref, *sref;
+   * set, except up to CVX_CONE_NEAR_ROWS listed rows (near, with their
+   * slacks there in sval: nnear per slot, the rows of lowest slack), is
+   * at least sref (per slot; <= 0: none). The solves reset sref whenever
+   * the slot's set changes; the caller records the point and its rows,
+   * and keeps in stau where it cut the list last. */
+  double    *cref, *sref, *sval, *stau;
+  PetscInt  *near, *nnear;
   PetscInt64 hits, misses, fast; /* fast: warm starts done by the maps alone */
   PetscInt64 bounded;            /* of those, warm starts only whose multipliers the bound settled */
 } CvxConeCache;
@@ -121,6 +126,9 @@ typedef struct {
    * Only where it seeds a pass: every solve still ends on a computed one. */
   const double *seed;
 } CvxConeWork;
+
+/* Rows of lowest slack a cache slot keeps for the caller's checks. */
+#define CVX_CONE_NEAR_ROWS 64
 
 /* Allocates nslots empty slots for cones in R^d, with the fast maps when
  * maps is true; CvxConeCacheBytes tells the size first. Not collective. */
