@@ -320,11 +320,10 @@ static PetscBool AdmmKnownFeasible(const CvxAdmm *A, const CvxConeCache *cache, 
   if (!(dist < cache->sref[j])) return PETSC_FALSE;
   const PetscInt *near = cache->near + (size_t)j * CVX_CONE_NEAR_ROWS;
   const double   *sval = cache->sval + (size_t)j * CVX_CONE_NEAR_ROWS;
-  const double   *D    = A->Dm + (size_t)(j % A->PL) * (size_t)A->n;
+  const double   *swt  = cache->swt + (size_t)j * CVX_CONE_NEAR_ROWS;
   for (PetscInt t = 0; t < cache->nnear[j]; t++) {
     if (dist < sval[t]) continue; /* holds, as the unlisted ones */
-    PetscInt k = near[t];
-    double   s = (2.0 * D[k] - 1.0) * AdmmDot(d, A->cones.Xrow + (size_t)k * (size_t)d, c) * A->cones.rowinv[k];
+    double s = swt[t] * AdmmDot(d, A->cones.Xrow + (size_t)near[t] * (size_t)d, c);
     if (!(s >= -tol)) return PETSC_FALSE;
   }
   return PETSC_TRUE;
@@ -356,10 +355,13 @@ static void AdmmRecordFeasible(CvxAdmm *A, CvxConeCache *cache, PetscInt j, cons
     cache->stau[j] = tau;
   } else if (2 * cnt < L) cache->stau[j] = tau > 0 ? 2 * tau : INFINITY; /* a cut at 0 would stay there */
   PetscInt *near = cache->near + (size_t)j * (size_t)L;
-  double   *sval = cache->sval + (size_t)j * (size_t)L;
+  double   *sval = cache->sval + (size_t)j * (size_t)L, *swt = cache->swt + (size_t)j * (size_t)L;
   for (PetscInt t = 0; t < cnt; t++) {
-    near[t] = A->slki[t];
-    sval[t] = A->slk[t] - round;
+    PetscInt k = A->slki[t];
+    near[t]    = k;
+    sval[t]    = A->slk[t] - round;
+    /* the sign and norm with the row: the check reads no pattern */
+    swt[t] = (2.0 * D[k] - 1.0) * A->cones.rowinv[k];
   }
   memcpy(cache->cref + (size_t)j * (size_t)d, c, (size_t)d * sizeof(double));
   cache->nnear[j] = cnt;

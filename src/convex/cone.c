@@ -803,7 +803,7 @@ static PetscInt ConeFacets(const ConeCons *K, const double *c, PetscInt *idx, do
 double CvxConeCacheBytes(PetscInt d, PetscInt nslots, PetscBool maps)
 {
   return (double)nslots * ((double)(d + 3 + CVX_CONE_NEAR_ROWS) * sizeof(PetscInt) + sizeof(PetscBool) +
-                           (2.0 * (double)d * d + d + 2 + CVX_CONE_NEAR_ROWS) * sizeof(double) + sizeof(PetscInt) +
+                           (2.0 * (double)d * d + d + 2 + 2.0 * CVX_CONE_NEAR_ROWS) * sizeof(double) + sizeof(PetscInt) +
                            (maps ? ((double)d * d + d + 2) * sizeof(double) : 0.0));
 }
 
@@ -820,8 +820,8 @@ PetscErrorCode CvxConeCacheCreate(PetscInt d, PetscInt nslots, PetscBool maps, C
   PetscCall(PetscCalloc2(ns, &cache->MN, ns, &cache->mn));
   if (maps) PetscCall(PetscMalloc3((size_t)d * ns, &cache->vref, ns, &cache->lref, ns, &cache->mrow));
   PetscCall(PetscMalloc3((size_t)d * ns, &cache->cref, ns, &cache->sref, ns, &cache->streak));
-  PetscCall(PetscMalloc4((size_t)CVX_CONE_NEAR_ROWS * ns, &cache->sval, ns, &cache->stau,
-                         (size_t)CVX_CONE_NEAR_ROWS * ns, &cache->near, ns, &cache->nnear));
+  PetscCall(PetscMalloc5((size_t)CVX_CONE_NEAR_ROWS * ns, &cache->sval, (size_t)CVX_CONE_NEAR_ROWS * ns, &cache->swt,
+                         ns, &cache->stau, (size_t)CVX_CONE_NEAR_ROWS * ns, &cache->near, ns, &cache->nnear));
   for (PetscInt s = 0; s < nslots; s++) {
     cache->q[s]      = -1;
     cache->sref[s]   = -1;
@@ -849,7 +849,7 @@ PetscErrorCode CvxConeCacheDestroy(CvxConeCache *cache)
     PetscCall(PetscFree2(cache->MN, cache->mn));
     PetscCall(PetscFree3(cache->vref, cache->lref, cache->mrow));
     PetscCall(PetscFree3(cache->cref, cache->sref, cache->streak));
-    PetscCall(PetscFree4(cache->sval, cache->stau, cache->near, cache->nnear));
+    PetscCall(PetscFree5(cache->sval, cache->swt, cache->stau, cache->near, cache->nnear));
   }
   memset(cache, 0, sizeof(*cache));
   PetscFunctionReturn(0);

@@ -81,7 +81,7 @@ typedef struct {
  * lam(v) = lam(v_ref) - M (v - v_ref), so none is negative while
  * ||v - v_ref|| max_j ||M_j|| stays below the smallest multiplier at the
  * last point v_ref where they were computed.
- * About 2 d^2 + 3 d + CVX_CONE_NEAR_ROWS numbers per slot, d^2 + d + 2 more
+ * About 2 d^2 + 3 d + 3 CVX_CONE_NEAR_ROWS numbers per slot, d^2 + d + 2 more
  * with the maps. */
 typedef struct {
   PetscInt  d, nslots;
@@ -99,11 +99,12 @@ typedef struct {
   /* for the caller's feasibility checks: a point of the set's subspace
    * (d x nslots) whose normalized slack in every constraint outside the
    * set, except up to CVX_CONE_NEAR_ROWS listed rows (near, with their
-   * slacks there in sval: nnear per slot, the rows of lowest slack), is
-   * at least sref (per slot; <= 0: none). The solves reset sref whenever
-   * the slot's set changes; the caller records the point and its rows,
-   * and keeps in stau where it cut the list last. */
-  double    *cref, *sref, *sval, *stau;
+   * slacks there in sval and their signs over their norms in swt: nnear
+   * per slot, the rows of lowest slack), is at least sref (per slot;
+   * <= 0: none). The solves reset sref whenever the slot's set changes;
+   * the caller records the point and its rows, and keeps in stau where it
+   * cut the list last. */
+  double    *cref, *sref, *sval, *swt, *stau;
   PetscInt  *near, *nnear;
   PetscInt64 hits, misses, fast; /* fast: warm starts done by the maps alone */
   PetscInt64 bounded;            /* of those, warm starts only whose multipliers the bound settled */
