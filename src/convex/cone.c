@@ -802,8 +802,9 @@ static PetscInt ConeFacets(const ConeCons *K, const double *c, PetscInt *idx, do
 /* Bytes of a cache of nslots slots for cones in R^d. */
 double CvxConeCacheBytes(PetscInt d, PetscInt nslots, PetscBool maps)
 {
-  return (double)nslots * ((double)(d + 3 + CVX_CONE_NEAR_ROWS) * sizeof(PetscInt) + sizeof(PetscBool) +
-                           (2.0 * (double)d * d + d + 2 + 2.0 * CVX_CONE_NEAR_ROWS) * sizeof(double) + sizeof(PetscInt) +
+  double near = CVX_CONE_NEAR_ROWS; /* the rows of lowest slack: index, slack, weight */
+  return (double)nslots * ((double)(d + 3 + near) * sizeof(PetscInt) + sizeof(PetscBool) +
+                           (2.0 * (double)d * d + d + 2 + 2.0 * near) * sizeof(double) + sizeof(PetscInt) +
                            (maps ? ((double)d * d + d + 2) * sizeof(double) : 0.0));
 }
 
