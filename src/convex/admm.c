@@ -318,6 +318,7 @@ static PetscBool AdmmKnownFeasible(const CvxAdmm *A, const CvxConeCache *cache, 
   for (PetscInt l = 0; l < d; l++) dist += (c[l] - r[l]) * (c[l] - r[l]);
   dist = sqrt(dist);
   if (!(dist < cache->sref[j])) return PETSC_FALSE;
+  if (!cache->near) return PETSC_TRUE; /* no list: s_ref bounds every row */
   const PetscInt *near = cache->near + (size_t)j * CVX_CONE_NEAR_ROWS;
   const double   *sval = cache->sval + (size_t)j * CVX_CONE_NEAR_ROWS;
   const double   *swt  = cache->swt + (size_t)j * CVX_CONE_NEAR_ROWS;
@@ -330,9 +331,10 @@ static PetscBool AdmmKnownFeasible(const CvxAdmm *A, const CvxConeCache *cache, 
 }
 
 /* Records c, just found feasible by the full check (y = X c, the set's rows
- * at +-inf), as slot j's reference point (AdmmKnownFeasible): its rows of
- * lowest normalized slack and the bound on the others' slack, both reduced
- * by round (the check's rounding). The rows below the slot's last cut
+ * at +-inf, low the lowest slack of the others), as slot j's reference
+ * point (AdmmKnownFeasible): its rows of lowest normalized slack and the
+ * bound on the others' slack, both reduced by round (the check's
+ * rounding); in a cache without lists, low. The rows below the slot's last cut
  * (stau) are collected; when there are more than CVX_CONE_NEAR_ROWS the
  * lowest of them are kept and the next one's slack becomes the cut (a
  * selection over all n rows only at a slot's first record), and when
@@ -341,10 +343,15 @@ static PetscBool AdmmKnownFeasible(const CvxAdmm *A, const CvxConeCache *cache, 
  * c_ref numbered about 18 of the 64, and the blocks sent to the full check
  * fell from 46% to 14% (two ranks). */
 static void AdmmRecordFeasible(CvxAdmm *A, CvxConeCache *cache, PetscInt j, const double *c, const double *y,
-                               double round)
+                               double low, double round)
 {
   PetscInt d = A->d, n = A->n, L = CVX_CONE_NEAR_ROWS;
   if (!cache || cache->q[j] < 0) return;
+  if (!cache->near) {
+    memcpy(cache->cref + (size_t)j * (size_t)d, c, (size_t)d * sizeof(double));
+    cache->sref[j] = low - round > 0 ? low - round : -1;
+    return;
+  }
   const double *D   = A->Dm + (size_t)(j % A->PL) * (size_t)n;
   double        tau = cache->stau[j];
   PetscInt      cnt = AdmmSlackBelow(n, D, y, A->cones.rowinv, A->rowpen, tau, A->slk, A->slki);
@@ -489,7 +496,7 @@ PetscErrorCode CvxAdmmProjectAll(CvxAdmm *A, const double *V, double *C, PetscIn
           npend++;
         } else {
           known = PetscMax(known, cn);
-          AdmmRecordFeasible(A, A->cw.cache, j, c, y, 1e-12 * cn);
+          AdmmRecordFeasible(A, A->cw.cache, j, c, y, low, 1e-12 * cn);
         }
       }
       j0 = j1;
@@ -1194,11 +1201,17 @@ static PetscErrorCode AdmmSetup(CvxAdmm *A, const CvxArrangementSet *set, PetscI
   PetscCall(PetscMalloc1((size_t)n, &A->rowpen));
   PetscCall(PetscMalloc2((size_t)n, &A->slk, (size_t)n, &A->slki));
   for (PetscInt k = 0; k < n; k++) A->rowpen[k] = A->cones.rownorm[k] > 0 ? 0.0 : INFINITY;
-  /* factor caches, with the fast maps when they fit too */
-  if (CvxConeCacheBytes(d, 2 * PL, PETSC_FALSE) <= CVX_CONE_CACHE_MAX_BYTES) {
-    PetscBool maps = (PetscBool)(CvxConeCacheBytes(d, 2 * PL, PETSC_TRUE) <= CVX_CONE_CACHE_MAX_BYTES);
-    PetscCall(CvxConeCacheCreate(d, 2 * PL, maps, &A->zcache));
-    PetscCall(CvxConeCacheCreate(d, 2 * PL, maps, &A->ccache));
+  /* factor caches, with the fast maps when they fit too, and then the
+   * checks' lists of rows when a cone is checked in bulk (one without a
+   * facet list) and they fit as well */
+  PetscBool anyfull = PETSC_FALSE;
+  for (PetscInt i = 0; i < PL; i++)
+    if (!A->cones.reduced[i]) anyfull = PETSC_TRUE;
+  if (CvxConeCacheBytes(d, 2 * PL, PETSC_FALSE, PETSC_FALSE) <= CVX_CONE_CACHE_MAX_BYTES) {
+    PetscBool maps = (PetscBool)(CvxConeCacheBytes(d, 2 * PL, PETSC_TRUE, PETSC_FALSE) <= CVX_CONE_CACHE_MAX_BYTES);
+    PetscBool near = (PetscBool)(anyfull && CvxConeCacheBytes(d, 2 * PL, maps, PETSC_TRUE) <= CVX_CONE_CACHE_MAX_BYTES);
+    PetscCall(CvxConeCacheCreate(d, 2 * PL, maps, near, &A->zcache));
+    PetscCall(CvxConeCacheCreate(d, 2 * PL, maps, near, &A->ccache));
   }
 
   /* scratch */
@@ -1227,9 +1240,6 @@ static PetscErrorCode AdmmSetup(CvxAdmm *A, const CvxArrangementSet *set, PetscI
   PetscCall(PetscMalloc1((size_t)n, &A->rbest));
   PetscCall(PetscMalloc1((size_t)n, &A->rdual));
   A->ychunk = (PetscInt)PetscMax(1, PetscMin((size_t)PetscMax(nb, 1), ADMM_CHUNK_BYTES / (sizeof(double) * (size_t)n)));
-  PetscBool anyfull = PETSC_FALSE;
-  for (PetscInt i = 0; i < PL; i++)
-    if (!A->cones.reduced[i]) anyfull = PETSC_TRUE;
   if (anyfull) PetscCall(PetscMalloc2((size_t)n * (size_t)A->ychunk, &A->Y, (size_t)n * (size_t)A->ychunk, &A->Ys));
 
   size_t ns = PetscMax(A->ns, (size_t)1);

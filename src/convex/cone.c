@@ -800,16 +800,17 @@ static PetscInt ConeFacets(const ConeCons *K, const double *c, PetscInt *idx, do
 /* ------------------------------------------------------------ public */
 
 /* Bytes of a cache of nslots slots for cones in R^d. */
-double CvxConeCacheBytes(PetscInt d, PetscInt nslots, PetscBool maps)
+double CvxConeCacheBytes(PetscInt d, PetscInt nslots, PetscBool maps, PetscBool near)
 {
-  double near = CVX_CONE_NEAR_ROWS; /* the rows of lowest slack: index, slack, weight */
-  return (double)nslots * ((double)(d + 3 + near) * sizeof(PetscInt) + sizeof(PetscBool) +
-                           (2.0 * (double)d * d + d + 2 + 2.0 * near) * sizeof(double) + sizeof(PetscInt) +
-                           (maps ? ((double)d * d + d + 2) * sizeof(double) : 0.0));
+  double rows = CVX_CONE_NEAR_ROWS; /* the lists: index, slack and weight per row, count and cut per slot */
+  return (double)nslots * ((double)(d + 2) * sizeof(PetscInt) + sizeof(PetscBool) +
+                           (2.0 * (double)d * d + d + 1) * sizeof(double) + sizeof(PetscInt) +
+                           (maps ? ((double)d * d + d + 2) * sizeof(double) : 0.0) +
+                           (near ? (rows + 1) * sizeof(PetscInt) + (2.0 * rows + 1) * sizeof(double) : 0.0));
 }
 
 /* Allocates an empty cache; see cone.h. Not collective. */
-PetscErrorCode CvxConeCacheCreate(PetscInt d, PetscInt nslots, PetscBool maps, CvxConeCache *cache)
+PetscErrorCode CvxConeCacheCreate(PetscInt d, PetscInt nslots, PetscBool maps, PetscBool near, CvxConeCache *cache)
 {
   size_t ns = (size_t)PetscMax(nslots, 1);
 
@@ -821,13 +822,18 @@ PetscErrorCode CvxConeCacheCreate(PetscInt d, PetscInt nslots, PetscBool maps, C
   PetscCall(PetscCalloc2(ns, &cache->MN, ns, &cache->mn));
   if (maps) PetscCall(PetscMalloc3((size_t)d * ns, &cache->vref, ns, &cache->lref, ns, &cache->mrow));
   PetscCall(PetscMalloc3((size_t)d * ns, &cache->cref, ns, &cache->sref, ns, &cache->streak));
-  PetscCall(PetscMalloc5((size_t)CVX_CONE_NEAR_ROWS * ns, &cache->sval, (size_t)CVX_CONE_NEAR_ROWS * ns, &cache->swt,
-                         ns, &cache->stau, (size_t)CVX_CONE_NEAR_ROWS * ns, &cache->near, ns, &cache->nnear));
+  if (near) {
+    PetscCall(PetscMalloc5((size_t)CVX_CONE_NEAR_ROWS * ns, &cache->sval, (size_t)CVX_CONE_NEAR_ROWS * ns,
+                           &cache->swt, ns, &cache->stau, (size_t)CVX_CONE_NEAR_ROWS * ns, &cache->near, ns,
+                           &cache->nnear));
+    for (PetscInt s = 0; s < nslots; s++) {
+      cache->stau[s]  = INFINITY;
+      cache->nnear[s] = 0;
+    }
+  }
   for (PetscInt s = 0; s < nslots; s++) {
     cache->q[s]      = -1;
     cache->sref[s]   = -1;
-    cache->stau[s]   = INFINITY;
-    cache->nnear[s]  = 0;
     cache->streak[s] = 0;
     PetscCall(PetscMalloc1((size_t)d * (size_t)d, &cache->Q[s]));
     PetscCall(PetscCalloc1((size_t)d * (size_t)d, &cache->R[s]));

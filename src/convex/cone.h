@@ -81,8 +81,8 @@ typedef struct {
  * lam(v) = lam(v_ref) - M (v - v_ref), so none is negative while
  * ||v - v_ref|| max_j ||M_j|| stays below the smallest multiplier at the
  * last point v_ref where they were computed.
- * About 2 d^2 + 3 d + 3 CVX_CONE_NEAR_ROWS numbers per slot, d^2 + d + 2 more
- * with the maps. */
+ * About 2 d^2 + 3 d numbers per slot, d^2 + d + 2 more with the maps,
+ * 3 CVX_CONE_NEAR_ROWS + 2 more with the lists of rows. */
 typedef struct {
   PetscInt  d, nslots;
   PetscInt *q;    /* rows factored per slot; -1 = empty */
@@ -100,10 +100,11 @@ typedef struct {
    * (d x nslots) whose normalized slack in every constraint outside the
    * set, except up to CVX_CONE_NEAR_ROWS listed rows (near, with their
    * slacks there in sval and their signs over their norms in swt: nnear
-   * per slot, the rows of lowest slack), is at least sref (per slot;
-   * <= 0: none). The solves reset sref whenever the slot's set changes;
-   * the caller records the point and its rows, and keeps in stau where it
-   * cut the list last. */
+   * per slot, the rows of lowest slack; these five arrays are NULL in a
+   * cache created without the lists), is at least sref (per slot; <= 0:
+   * none). The solves reset sref whenever the slot's set changes; the
+   * caller records the point and its rows, and keeps in stau where it cut
+   * the list last. */
   double    *cref, *sref, *sval, *swt, *stau;
   PetscInt  *near, *nnear;
   PetscInt64 hits, misses, fast; /* fast: warm starts done by the maps alone */
@@ -132,10 +133,11 @@ typedef struct {
 #define CVX_CONE_NEAR_ROWS 64
 
 /* Allocates nslots empty slots for cones in R^d, with the fast maps when
- * maps is true; CvxConeCacheBytes tells the size first. Not collective. */
-PetscErrorCode CvxConeCacheCreate(PetscInt d, PetscInt nslots, PetscBool maps, CvxConeCache *cache);
+ * maps is true and the lists of rows of lowest slack when near is true;
+ * CvxConeCacheBytes tells the size first. Not collective. */
+PetscErrorCode CvxConeCacheCreate(PetscInt d, PetscInt nslots, PetscBool maps, PetscBool near, CvxConeCache *cache);
 PetscErrorCode CvxConeCacheDestroy(CvxConeCache *cache);
-double         CvxConeCacheBytes(PetscInt d, PetscInt nslots, PetscBool maps);
+double         CvxConeCacheBytes(PetscInt d, PetscInt nslots, PetscBool maps, PetscBool near);
 /* Empties slot (when the caller changes the slot's warm-start set itself). */
 static inline void CvxConeCacheClear(CvxConeCache *cache, PetscInt slot)
 {

@@ -48,7 +48,7 @@ static PetscErrorCode CheckCase(PetscInt n, PetscInt d_raw, PetscBool bias, uint
   PetscCall(PetscMalloc2((size_t)d, &vp, (size_t)d, &cq));
   PetscCall(PetscMalloc1((size_t)d, &Jp));
   PetscCall(PetscMalloc1((size_t)d, &Jc));
-  PetscCall(CvxConeCacheCreate(d, 1, PETSC_TRUE, &cache));
+  PetscCall(CvxConeCacheCreate(d, 1, PETSC_TRUE, PETSC_FALSE, &cache));
   CvxRngInit(&rng, seed, CVX_STREAM_TEST, 9, 0);
   PetscInt nreduced = 0, nbelow = 0;
   for (PetscInt i = 0; i < pr.P; i++) {
