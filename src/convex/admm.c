@@ -303,8 +303,8 @@ void CvxAdmmSelectLowest(double *val, PetscInt *idx, PetscInt m, PetscInt k)
  * still holds (it moves by at most ||c - c_ref|| relative to its norm),
  * and the set's own rows hold by construction. So only the listed rows,
  * the CVX_CONE_NEAR_ROWS of lowest slack at c_ref, are tested (d flops
- * each), and not even they when c is closer to c_ref than their own
- * lowest slack there. The full check is the block's column of the GEMM
+ * each), and of those only the ones whose slack there is not above
+ * ||c - c_ref||. The full check is the block's column of the GEMM
  * X C and its pass over the n rows. Between ADMM iterations a block moves
  * far less than that once the iterations settle. tol: the check's
  * tolerance at c (a row holds when its normalized slack is >= -tol). */
@@ -531,7 +531,7 @@ PetscErrorCode CvxAdmmProjectAll(CvxAdmm *A, const double *V, double *C, PetscIn
     } else {
       /* the solve may stop as soon as this block is proven not to raise
        * the largest norm (pruning), or to be shrunk to 0 (skip_below: on
-       * benchmark (d) 1 in 18 of the z-step's exact solves, which had
+       * benchmark (d) 1 in 19 of the z-step's exact solves, which had
        * taken half of their time) */
       A->cw.slot = j;
       A->cw.seed = pend[s].seed >= 0 ? A->Ys + (size_t)pend[s].seed * (size_t)n : NULL;
