@@ -213,6 +213,13 @@ static PetscErrorCode AdmmProjectExact(CvxAdmm *A, PetscInt i, const double *v, 
   PetscFunctionReturn(0);
 }
 
+/* The normalized slack of row k (see AdmmLowestSlack). */
+static inline double AdmmSlack(const double *D, const double *y, const double *rowinv, const double *rowpen,
+                               PetscInt k)
+{
+  return (2.0 * D[k] - 1.0) * y[k] * rowinv[k] + rowpen[k];
+}
+
 /* Lowest normalized slack min_k (2 D_k - 1) y_k rowinv_k + rowpen_k of a
  * block's cone constraints at c, with y = X c, rowinv_k = 1 / ||x_k|| and
  * rowpen_k = 0, or 0 and +inf for a row of norm 0 (y_k = 0 there): such a
@@ -226,7 +233,7 @@ ADMM_SIMD_CLONES static double AdmmLowestSlack(PetscInt n, const double *D, cons
   double low = INFINITY;
 #pragma omp simd reduction(min : low)
   for (PetscInt k = 0; k < n; k++) {
-    double val = (2.0 * D[k] - 1.0) * y[k] * rowinv[k] + rowpen[k];
+    double val = AdmmSlack(D, y, rowinv, rowpen, k);
     low        = val < low ? val : low;
   }
   return low;
@@ -251,7 +258,7 @@ static PetscInt AdmmSlackBelow(PetscInt n, const double *D, const double *y, con
 {
   PetscInt cnt = 0;
   for (PetscInt k = 0; k < n; k++) {
-    double s = (2.0 * D[k] - 1.0) * y[k] * rowinv[k] + rowpen[k];
+    double s = AdmmSlack(D, y, rowinv, rowpen, k);
     val[cnt] = s;
     idx[cnt] = k;
     cnt += s < tau;
@@ -306,10 +313,11 @@ void CvxAdmmSelectLowest(double *val, PetscInt *idx, PetscInt m, PetscInt k)
  * each), and of those only the ones whose slack there is not above
  * ||c - c_ref||. The full check is the block's column of the GEMM
  * X C and its pass over the n rows. Between ADMM iterations a block moves
- * far less than that once the iterations settle. tol: the check's
- * tolerance at c (a row holds when its normalized slack is >= -tol). */
-static PetscBool AdmmKnownFeasible(const CvxAdmm *A, const CvxConeCache *cache, PetscInt j, const double *c,
-                                   double tol)
+ * far less than that once the iterations settle. A listed row holds when
+ * its normalized slack is at least -1e-12 max(||v||, ||c||), the full
+ * check's tolerance (v: the point c projects). */
+static PetscBool AdmmKnownFeasible(const CvxAdmm *A, const CvxConeCache *cache, PetscInt j, const double *v,
+                                   const double *c)
 {
   PetscInt d = A->d;
   if (!cache || cache->q[j] < 0 || !(cache->sref[j] > 0)) return PETSC_FALSE;
@@ -322,8 +330,10 @@ static PetscBool AdmmKnownFeasible(const CvxAdmm *A, const CvxConeCache *cache, 
   const PetscInt *near = cache->near + (size_t)j * CVX_CONE_NEAR_ROWS;
   const double   *sval = cache->sval + (size_t)j * CVX_CONE_NEAR_ROWS;
   const double   *swt  = cache->swt + (size_t)j * CVX_CONE_NEAR_ROWS;
+  double          tol  = -1; /* computed at the first row tested */
   for (PetscInt t = 0; t < cache->nnear[j]; t++) {
     if (dist < sval[t]) continue; /* holds, as the unlisted ones */
+    if (tol < 0) tol = 1e-12 * PetscMax(AdmmNorm(v, d), AdmmNorm(c, d));
     double s = swt[t] * AdmmDot(d, A->cones.Xrow + (size_t)near[t] * (size_t)d, c);
     if (!(s >= -tol)) return PETSC_FALSE;
   }
@@ -446,7 +456,7 @@ PetscErrorCode CvxAdmmProjectAll(CvxAdmm *A, const double *V, double *C, PetscIn
         /* c projects onto a relaxation of the cone: ||c|| >= ||P_K(v)||,
          * so this block needs no exact projection */
         A->skip[j] = 1;
-      } else if (AdmmKnownFeasible(A, A->cw.cache, j, c, 1e-12 * PetscMax(AdmmNorm(v, d), AdmmNorm(c, d)))) {
+      } else if (AdmmKnownFeasible(A, A->cw.cache, j, v, c)) {
         A->skip[j] = 1;
         known      = PetscMax(known, AdmmNorm(c, d));
       } else {

@@ -73,6 +73,18 @@ static double ConsNorm(const ConeCons *K, PetscInt k)
   return K->red ? 1.0 : K->cs->rownorm[k];
 }
 
+/* vals[k] = s_k y_k from y = X c (all n rows; vals may be y). */
+static void ConsSeedValues(const ConeCons *K, const double *y, double *vals)
+{
+  const CvxConeSet *cs = K->cs;
+  PetscInt          n  = cs->n;
+  if (cs->dm) {
+    const double *D = cs->dm + (size_t)K->i * (size_t)n;
+    for (PetscInt k = 0; k < n; k++) vals[k] = (2.0 * D[k] - 1.0) * y[k];
+  } else
+    for (PetscInt k = 0; k < n; k++) vals[k] = CvxConeSign(cs, K->i, k) * y[k];
+}
+
 /* vals[k] = a_k^T x for every constraint. */
 static void ConsValues(const ConeCons *K, const double *x, double *vals)
 {
@@ -86,28 +98,9 @@ static void ConsValues(const ConeCons *K, const double *x, double *vals)
       vals[k] = s;
     }
   } else {
-    PetscInt        n = cs->n;
-    const uint64_t *p = cs->bits + (size_t)K->i * (size_t)cs->words;
-    cblas_dgemv(CblasColMajor, CblasNoTrans, (int)n, (int)d, 1.0, cs->X, (int)n, x, 1, 0.0, vals, 1);
-    if (cs->dm) {
-      const double *D = cs->dm + (size_t)K->i * (size_t)n;
-      for (PetscInt k = 0; k < n; k++) vals[k] *= 2.0 * D[k] - 1.0;
-    } else
-      for (PetscInt k = 0; k < n; k++)
-        if (!((p[k / 64] >> (k % 64)) & 1u)) vals[k] = -vals[k];
+    cblas_dgemv(CblasColMajor, CblasNoTrans, (int)cs->n, (int)d, 1.0, cs->X, (int)cs->n, x, 1, 0.0, vals, 1);
+    ConsSeedValues(K, vals, vals);
   }
-}
-
-/* vals[k] = s_k y_k from y = X c given by the caller (all n rows). */
-static void ConsSeedValues(const ConeCons *K, const double *y, double *vals)
-{
-  const CvxConeSet *cs = K->cs;
-  PetscInt          n  = cs->n;
-  if (cs->dm) {
-    const double *D = cs->dm + (size_t)K->i * (size_t)n;
-    for (PetscInt k = 0; k < n; k++) vals[k] = (2.0 * D[k] - 1.0) * y[k];
-  } else
-    for (PetscInt k = 0; k < n; k++) vals[k] = CvxConeSign(cs, K->i, k) * y[k];
 }
 
 /* ------------------------------------------------------------ small QR */
