@@ -4,6 +4,7 @@
 #include "app/run.h"
 #include "app/sweep.h"
 #include "config/config.h"
+#include "core/blas.h"
 #include "core/error.h"
 #include "core/timer.h"
 #include "data/data.h"
@@ -86,6 +87,8 @@ static PetscErrorCode SummaryWrite(const CvxRun *run)
   CvxYamlInt(&y, "convex_ranks", run->convex_ranks);
   CvxYamlInt(&y, "sgd_ranks", run->sgd_ranks);
   CvxYamlBool(&y, "concurrent", run->concurrent);
+  CvxYamlString(&y, "blas", CvxBlasConfig());
+  CvxYamlString(&y, "blas_core", CvxBlasCoreName());
   CvxYamlEndMap(&y);
 
   CvxYamlBeginMap(&y, "data");
@@ -283,6 +286,8 @@ int CvxAppMain(int argc, char **argv)
   char         **petsc_argv;
   int            rank, size, status = 0;
 
+  /* Before MPI and PETSc: may restart the program with better BLAS kernels. */
+  CvxBlasCoreSelect(argv);
   if (MPI_Init(&argc, &argv) != MPI_SUCCESS) {
     fprintf(stderr, "cvxnn-dist: error: MPI_Init failed\n");
     return CVX_EXIT_RUNTIME;
@@ -318,6 +323,8 @@ int CvxAppMain(int argc, char **argv)
     if (rank == 0) fprintf(stderr, "cvxnn-dist: error: PETSc initialization failed\n");
     MPI_Abort(MPI_COMM_WORLD, CVX_EXIT_RUNTIME);
   }
+
+  if (rank == 0 && CvxBlasCoreNote()) fprintf(stderr, "cvxnn-dist: %s\n", CvxBlasCoreNote());
 
   memset(&run, 0, sizeof(run));
   run.convex_comm = MPI_COMM_NULL;

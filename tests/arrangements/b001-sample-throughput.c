@@ -3,6 +3,7 @@
  * directions, on the ranks it is started with. Prints figures; never fails
  * on timing. */
 #include "arrtest.h"
+#include "core/blas.h"
 
 #include <time.h>
 
@@ -12,7 +13,9 @@ int main(int argc, char **argv)
   int64_t     samples = 2500000;
   PetscInt    n       = 500;
 
+  CvxBlasCoreSelect(argv);
   if (PetscInitialize(&argc, &argv, NULL, NULL)) return 1;
+  CvxBlasCorePrint(PETSC_COMM_WORLD, stdout);
   if (CvxErrorHandlerPush()) return 1;
   MPI_Comm_rank(PETSC_COMM_WORLD, &rank);
   MPI_Comm_size(PETSC_COMM_WORLD, &size);

@@ -16,6 +16,7 @@
 
 #include <petscsys.h>
 
+#include "core/blas.h"
 #include "core/rng.h"
 #include "core/timer.h"
 
@@ -32,7 +33,9 @@ int main(int argc, char **argv)
   double     *A, *B, *C, t;
   CvxRng      rng;
 
+  CvxBlasCoreSelect(argv);
   if (PetscInitialize(&argc, &argv, NULL, NULL)) return 1;
+  CvxBlasCorePrint(PETSC_COMM_WORLD, stdout);
   PetscCall(PetscOptionsGetInt(NULL, NULL, "-m", &m, NULL));
   PetscCall(PetscOptionsGetInt(NULL, NULL, "-gemv_n", &gn, NULL));
   PetscCall(PetscOptionsGetInt(NULL, NULL, "-reps", &reps, NULL));

@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/blas.h"
 #include "core/error.h"
 #include "core/rng.h"
 #include "core/timer.h"
@@ -62,7 +63,9 @@ int main(int argc, char **argv)
   const char       *all_names[]  = {"replicated", "scalapack", "cg"};
   PetscBool         use_path[3]  = {PETSC_TRUE, PETSC_TRUE, PETSC_FALSE};
 
+  CvxBlasCoreSelect(argv);
   if (PetscInitialize(&argc, &argv, NULL, NULL)) return 1;
+  CvxBlasCorePrint(PETSC_COMM_WORLD, stdout);
   PetscCall(CvxErrorHandlerPush());
   PetscCallMPI(MPI_Comm_rank(PETSC_COMM_WORLD, &rank));
   PetscCallMPI(MPI_Comm_size(PETSC_COMM_WORLD, &size));

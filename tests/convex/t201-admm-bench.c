@@ -20,6 +20,7 @@
  *   -rho_adapt 0|1 -dual_correction 0|1.
  */
 #include "convex/admm.h"
+#include "core/blas.h"
 #include "core/timer.h"
 
 #include "t000-problem.h"
@@ -262,7 +263,9 @@ int main(int argc, char **argv)
   PetscInt  n = 100, draw = 2, P = 200;
   double    beta = 1e-3;
 
+  CvxBlasCoreSelect(argv);
   if (PetscInitialize(&argc, &argv, NULL, NULL)) return 1;
+  CvxBlasCorePrint(PETSC_COMM_WORLD, stdout);
   if (PetscOptionsGetString(NULL, NULL, "-cases", cases, sizeof(cases), NULL)) return 1;
   if (PetscOptionsGetBool(NULL, NULL, "-flops", &flops, NULL)) return 1;
   if (PetscOptionsGetInt(NULL, NULL, "-n", &n, &custom)) return 1;

@@ -7,6 +7,7 @@
  * would do 6 n d m, the figure quoted for comparison.
  *
  * Usage: b001-adam [iterations scale, default 1] */
+#include "core/blas.h"
 #include "core/rng.h"
 #include "core/timer.h"
 #include "sgd/sgd.h"
@@ -96,7 +97,9 @@ int main(int argc, char **argv)
 {
   double scale = 1.0;
 
+  CvxBlasCoreSelect(argv);
   if (PetscInitialize(&argc, &argv, NULL, NULL)) return 1;
+  CvxBlasCorePrint(PETSC_COMM_WORLD, stdout);
   if (argc > 1) scale = atof(argv[1]);
   if (!(scale > 0)) scale = 1.0;
   double rate, crate, r2, c2;
