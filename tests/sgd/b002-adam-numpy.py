@@ -2,12 +2,78 @@
 iteration as b001-adam (forward, backward, update; float64) written the way a
 framework user would, with numpy arrays on one thread, for
 (n, d, m) = (20, 2, 100) and (12000, 785, 100). The two programs use the
-same BLAS library, so this is the array-framework reference for b001."""
+same BLAS library with the same kernels, so this is the array-framework
+reference for b001: where OpenBLAS does not know the CPU and falls back to
+its SSE3 kernels, b001 restarts itself with OPENBLAS_CORETYPE naming the
+CPU's level (src/core/blas.c), and this script does the same before numpy
+loads the library (CVXNN_BLAS_CORE=keep or a set OPENBLAS_CORETYPE keeps
+OpenBLAS's choice)."""
+import ctypes
+import ctypes.util
 import os
 import sys
 import time
 
-import numpy as np
+# OpenBLAS 0.3.21's x86-64 kernel sets below AVX2, as in src/core/blas.c
+SSE_OR_AVX_CORES = {
+    "katmai", "coppermine", "northwood", "prescott", "banias", "atom", "core2", "penryn", "dunnington",
+    "nehalem", "athlon", "opteron", "opteron_sse3", "barcelona", "nano", "sandybridge", "bulldozer",
+    "piledriver", "steamroller",
+}
+
+
+def openblas_core():
+    """(config, core name) of the OpenBLAS that numpy would load, or None."""
+    for name in ("libopenblas.so.0", ctypes.util.find_library("openblas")):
+        if not name:
+            continue
+        try:
+            lib = ctypes.CDLL(name)
+            lib.openblas_get_corename.restype = ctypes.c_char_p
+            lib.openblas_get_config.restype = ctypes.c_char_p
+            return lib.openblas_get_config().decode(), lib.openblas_get_corename().decode()
+        except (OSError, AttributeError):
+            continue
+    return None
+
+
+def cpu_level():
+    """'SkylakeX' on an AVX-512 CPU, 'Haswell' on an AVX2 one, else None."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            flags = next((line.split(":", 1)[1].split() for line in f if line.startswith("flags")), [])
+    except OSError:
+        return None
+    if all(f in flags for f in ("avx512f", "avx512cd", "avx512dq", "avx512bw", "avx512vl")):
+        return "SkylakeX"
+    if "avx2" in flags and "fma" in flags:
+        return "Haswell"
+    return None
+
+
+def select_core():
+    """Restarts once with OPENBLAS_CORETYPE when OpenBLAS fell back to kernels
+    below the CPU's level; returns the note to print."""
+    info = openblas_core()
+    if info is None:
+        return "BLAS: not OpenBLAS (no openblas_get_corename)"
+    config, core = info
+    note = "BLAS: %s, kernels %s" % (config, core)
+    if os.environ.get("CVXNN_BLAS_RESTARTED_FROM"):
+        return note + " (OpenBLAS chose %s for this CPU; restarted with OPENBLAS_CORETYPE=%s)" % (
+            os.environ["CVXNN_BLAS_RESTARTED_FROM"], os.environ.get("OPENBLAS_CORETYPE", "?"))
+    want = cpu_level()
+    keep = os.environ.get("CVXNN_BLAS_CORE", "").lower() == "keep"
+    if core.lower() in SSE_OR_AVX_CORES and want and not keep and "OPENBLAS_CORETYPE" not in os.environ:
+        env = dict(os.environ, OPENBLAS_CORETYPE=want, CVXNN_BLAS_RESTARTED_FROM=core)
+        sys.stdout.flush()
+        os.execve(sys.executable, [sys.executable] + sys.argv, env)
+    return note
+
+
+BLAS_NOTE = select_core()
+
+import numpy as np  # noqa: E402  (after the kernel choice: numpy loads OpenBLAS)
 
 
 def adam_seconds(n, dfeat, m, iterations, beta=1e-4, lr=1e-3, b1=0.9, b2=0.999, eps=1e-8):
@@ -43,6 +109,7 @@ def adam_seconds(n, dfeat, m, iterations, beta=1e-4, lr=1e-3, b1=0.9, b2=0.999, 
 def main():
     scale = float(sys.argv[1]) if len(sys.argv) > 1 else 1.0
     print("numpy %s, OPENBLAS_NUM_THREADS=%s" % (np.__version__, os.environ.get("OPENBLAS_NUM_THREADS", "unset")))
+    print(BLAS_NOTE)
     for n, dfeat, m, its in ((20, 1, 100, int(5000 * scale)), (12000, 784, 100, max(1, int(10 * scale)))):
         s, c = adam_seconds(n, dfeat, m, max(its, 1))
         print("numpy adam full batch n=%d d=%d m=%d, %d iterations: %.3e s/iteration wall (%.2f us), %.3e s cpu (%.2f us)"
