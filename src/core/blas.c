@@ -3,6 +3,7 @@
 #include <cblas.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <strings.h>
 #include <unistd.h>
 
@@ -98,6 +99,8 @@ void CvxBlasCoreSelect(char **argv)
     return;
   }
   if (getenv("OPENBLAS_CORETYPE") || (keep && !strcasecmp(keep, "keep"))) return;
+  /* only a library built for several CPUs reads OPENBLAS_CORETYPE */
+  if (!CvxBlasConfig() || !strstr(CvxBlasConfig(), "DYNAMIC_ARCH")) return;
   want = CvxBlasCoreUpgrade(core, CvxBlasCpuLevel());
   if (!want || !argv || !argv[0]) return;
   if (setenv("OPENBLAS_CORETYPE", want, 1) || setenv(CVX_BLAS_RESTART_VAR, core, 1)) return;

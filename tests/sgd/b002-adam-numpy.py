@@ -64,7 +64,9 @@ def select_core():
             os.environ["CVXNN_BLAS_RESTARTED_FROM"], os.environ.get("OPENBLAS_CORETYPE", "?"))
     want = cpu_level()
     keep = os.environ.get("CVXNN_BLAS_CORE", "").lower() == "keep"
-    if core.lower() in SSE_OR_AVX_CORES and want and not keep and "OPENBLAS_CORETYPE" not in os.environ:
+    # only a library built for several CPUs (DYNAMIC_ARCH) reads OPENBLAS_CORETYPE
+    if (core.lower() in SSE_OR_AVX_CORES and want and not keep and "OPENBLAS_CORETYPE" not in os.environ
+            and "DYNAMIC_ARCH" in config):
         env = dict(os.environ, OPENBLAS_CORETYPE=want, CVXNN_BLAS_RESTARTED_FROM=core)
         sys.stdout.flush()
         os.execve(sys.executable, [sys.executable] + sys.argv, env)
