@@ -12,8 +12,10 @@
  * fallback from the CPU's instruction sets and restarts the program once with
  * OPENBLAS_CORETYPE naming the kernels the CPU supports. The choice is read
  * when OpenBLAS loads, so a restart is the only way to change it. Nothing is
- * done when OPENBLAS_CORETYPE is already set, when CVXNN_BLAS_CORE=keep, or
- * when OpenBLAS's own choice is at the CPU's level or unknown to this table. */
+ * done when OPENBLAS_CORETYPE is already set, when CVXNN_BLAS_CORE=keep,
+ * when the library was built without DYNAMIC_ARCH (it ignores
+ * OPENBLAS_CORETYPE), or when OpenBLAS's own choice is at the CPU's level or
+ * unknown to this table. */
 #ifndef CVXNN_CORE_BLAS_H
 #define CVXNN_CORE_BLAS_H
 
