@@ -134,6 +134,26 @@ static PetscErrorCode SetOptions(CvxAdmmOptions *opt)
   PetscFunctionReturn(0);
 }
 
+/* A solve of pr over set to a certified gap of tol (60 s at most; the
+ * command line's solver options apply), and its wall time. */
+static PetscErrorCode SolveTo(CvxArrangementSet *set, TestProblem *pr, double beta, double tol, CvxAdmmResult *res,
+                              double *wall)
+{
+  CvxAdmmOptions opt;
+
+  PetscFunctionBeginUser;
+  PetscCall(CvxAdmmOptionsSetDefaults(&opt));
+  opt.beta       = beta;
+  opt.tol        = tol;
+  opt.max_iter   = 50000;
+  opt.time_limit = 60;
+  PetscCall(SetOptions(&opt));
+  double t0 = CvxWallTime();
+  PetscCall(CvxAdmmSolve(set, pr->d, pr->X, pr->y, &opt, res));
+  *wall = CvxWallTime() - t0;
+  PetscFunctionReturn(0);
+}
+
 /* One solve to a certified gap of tol: prints whether and when it got
  * there, and for the last target its final state. Each target gets a solve
  * of its own, as a user would run it: the solver spaces its certificates by
@@ -150,17 +170,9 @@ static PetscErrorCode RunCase(const char *label, TestProblem *pr, double beta)
   PetscCallMPI(MPI_Comm_size(PETSC_COMM_WORLD, &size));
   TestSetView(pr, PETSC_COMM_WORLD, &set);
   for (int s = 0; s < 2; s++) {
-    CvxAdmmOptions opt;
-    CvxAdmmResult  res;
-    PetscCall(CvxAdmmOptionsSetDefaults(&opt));
-    opt.beta       = beta;
-    opt.tol        = tols[s];
-    opt.max_iter   = 50000;
-    opt.time_limit = 60;
-    PetscCall(SetOptions(&opt));
-    double t0 = CvxWallTime();
-    PetscCall(CvxAdmmSolve(&set, pr->d, pr->X, pr->y, &opt, &res));
-    double    wall    = CvxWallTime() - t0;
+    CvxAdmmResult res;
+    double        wall;
+    PetscCall(SolveTo(&set, pr, beta, tols[s], &res, &wall));
     PetscBool reached = (PetscBool)(res.gap <= tols[s]);
     if (rank == 0) {
       if (s == 0)
@@ -226,18 +238,9 @@ static PetscErrorCode SpeedupFigures(const char *label, TestProblem *pr, double 
       PetscBool         reached = PETSC_FALSE;
       if (comm != MPI_COMM_NULL) {
         CvxArrangementSet set;
-        CvxAdmmOptions    opt;
         CvxAdmmResult     res;
         TestSetView(pr, comm, &set);
-        PetscCall(CvxAdmmOptionsSetDefaults(&opt));
-        opt.beta       = beta;
-        opt.tol        = 1e-4;
-        opt.max_iter   = 50000;
-        opt.time_limit = 120;
-        PetscCall(SetOptions(&opt));
-        double t0 = CvxWallTime();
-        PetscCall(CvxAdmmSolve(&set, pr->d, pr->X, pr->y, &opt, &res));
-        wall    = CvxWallTime() - t0;
+        PetscCall(SolveTo(&set, pr, beta, 1e-4, &res, &wall));
         its     = res.iterations;
         reached = (PetscBool)(res.gap <= 1e-4);
         PetscCall(CvxAdmmResultDestroy(&res));
