@@ -89,6 +89,7 @@ static PetscErrorCode SummaryWrite(const CvxRun *run)
   CvxYamlBool(&y, "concurrent", run->concurrent);
   CvxYamlString(&y, "blas", CvxBlasConfig());
   CvxYamlString(&y, "blas_core", CvxBlasCoreName());
+  CvxYamlString(&y, "blas_fallback", CvxBlasCoreFallback() ? CvxBlasCoreFallback() : "");
   CvxYamlEndMap(&y);
 
   CvxYamlBeginMap(&y, "data");

@@ -12,6 +12,7 @@
 #define CVX_BLAS_RESTART_VAR "CVXNN_BLAS_RESTARTED_FROM"
 
 static char cvx_blas_note[256];
+static char cvx_blas_fallback[64];
 
 int CvxBlasCoreLevel(const char *corename)
 {
@@ -88,9 +89,11 @@ void CvxBlasCoreSelect(char **argv)
   const char *core = CvxBlasCoreName();
   const char *want;
 
-  cvx_blas_note[0] = 0;
+  cvx_blas_note[0]     = 0;
+  cvx_blas_fallback[0] = 0;
   if (from) {
     /* This is the restarted program. */
+    snprintf(cvx_blas_fallback, sizeof(cvx_blas_fallback), "%s", from);
     snprintf(cvx_blas_note, sizeof(cvx_blas_note),
              "OpenBLAS chose its %s kernels for this CPU (a model it does not know); restarted with "
              "OPENBLAS_CORETYPE=%s, now using %s (CVXNN_BLAS_CORE=keep keeps OpenBLAS's choice)",
@@ -114,6 +117,11 @@ void CvxBlasCoreSelect(char **argv)
            "OPENBLAS_CORETYPE=%s failed; dense products may run several times slower "
            "(set OPENBLAS_CORETYPE=%s in the job's environment)",
            core, want, want);
+}
+
+const char *CvxBlasCoreFallback(void)
+{
+  return cvx_blas_fallback[0] ? cvx_blas_fallback : NULL;
 }
 
 const char *CvxBlasCoreNote(void)

@@ -63,4 +63,9 @@ void CvxBlasCorePrint(MPI_Comm comm, FILE *fp);
  * not be, NULL otherwise. Valid after CvxBlasCoreSelect. */
 const char *CvxBlasCoreNote(void);
 
+/* The kernels OpenBLAS had chosen when this run replaced them through the
+ * restart (e.g. "Prescott"), NULL when it did not. Valid after
+ * CvxBlasCoreSelect. */
+const char *CvxBlasCoreFallback(void);
+
 #endif

@@ -162,6 +162,12 @@ def case_small_run(tmp):
           "network p1 %r vs convex %r" % (s["network.objective"], s["convex.objective"]))
     check(s["network.neurons"] >= 1, "no neurons recovered")
     check(s["sgd.jobs"] == 4, "sgd.jobs")
+    # The BLAS kernels: named, and a replaced fallback differs from what ran.
+    check(s.get("run.blas_core"), "run.blas_core missing or empty")
+    check("run.blas_fallback" in s, "run.blas_fallback missing")
+    fb = s.get("run.blas_fallback")
+    check(fb == "" or str(fb).lower() != str(s.get("run.blas_core")).lower(),
+          "blas_fallback %r equals the kernels used %r" % (fb, s.get("run.blas_core")))
     # The theory's guarantee: with every arrangement, no SGD iterate goes below the certified bound.
     lb = s["convex.lower_bound"]
     rows = read_rows(os.path.join(d, "sgd_trace.csv"))

@@ -82,11 +82,20 @@ int main(int argc, char **argv)
     }
     CHECK(!CvxBlasCoreUpgrade(CvxBlasCoreName(), CvxBlasCpuLevel()));
     if (CvxBlasCoreNote()) CHECK(getenv("OPENBLAS_CORETYPE") != NULL);
+    /* a restart (a note, and OPENBLAS_CORETYPE set by it) names the
+     * kernels it replaced, and they were a fallback */
+    if (CvxBlasCoreNote() && getenv("OPENBLAS_CORETYPE")) CHECK(CvxBlasCoreFallback() != NULL);
+    if (CvxBlasCoreFallback()) {
+      CHECK(CvxBlasCoreNote() != NULL);
+      CHECK(CvxBlasCoreUpgrade(CvxBlasCoreFallback(), CvxBlasCpuLevel()) != NULL);
+    }
   } else if (!strcmp(mode, "keep")) {
     CHECK(!CvxBlasCoreNote());
+    CHECK(!CvxBlasCoreFallback());
     CHECK(!getenv("OPENBLAS_CORETYPE"));
   } else if (!strcmp(mode, "forced")) {
     CHECK(!CvxBlasCoreNote());
+    CHECK(!CvxBlasCoreFallback());
     CHECK(SameName(getenv("OPENBLAS_CORETYPE"), "Haswell"));
     if (CvxBlasCpuLevel() >= CVX_BLAS_LEVEL_AVX2) CHECK(SameName(CvxBlasCoreName(), "Haswell"));
   } else {
