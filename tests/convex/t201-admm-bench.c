@@ -15,7 +15,7 @@
  *   c: n = 200,  d = 2 + bias, beta = 1e-3, exact patterns (P ~ 40,000)
  *   d: n = 2000, d = 50 + bias, beta = 1e-3, P = 500 sampled
  * Custom problem: -n N -draw D -beta B -P P (sampled) [-exact] [-nobias].
- * -speedup R: for each case, the solve to 1e-4 on rank 0 alone (the other
+ * -speedup R: for each case (or the custom problem), the solve to 1e-4 on rank 0 alone (the other
  *         ranks asleep) and on all ranks, alternated R times in one run;
  *         prints each time and the ratio of the fastest of each.
  * Solver options: -splitting auto|cone|slack -column_generation auto|on|off -rho R -alpha A -anderson M
@@ -367,16 +367,14 @@ int main(int argc, char **argv)
         ExactPatterns3(&pr);
       }
     }
-    if (RunCase("custom", &pr, beta)) return 1;
+    if (speedup > 0 ? SpeedupFigures("custom", &pr, beta, speedup) : RunCase("custom", &pr, beta)) return 1;
     TestProblemDestroy(&pr);
   } else {
     for (const char *c = cases; *c; c++) {
       TestProblem pr;
       char        label[2] = {*c, 0};
       ProblemCase(*c, &pr, &beta);
-      if (speedup > 0) {
-        if (SpeedupFigures(label, &pr, beta, speedup)) return 1;
-      } else if (RunCase(label, &pr, beta)) return 1;
+      if (speedup > 0 ? SpeedupFigures(label, &pr, beta, speedup) : RunCase(label, &pr, beta)) return 1;
       TestProblemDestroy(&pr);
     }
   }
