@@ -28,6 +28,7 @@
 
 #include "core/error.h"
 #include "core/lapack.h"
+#include "core/simd.h"
 #include "core/timer.h"
 
 static PetscClassId  admm_classid;
@@ -113,16 +114,6 @@ PetscErrorCode CvxAdmmResultDestroy(CvxAdmmResult *result)
   PetscCall(CvxNetworkDestroy(&result->network));
   PetscFunctionReturn(0);
 }
-
-/* Loops that vectorize well get an AVX2 clone beside the baseline one on
- * x86-64 with GCC, picked at load time by the CPU (ifunc); noinline keeps
- * the caller from inlining the baseline copy. The clone has no FMA, so
- * both compute the same numbers. */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
-  #define ADMM_SIMD_CLONES __attribute__((noinline, target_clones("avx2", "default")))
-#else
-  #define ADMM_SIMD_CLONES __attribute__((noinline))
-#endif
 
 /* ------------------------------------------------------------ products */
 
@@ -227,7 +218,7 @@ static inline double AdmmSlack(const double *D, const double *y, const double *r
  * (+inf, or NaN, which the min passes over). Negative for a violated
  * constraint, +inf when no row is left. A branch-free simd min, which
  * vectorizes; the minimum does not depend on the order. */
-ADMM_SIMD_CLONES static double AdmmLowestSlack(PetscInt n, const double *D, const double *y, const double *rowinv,
+CVX_SIMD_CLONES static double AdmmLowestSlack(PetscInt n, const double *D, const double *y, const double *rowinv,
                                                const double *rowpen)
 {
   double low = INFINITY;
@@ -1588,7 +1579,7 @@ static PetscErrorCode AdmmSlackFusedInit(CvxAdmm *A)
  * b = sg |t|; adds ||r||^2 to *pr2 and ||max(0, t_new) - max(0, t_old)||^2
  * to *dc. Written branch-free with a simd reduction so that it vectorizes
  * (the order of the two sums changes, not the iterate). */
-ADMM_SIMD_CLONES static void AdmmSlackPass(PetscInt n, const double *Dj, const double *y, double alpha, double *ts,
+CVX_SIMD_CLONES static void AdmmSlackPass(PetscInt n, const double *Dj, const double *y, double alpha, double *ts,
                                            double *b, double *pr2, double *dc)
 {
   double p = 0, c = 0;

@@ -50,6 +50,7 @@
 
 #include "core/error.h"
 #include "core/lapack.h"
+#include "core/simd.h"
 #include "core/timer.h"
 
 #include <petscksp.h>
@@ -114,7 +115,9 @@ struct _p_CvxGram {
   double *K;                /* n x n, both triangles */
   double *Q;                /* n x n eigenvectors (once eig is set) */
   int    *rcounts, *rdispls; /* rows of the products computed by each rank */
-  double *Minv;              /* n x m: this rank's m rows of (msigma I + mtau K)^{-1}, stored as columns (NULL: none) */
+  double *Minv;              /* (msigma I + mtau K)^{-1} (NULL: none): on one rank n x n, on several this rank's
+                                columns pc0..pc1-1 of its lower triangle, packed (column j: rows j..n-1) */
+  int     pc0, pc1;          /* packed columns of Minv on this rank (split so that the ranks hold equal shares) */
   double  msigma, mtau;      /* the shift prepared in Minv (replicated) or Mloc (scalapack) */
 
   /* scalapack */
@@ -377,15 +380,16 @@ static PetscErrorCode GramReplicatedEig(CvxGram g)
   PetscFunctionReturn(0);
 }
 
-/* Minv = this rank's rows r0..r0+m of (sigma I + tau K)^{-1}, stored as
- * its columns (the inverse is symmetric; all n columns on one rank), from
- * a Cholesky factor: dpotrf and dpotri, n^3 flops on every rank, and an
- * n x n scratch while it is formed. *ok is false (and nothing is
- * prepared) when the factorization finds the matrix not numerically
- * positive definite. Local (every rank decides the same). */
+/* Minv = (sigma I + tau K)^{-1} from a Cholesky factor: dpotrf and dpotri,
+ * n^3 flops on every rank, and an n x n scratch while it is formed. On one
+ * rank it is kept whole; on several, each rank keeps its share of the
+ * columns of the lower triangle (GramPackedColumns), so that a product reads
+ * n^2 / (2 p) entries per rank instead of the n^2 / p of whole rows. *ok is
+ * false (and nothing is prepared) when the factorization finds the matrix
+ * not numerically positive definite. Local (every rank decides the same). */
 static PetscErrorCode GramReplicatedPrepare(CvxGram g, double sigma, double tau, PetscBool *ok)
 {
-  int     n = (int)g->n, r0 = g->rdispls[g->rank], m = g->rcounts[g->rank], info = 0;
+  int     n = (int)g->n, info = 0;
   size_t  nsq = (size_t)n * (size_t)n;
   double *M;
 
@@ -403,14 +407,69 @@ static PetscErrorCode GramReplicatedPrepare(CvxGram g, double sigma, double tau,
   }
   dpotri_("L", &n, M, &n, &info, 1);
   CvxCheckInfo(PETSC_COMM_SELF, "dpotri", info);
-  for (size_t j = 0; j < (size_t)n; j++)
-    for (size_t i = j + 1; i < (size_t)n; i++) M[j + i * n] = M[i + j * n];
-  if (g->size == 1) g->Minv = M;
-  else {
-    PetscCall(PetscMalloc1((size_t)n * PetscMax(m, 1), &g->Minv));
-    memcpy(g->Minv, M + (size_t)r0 * n, (size_t)n * m * sizeof(double));
-    PetscCall(PetscFree(M));
+  if (g->size == 1) {
+    /* dsymv reads the lower triangle */
+    g->Minv = M;
+    PetscFunctionReturn(0);
   }
+  size_t cnt = 0, pos = 0;
+  for (int j = g->pc0; j < g->pc1; j++) cnt += (size_t)(n - j);
+  PetscCall(PetscMalloc1(cnt + 1, &g->Minv));
+  for (int j = g->pc0; j < g->pc1; j++) {
+    memcpy(g->Minv + pos, M + j + (size_t)j * n, (size_t)(n - j) * sizeof(double));
+    pos += (size_t)(n - j);
+  }
+  PetscCall(PetscFree(M));
+  PetscFunctionReturn(0);
+}
+
+/* The columns [pc0, pc1) of the lower triangle of an n x n matrix that
+ * this rank keeps: rank r starts at the first column where the entries
+ * before it reach r / p of the triangle's. Local. */
+static void GramPackedColumns(CvxGram g)
+{
+  PetscInt64 n = g->n, total = n * (n + 1) / 2, before = 0;
+  int        r = g->rank, p = g->size;
+  g->pc0 = g->pc1 = (int)n;
+  for (PetscInt64 j = 0; j < n; j++) {
+    if (g->pc0 == n && before * p >= total * r) g->pc0 = (int)j;
+    if (before * p >= total * (r + 1)) {
+      g->pc1 = (int)j;
+      break;
+    }
+    before += n - j;
+  }
+  if (g->pc1 < g->pc0) g->pc1 = g->pc0;
+}
+
+/* t += M b for the symmetric M whose lower-triangle columns [c0, c1) are
+ * packed in P (column j: rows j..n-1): column j adds its dot product with
+ * b to t_j and b_j times itself to t below j, reading each entry once. */
+CVX_SIMD_CLONES static void GramPackedKernel(int n, int c0, int c1, const double *P, const double *b, double *t)
+{
+  for (int j = c0; j < c1; j++) {
+    const double *col = P + 1, *bb = b + j + 1;
+    double       *tt = t + j + 1, bj = b[j], s = P[0] * bj;
+    int           len = n - j - 1;
+#pragma omp simd reduction(+ : s)
+    for (int i = 0; i < len; i++) {
+      s += col[i] * bb[i];
+      tt[i] += bj * col[i];
+    }
+    t[j] += s;
+    P += n - j;
+  }
+}
+
+/* x = Minv b on several ranks: each rank's packed columns give a partial
+ * product, one Allreduce of n doubles sums them (x may alias b).
+ * Collective. */
+static PetscErrorCode GramPackedProduct(CvxGram g, const double *b, double *x)
+{
+  PetscFunctionBeginUser;
+  memset(g->t, 0, (size_t)g->n * sizeof(double));
+  GramPackedKernel((int)g->n, g->pc0, g->pc1, g->Minv, b, g->t);
+  PetscCallMPI(MPI_Allreduce(g->t, x, (int)g->n, MPI_DOUBLE, MPI_SUM, g->comm));
   PetscFunctionReturn(0);
 }
 
@@ -444,8 +503,10 @@ static PetscErrorCode GramReplicatedRows(CvxGram g, const double *M, const doubl
 }
 
 /* x = (sigma I + tau K)^{-1} b (inverse) or K b, on every rank (x may
- * alias b). K b and a solve at the prepared shift read the rank's n^2 / p
- * entries of K or Minv once (GramReplicatedRows). A solve at another
+ * alias b). K b reads the rank's n^2 / p entries of K once
+ * (GramReplicatedRows), a solve at the prepared shift its share of Minv's
+ * lower triangle, n^2 / (2 p) entries (GramPackedProduct; on one rank
+ * dsymv reads the triangle). A solve at another
  * shift goes through the eigendecomposition (computed on first need):
  * x = Q diag(1 / (sigma + tau lambda)) Q^T b, each rank forming its block
  * of rows of Q^T b and then of Q t, with two Allgathers of n doubles, so
@@ -461,7 +522,8 @@ static PetscErrorCode GramReplicatedProduct(CvxGram g, double sigma, double tau,
     PetscFunctionReturn(0);
   }
   if (GramPreparedAt(g, g->Minv, sigma, tau)) {
-    PetscCall(GramReplicatedRows(g, g->Minv, b, x));
+    if (g->size == 1) PetscCall(GramReplicatedRows(g, g->Minv, b, x));
+    else PetscCall(GramPackedProduct(g, b, x));
     PetscFunctionReturn(0);
   }
   PetscCall(GramReplicatedEig(g));
@@ -919,6 +981,7 @@ PetscErrorCode CvxGramCreate(const CvxArrangementSet *set, PetscInt k, const dou
       g->rdispls[r] = (int)((PetscInt64)g->n * r / g->size);
       g->rcounts[r] = (int)((PetscInt64)g->n * (r + 1) / g->size) - g->rdispls[r];
     }
+    GramPackedColumns(g);
     break;
   case CVX_GRAM_SCALAPACK:
     PetscCall(PetscMalloc1((size_t)g->n, &g->lambda));

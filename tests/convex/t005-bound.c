@@ -312,8 +312,10 @@ int main(int argc, char **argv)
     /* A tiny beta (1e-10: the automatic rho is 2.6e-10 for the cone
      * splitting, 1.1e-9 for the slack one) where 1000 iterations of both
      * splittings end above the empty network's objective ||y||^2 / 2 (7e6
-     * and 2.2 times it): the result is then the empty network, realized
-     * exactly, with a bound that stays below it. (An iteration cap, not
+     * and 2.2 times it): the result is then the best point a certificate
+     * saw, no worse than the empty network (which it often is, realized
+     * exactly; with 3 ranks the slack splitting's rounding leads it to a
+     * point at 0.8 times it), with a bound that stays below it. (An iteration cap, not
      * the time limit, ends them: given more iterations the cone splitting
      * stalls after about 3,800 at 0.5 times the empty network's objective.) */
     TestProblem       pr8;
@@ -332,10 +334,29 @@ int main(int argc, char **argv)
       opt.time_limit = 10;
       opt.verbosity  = CVX_LOG_QUIET;
       if (CvxAdmmSolve(&set8, pr8.d, pr8.X, pr8.y, &opt, &res)) return 1;
+      /* The best point such iterations pass may have blocks of norm 1e10
+       * whose products cancel to a residual of order 1 (v_i and w_i of one
+       * pattern both huge): then p0 and p1 agree only to the rounding of
+       * those products, eps sqrt(n) ||r|| max_k sum_j |a_j| |u_j^T x_k|,
+       * which the mismatch may reach (on a sane point this is far below
+       * 1e-8 of the objective). */
+      double terms = 0, xmax = 0, allow;
+      for (PetscInt k = 0; k < pr8.n; k++) {
+        double s = 0;
+        for (PetscInt l = 0; l < pr8.d; l++) s += pr8.X[k + l * pr8.n] * pr8.X[k + l * pr8.n];
+        xmax = PetscMax(xmax, sqrt(s));
+      }
+      for (PetscInt j = 0; j < res.network.m; j++) {
+        double s = 0;
+        for (PetscInt l = 0; l < pr8.d; l++) s += res.network.U[l + j * pr8.d] * res.network.U[l + j * pr8.d];
+        terms += fabs(res.network.a[j]) * sqrt(s) * xmax;
+      }
+      allow = 1e-8 + 1e-15 * sqrt((double)pr8.n) * sqrt(2 * res.objective) * terms / res.objective;
       CHECK(res.objective <= empty * (1 + 1e-15) && res.lower_bound <= res.objective &&
-              (rank != 0 || res.network_mismatch <= 1e-8),
-            "%s splitting, beta 1e-10: objective %g against the empty network's %g, bound %g, mismatch %g",
-            split ? "slack" : "cone", res.objective, empty, res.lower_bound, res.network_mismatch);
+              (rank != 0 || res.network_mismatch <= allow),
+            "%s splitting, beta 1e-10: objective %g against the empty network's %g, bound %g, mismatch %g "
+            "(allowed %g)",
+            split ? "slack" : "cone", res.objective, empty, res.lower_bound, res.network_mismatch, allow);
       if (CvxAdmmResultDestroy(&res)) return 1;
     }
     TestProblemDestroy(&pr8);
