@@ -159,7 +159,7 @@ static const Key keys[] = {
     K_INT("convex", "max_iter", convex.max_iter, 100000, 1, PI_MAX, "maximum number of ADMM iterations"),
     K_DBL("convex", "tol", convex.tol, 1e-6, RANGE_GT, 0, 0, "target relative duality gap"),
     K_INT("convex", "certify_every", convex.certify_every, 50, 1, PI_MAX,
-          "iterations between duality-gap certificates; more when one costs over 0.05 s and over a third of "
+          "iterations between duality-gap certificates; more when one costs over 0.01 s and over a third of "
           "the iterations between (certificates then take about a quarter of the run), and up to half the "
           "iterations the gap's progress predicts are left to convex.tol"),
     K_DBL("convex", "time_limit", convex.time_limit, 0, RANGE_GE, 0, 0,

@@ -919,6 +919,19 @@ PetscErrorCode CvxAdmmCertify(CvxAdmm *A, const double *x, const double *fu, dou
     /* pruned outside the second stage, whose support picks need every
      * block's exact ratio (collective then, also on a rank without blocks) */
     A->project_stop = stop;
+    if (fu && !A->slack) {
+      /* The iterations' certificates of the cone splitting start each
+       * block's test from the z-step's active set: at the fixed point
+       * t_j - z_j = F_j^T r / rho, so the z-step projects (up to the shift
+       * by z_j along its face) the very vector tested here, and its face is
+       * the test's. The certificate's own sets are from the last one,
+       * often hundreds of iterations old: on benchmark (d) (two ranks, to
+       * 1e-4, then to 1e-6 stopped at 1,800 iterations) their exact solves
+       * took 1.7 s of the certificates' 2.6 s; from the z-step's sets,
+       * 0.03 s. */
+      memcpy(A->cact, A->act, (size_t)d * (size_t)nb * sizeof(PetscInt));
+      memcpy(A->ncact, A->nact, (size_t)nb * sizeof(PetscInt));
+    }
     PetscCall(CvxAdmmProjectAll(A, A->Cc, A->Pc, A->cact, A->ncact, &A->ccache, PETSC_FALSE, 0.0, A->norms,
                                 (PetscBool)(A->opt.certificate_prune && !A->colgen && !A->in_polish)));
     for (PetscInt j = 0; j < nb; j++) ratio = PetscMax(ratio, A->norms[j] / A->beta);
@@ -1756,6 +1769,10 @@ static double AdmmGap(const CvxAdmm *A)
   return (A->best_obj - A->best_lb) / PetscMax(A->best_obj, 1e-300);
 }
 
+/* A certificate under this many seconds keeps opt.certify_every (see
+ * AdmmCertifyInterval). */
+#define ADMM_CERT_MIN_SECONDS 0.01
+
 /* Iterations until the next certificate. At least opt.certify_every, and
  * more when a certificate (cert seconds, its point's projection included)
  * costs more than a third of the iterations in between (iter seconds each),
@@ -1775,14 +1792,20 @@ static double AdmmGap(const CvxAdmm *A)
  * ranks, 1e-6: 134 certificates in 8.0 s of 40 s; now 34 in 2.7 s).
  * Without progress (no finite gap yet, or none smaller than before) the
  * interval stays at the first rule's, which also keeps stall detection on
- * its schedule. A certificate under 0.05 s keeps opt.certify_every (small
- * programs, whose second stage starts at a certificate). Rank 0's timings
+ * its schedule. A certificate under ADMM_CERT_MIN_SECONDS keeps
+ * opt.certify_every (small programs, whose second stage starts at a
+ * certificate). That limit was 0.05 s; once the certificates of benchmark
+ * (d) started from the z-step's active sets (CvxAdmmCertify) they cost
+ * 20-40 ms, 6-10 iterations, every 20 iterations: a quarter of the run, and
+ * no progress marks (72 certificates to 1e-4, 11.1 s, two ranks). With
+ * 0.01 s: 21 certificates, 8.0-8.7 s in three runs, alternated with three
+ * of the code before both changes, 10.2-10.3 s. Rank 0's timings
  * decide for every rank. Collective. */
 static PetscErrorCode AdmmCertifyInterval(CvxAdmm *A, double cert, double iter, PetscInt it, PetscInt *interval)
 {
   PetscFunctionBeginUser;
   double k = A->opt.certify_every, gap = AdmmGap(A);
-  if (iter > 0 && isfinite(cert) && cert >= 0.05) {
+  if (iter > 0 && isfinite(cert) && cert >= ADMM_CERT_MIN_SECONDS) {
     double c = cert / iter;
     k        = PetscMax(k, PetscMin(ceil(3.0 * c), 1e9));
     /* the oldest mark, then this certificate's into its slot */

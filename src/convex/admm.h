@@ -82,7 +82,7 @@ typedef struct {
   PetscInt     max_iter;      /* ADMM iteration cap; default 100000 */
   double       tol;           /* target relative gap; default 1e-6 */
   PetscInt     certify_every; /* iterations between certificates; default 20; more when a certificate costs over
-                                 0.05 s and a third of the iterations between (they then take about a quarter
+                                 0.01 s and a third of the iterations between (they then take about a quarter
                                  of the run), and, for one that costs over an iteration, up to half the
                                  iterations the gap's progress predicts are left to tol */
   double       time_limit;    /* seconds; 0 = none */
