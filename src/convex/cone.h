@@ -17,7 +17,9 @@
  * a solve is cut short); the active set of the previous call warm-starts the
  * next. A full pass over the n rows (one n x d product) finds the violated
  * ones; up to 64 of them, most violated first, are added before the next
- * pass, each checked again at the current point (d flops). A row that
+ * pass, each checked again at the current point (d flops). The passes
+ * after the first bound each row from the last full one and the step
+ * since, and compute only the rows near their constraint. A row that
  * leaves the active set is removed from the QR factors by Givens rotations,
  * and a CvxConeCache keeps each warm-start set's factors between calls: on
  * benchmark (d) (n = 2000, d = 51) these took the cone splitting from 198
@@ -118,14 +120,19 @@ typedef struct {
   PetscInt *J;
   double   *cval; /* n: violations of the candidate rows */
   PetscInt *cidx; /* n: candidate rows */
+  double   *rvals, *rc; /* n, d: a solve's last full pass (or seed) and its point, for the passes after it */
   /* the cache slot of the next solve: the caller sets both before a call
    * (cache NULL = none); the solve reads and refreshes the slot */
   CvxConeCache *cache;
   PetscInt      slot;
-  /* X c (n) at the point c the next solve's warm start will reach, when the
-   * caller has it (a bulk check): its first pass over the rows takes these
-   * values instead of a product. NULL = none; the next solve clears it.
-   * Only where it seeds a pass: every solve still ends on a computed one. */
+  /* X c (n) at the point c the next solve receives in its output buffer
+   * (the point its warm start reaches), when the caller has it (a bulk
+   * check; entries may be +-inf for rows the caller knows to hold): its
+   * first pass over the rows takes these values instead of a product.
+   * NULL = none; the next solve clears it. A seeded pass does not end a
+   * solve; the passes after it bound every row from these values (or
+   * those of a later full pass) and the step since, and compute only the
+   * rows near their constraint (a d-flop product each). */
   const double *seed;
 } CvxConeWork;
 
