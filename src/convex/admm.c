@@ -1798,8 +1798,9 @@ static double AdmmGap(const CvxAdmm *A)
  * (d) started from the z-step's active sets (CvxAdmmCertify) they cost
  * 20-40 ms, 6-10 iterations, every 20 iterations: a quarter of the run, and
  * no progress marks (72 certificates to 1e-4, 11.1 s, two ranks). With
- * 0.01 s: 21 certificates, 8.0-8.7 s in three runs, alternated with three
- * of the code before both changes, 10.2-10.3 s. Rank 0's timings
+ * 0.01 s: 21 certificates, 8.0-8.6 s in three runs, alternated with three
+ * of the build before these two changes (and before gram.c's packed
+ * inverse), 10.2-10.3 s. Rank 0's timings
  * decide for every rank. Collective. */
 static PetscErrorCode AdmmCertifyInterval(CvxAdmm *A, double cert, double iter, PetscInt it, PetscInt *interval)
 {

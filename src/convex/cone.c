@@ -349,18 +349,13 @@ static PetscBool ConePast(double stop_time)
   return (PetscBool)(isfinite(stop_time) && CvxWallTime() > stop_time);
 }
 
-/* Solves min 1/2 ||c - v||^2 s.t. a_k^T c >= margin ||a_k|| for the
- * constraints K. w->J[0..*q) is the warm-start set on input, the final active
- * set on output. status: 0 solved, 1 infeasible, 2 step cap reached, 3
- * stopped at a point of norm <= stop_below, 4 stopped at the wall time
- * stop_time (3 and 4: margin 0 only, c the projection onto the working
- * set's relaxation; see CvxConeProjectBelow). */
 /* A pass over the rows at c from the last full pass of the same solve
  * (values rvals at the point rc): with dn = ||c - rc||, row k's normalized
  * value is at least rvals_k / ||x_k|| - dn, so the rows where that bound
  * clears -tol (with room for the rounding of both passes) cannot be
- * violated and get the bound as their value; the others, near their
- * constraint, get a_k^T c (d flops each). Returns PETSC_FALSE, and leaves
+ * violated, and keep their reference value (which shows them satisfied);
+ * the others, near their constraint, get a_k^T c (d flops each). Returns
+ * PETSC_FALSE, and leaves
  * vals to a full pass, once more than n / CONE_BOUND_FRACTION rows need
  * their product. Between ADMM iterations most solves add a row or two to
  * a warm set and move c by a small step, so only a few rows are near: on
@@ -398,6 +393,12 @@ static PetscBool ConeBoundPass(const ConeCons *K, const CvxConeWork *w, const do
   return PETSC_TRUE;
 }
 
+/* Solves min 1/2 ||c - v||^2 s.t. a_k^T c >= margin ||a_k|| for the
+ * constraints K. w->J[0..*q) is the warm-start set on input, the final active
+ * set on output. status: 0 solved, 1 infeasible, 2 step cap reached, 3
+ * stopped at a point of norm <= stop_below, 4 stopped at the wall time
+ * stop_time (3 and 4: margin 0 only, c the projection onto the working
+ * set's relaxation; see CvxConeProjectBelow). */
 static void ActiveSetSolve(const ConeCons *K, CvxConeWork *w, const double *v, double margin, double *c, PetscInt *q,
                            PetscInt max_steps, PetscBool warm_only, double stop_below, double stop_time, int *status,
                            PetscInt64 *nsteps)
