@@ -1796,8 +1796,9 @@ static double AdmmGap(const CvxAdmm *A)
  * opt.certify_every (small programs, whose second stage starts at a
  * certificate). That limit was 0.05 s; once the certificates of benchmark
  * (d) started from the z-step's active sets (CvxAdmmCertify) they cost
- * 20-40 ms, 6-10 iterations, every 20 iterations: a quarter of the run, and
- * no progress marks (72 certificates to 1e-4, 11.1 s, two ranks). With
+ * 20-60 ms (5-16 iterations), most of them under 0.05 s, so they came
+ * every 20 iterations, a quarter of the run or more, and left no progress
+ * marks (72 certificates to 1e-4, 11.1 s, two ranks). With
  * 0.01 s: 21 certificates, 8.0-8.6 s in three runs, alternated with three
  * of the build before these two changes (and before gram.c's packed
  * inverse), 10.2-10.3 s. Rank 0's timings
