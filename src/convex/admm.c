@@ -37,8 +37,6 @@ static PetscBool     admm_registered = PETSC_FALSE;
 
 /* Largest dense block (bytes) of n x columns scratch used for bulk checks. */
 #define ADMM_CHUNK_BYTES ((size_t)32 << 20)
-/* buffer size of the fused slack iteration's chunks (kept in cache) */
-#define ADMM_FUSED_BYTES ((size_t)256 << 10)
 /* Certificates over which the gap's rate (for the time-left estimate) is taken. */
 #define ADMM_ETA_WINDOW 64
 /* Memory cap of the Anderson history. */
@@ -1317,10 +1315,10 @@ static PetscErrorCode AdmmSetup(CvxAdmm *A, const CvxArrangementSet *set, PetscI
   } else {
     PetscCall(PetscMalloc1(8, &A->red));
   }
-  /* the fused slack iteration: chunks of about ADMM_FUSED_BYTES per buffer */
+  /* the fused slack iteration: chunks of about ADMM_FUSED_BYTES per buffer (admm_impl.h) */
   A->fused = (PetscBool)(A->slack && A->mem == 0 && opt->slack_nnls && opt->slack_fused && PL > 0);
   if (A->fused) {
-    A->fchunk = (PetscInt)PetscMax(1, PetscMin((size_t)PL, ADMM_FUSED_BYTES / (2 * sizeof(double) * (size_t)n)));
+    A->fchunk = CvxAdmmFusedChunk(n, PL);
     PetscCall(PetscMalloc1((size_t)2 * n * A->fchunk, &A->Yc));
     PetscCall(PetscMalloc1((size_t)2 * n * A->fchunk, &A->Bc));
     PetscCall(PetscCalloc1(A->nz, &A->gb));

@@ -11,6 +11,19 @@
 /* Certificates whose gaps predict the iteration of the next one
  * (AdmmCertifyInterval in admm.c). */
 #define ADMM_GAP_MARKS 4
+/* Buffer size of the fused slack iteration's chunks (kept in cache). */
+#define ADMM_FUSED_BYTES ((size_t)256 << 10)
+
+/* Patterns per chunk of the fused slack iteration at n samples and PL
+ * local patterns: its two n x chunk buffers (slacks of the v and w
+ * blocks) fill ADMM_FUSED_BYTES. The benchmark times the iteration's GEMMs
+ * at the same shapes. */
+static inline PetscInt CvxAdmmFusedChunk(PetscInt n, PetscInt PL)
+{
+  size_t c = ADMM_FUSED_BYTES / (2 * sizeof(double) * (size_t)n);
+  if (c > (size_t)PL) c = (size_t)PL;
+  return c < 1 ? 1 : (PetscInt)c;
+}
 
 typedef struct {
   MPI_Comm                 comm; /* set->comm (not owned) */

@@ -7,7 +7,9 @@
  *         floor of one iteration: 12 n d P + 6 d^2 P for the slack
  *         splitting (its default: the fused iteration without Anderson),
  *         8 n d P for the cone one (F, F^T and the cone check); both
- *         unless -splitting names one.
+ *         unless -splitting names one. For the slack splitting also the
+ *         time of its GEMMs alone at their own shapes (SlackGemmSeconds),
+ *         which bounds what the iteration can reach with this BLAS.
  * cases (iterations and wall time to a certified 1e-4 and 1e-6 gap, each
  * target a solve of its own):
  *   a: n = 20,   d = 1 + bias, beta = 1e-4, exact patterns (P = 40)
@@ -23,6 +25,7 @@
  *   -rho_adapt 0|1 -dual_correction 0|1.
  */
 #include "convex/admm.h"
+#include "convex/admm_impl.h"
 #include "core/blas.h"
 #include "core/timer.h"
 
@@ -261,6 +264,88 @@ static PetscErrorCode SpeedupFigures(const char *label, TestProblem *pr, double 
   PetscFunctionReturn(0);
 }
 
+/* Seconds per iteration of the fused slack iteration's GEMMs alone: the
+ * same calls, shapes, leading dimensions and chunks (CvxAdmmFusedChunk) as
+ * AdmmSlackFused and AdmmSlackHead in src/convex/admm.c, on PL patterns of
+ * n samples and d columns, without the passes between them. The slowest
+ * rank's time (all ranks run at once, as in the solver). It tells how much
+ * of the iteration's distance from the dgemm rate comes from the BLAS at
+ * these thin shapes (one side d) rather than from the rest of the
+ * iteration. Keep it in step with those two functions. */
+static PetscErrorCode SlackGemmSeconds(PetscInt n, PetscInt d, PetscInt PL, PetscInt *chunk, double *per_it)
+{
+  PetscInt c = CvxAdmmFusedChunk(n, PL);
+  int      nn = (int)n, dd = (int)d;
+  double  *X, *Xe, *Dm, *Ainv, *Hc, *G, *u, *Yc, *Bc, *gb, *cand;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscMalloc1((size_t)n * d, &X));
+  PetscCall(PetscMalloc1((size_t)n * d, &Xe));
+  PetscCall(PetscMalloc1((size_t)n * PL, &Dm));
+  PetscCall(PetscMalloc1((size_t)d * d, &Ainv));
+  PetscCall(PetscMalloc1((size_t)d * PL, &Hc));
+  PetscCall(PetscMalloc1((size_t)d * PL, &G));
+  PetscCall(PetscMalloc1((size_t)2 * d * PL, &u));
+  PetscCall(PetscMalloc1((size_t)2 * d * PL, &gb));
+  PetscCall(PetscMalloc1((size_t)2 * d * PL, &cand));
+  PetscCall(PetscMalloc1((size_t)2 * n * c, &Yc));
+  PetscCall(PetscMalloc1((size_t)2 * n * c, &Bc));
+  for (size_t s = 0; s < (size_t)n * d; s++) X[s] = Xe[s] = 1e-2 * (double)(s % 23) - 0.1;
+  for (size_t s = 0; s < (size_t)n * PL; s++) Dm[s] = (double)((s * 2654435761u >> 7) & 1);
+  for (size_t s = 0; s < (size_t)d * d; s++) Ainv[s] = s % (size_t)(d + 1) == 0 ? 1.0 : 1e-3;
+  for (size_t s = 0; s < (size_t)2 * d * PL; s++) u[s] = cand[s] = 1e-3 * (double)(s % 31);
+  for (size_t s = 0; s < (size_t)2 * n * c; s++) Bc[s] = 1e-3 * (double)(s % 29);
+  int    reps = 0;
+  double t0   = 0;
+  for (int r = -2; r < 20; r++) {
+    if (r == 0) {
+      PetscCallMPI(MPI_Barrier(PETSC_COMM_WORLD));
+      t0 = CvxWallTime();
+    }
+    for (PetscInt i0 = 0; i0 < PL; i0 += c) {
+      int     cc = (int)PetscMin(c, PL - i0);
+      double *Gc = G + (size_t)i0 * d, *H = Hc + (size_t)i0 * d;
+      /* u-step of the chunk: F^T q and A^{-1} */
+      cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, dd, cc, nn, 1.0, Xe, nn, Dm + (size_t)i0 * n, nn, 0.0, H, dd);
+      cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, dd, cc, dd, 1.0, Ainv, dd, H, dd, 0.0, Gc, dd);
+      /* X u of its v and w blocks */
+      cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, nn, cc, dd, 1.0, X, nn, u + (size_t)i0 * d, dd, 0.0, Yc,
+                  nn);
+      cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, nn, cc, dd, 1.0, X, nn, u + (size_t)(PL + i0) * d, dd, 0.0,
+                  Yc + (size_t)cc * n, nn);
+      /* G^T |t_s| (AdmmSlackGb) */
+      cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, dd, cc, nn, 1.0, X, nn, Bc, nn, 0.0, gb + (size_t)i0 * d, dd);
+      cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, dd, cc, nn, 1.0, X, nn, Bc + (size_t)cc * n, nn, 0.0,
+                  gb + (size_t)(PL + i0) * d, dd);
+      /* the next iteration's head: A^{-1} of both sides, F u */
+      for (int side = 0; side < 2; side++) {
+        size_t off = (size_t)(side == 0 ? i0 : PL + i0) * d;
+        cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, dd, cc, dd, 1.0, Ainv, dd, cand + off, dd, 0.0, u + off,
+                    dd);
+      }
+      cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, nn, cc, dd, 1.0, X, nn, cand + (size_t)i0 * d, dd, 0.0,
+                  Yc, nn);
+    }
+    if (r >= 0) reps++;
+  }
+  double t = (CvxWallTime() - t0) / reps;
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &t, 1, MPI_DOUBLE, MPI_MAX, PETSC_COMM_WORLD));
+  *per_it = t;
+  *chunk  = c;
+  PetscCall(PetscFree(X));
+  PetscCall(PetscFree(Xe));
+  PetscCall(PetscFree(Dm));
+  PetscCall(PetscFree(Ainv));
+  PetscCall(PetscFree(Hc));
+  PetscCall(PetscFree(G));
+  PetscCall(PetscFree(u));
+  PetscCall(PetscFree(gb));
+  PetscCall(PetscFree(cand));
+  PetscCall(PetscFree(Yc));
+  PetscCall(PetscFree(Bc));
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode FlopFigures(void)
 {
   PetscMPIInt rank, size;
@@ -329,6 +414,17 @@ static PetscErrorCode FlopFigures(void)
              flops * 1e-6, flops / (rate * size), size, rate * 1e-9, per_it / (flops / (rate * size)),
              100.0 * (flops / (rate * size)) / per_it);
       fflush(stdout);
+    }
+    if (opt.splitting == CVX_SPLIT_SLACK) {
+      PetscInt chunk = 0;
+      double   gemm  = 0;
+      PetscCall(SlackGemmSeconds(pr.n, pr.d, set.rend - set.rstart, &chunk, &gemm));
+      if (rank == 0) {
+        printf("  its GEMMs alone (the same calls and shapes, %d patterns per chunk): %.4f s per iteration = %.0f%% "
+               "of the dgemm rate; the iteration takes %.2f times that\n",
+               (int)chunk, gemm, 100.0 * (flops / (rate * size)) / gemm, per_it / gemm);
+        fflush(stdout);
+      }
     }
     PetscCall(CvxAdmmResultDestroy(&res));
   }
