@@ -2018,13 +2018,13 @@ PetscErrorCode CvxAdmmPolish(CvxAdmm *A, PetscBool *improved)
     PetscInt  steps = 0, removed = 0;
     PetscBool ok = PETSC_FALSE, crossed = PETSC_FALSE, early = PETSC_FALSE;
     double    tol = A->opt.tol > 0 ? A->opt.tol : 1e-12, mu_end = 0;
-    /* A correct barrier solve ends no higher than its (feasible) start plus
-     * its barrier gap. When it ends well above after ReducedShrink removed
-     * blocks, blocks that still carried the fit were removed (on benchmark
-     * (c), two ranks: 1.77035 from a start at 1.66390, and four more rounds
-     * to put them back): the round is solved once more from the same
-     * start, removing none. Every rank decides the same (the same reduced
-     * problem). */
+    /* A barrier solve that ends cleanly ends no higher than its feasible
+     * start plus its barrier gap (the start bounds the optimum). When it
+     * ends well above after ReducedShrink removed blocks, blocks that
+     * still carried the fit were removed (on benchmark (c), two ranks:
+     * 1.77035 from a start at 1.66459, and four more rounds to put them
+     * back): the round is solved once more from the same start, removing
+     * none. Every rank decides the same (the same reduced problem). */
     for (int attempt = 0; attempt < 2; attempt++) {
       PetscCall(PolishGather(A, x, sel, 1e-3, &R));
       R.round       = round;
@@ -2052,7 +2052,7 @@ PetscErrorCode CvxAdmmPolish(CvxAdmm *A, PetscBool *improved)
       crossed = PETSC_FALSE;
       if (!early) PetscCall(ReducedCrossover(&R, mu_end, &crossed));
       double end = ReducedObjective(&R, R.x);
-      if (attempt == 0 && R.shrunk > 0 && end - start > 2.0 * degree0 * mu_end + 1e-12 * fabs(start)) {
+      if (attempt == 0 && ok && R.shrunk > 0 && end - start > 2.0 * degree0 * mu_end + 1e-12 * fabs(start)) {
         if (A->rank == 0 && A->opt.verbosity == CVX_LOG_VERBOSE)
           fprintf(stderr,
                   "convex: polish round %d: the barrier ended at %.12e, above its start %.12e, after %d blocks "
