@@ -15,9 +15,9 @@
 #define ADMM_FUSED_BYTES ((size_t)256 << 10)
 
 /* Patterns per chunk of the fused slack iteration at n samples and PL
- * local patterns: its two n x chunk buffers (slacks of the v and w
- * blocks) fill ADMM_FUSED_BYTES. The benchmark times the iteration's GEMMs
- * at the same shapes. */
+ * local patterns: each of its n x 2 chunk buffers (a column per v and w
+ * block) holds ADMM_FUSED_BYTES. The benchmark times the iteration's
+ * GEMMs at the same shapes. */
 static inline PetscInt CvxAdmmFusedChunk(PetscInt n, PetscInt PL)
 {
   size_t c = ADMM_FUSED_BYTES / (2 * sizeof(double) * (size_t)n);
