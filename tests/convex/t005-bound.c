@@ -315,9 +315,10 @@ int main(int argc, char **argv)
      * and 2.2 times it): the result is then the best point a certificate
      * saw, no worse than the empty network (which it often is, realized
      * exactly; with 3 ranks the slack splitting's rounding leads it to a
-     * point at 0.8 times it), with a bound that stays below it. (An iteration cap, not
-     * the time limit, ends them: given more iterations the cone splitting
-     * stalls after about 3,800 at 0.5 times the empty network's objective.) */
+     * point at 0.8 times it), with a bound that stays below it. (An
+     * iteration cap, not the time limit, ends them: given more iterations
+     * the cone splitting stalls after about 3,800 at 0.5 times the empty
+     * network's objective.) */
     TestProblem       pr8;
     CvxArrangementSet set8;
     TestProblemCreate(300, 5, PETSC_TRUE, 800, 40, 11, &pr8);
