@@ -6,7 +6,9 @@
  *           not know, that holds only through the restart), and the
  *           arguments must survive the restart unchanged;
  *   keep:   CVXNN_BLAS_CORE=keep; no restart, no note, OPENBLAS_CORETYPE unset;
- *   forced: OPENBLAS_CORETYPE=Haswell; the user's choice is kept.
+ *   forced: OPENBLAS_CORETYPE=Haswell; the user's choice is kept, with a
+ *           note when the CPU has AVX-512 (the forced kernels are AVX2).
+ * auto and keep run with OPENBLAS_CORETYPE removed from the environment.
  * Every mode also checks the tables. Runs under mpiexec too: MPI_Init follows
  * the selection, as in the program. */
 #include "core/blas.h"
@@ -57,6 +59,7 @@ static void CheckTables(void)
   CHECK(!CvxBlasCoreUpgrade("Prescott", CVX_BLAS_LEVEL_SSE));
   CHECK(!CvxBlasCoreUpgrade("Sandybridge", CVX_BLAS_LEVEL_AVX));
   CHECK(!CvxBlasCoreUpgrade("Haswell", CVX_BLAS_LEVEL_AVX512));
+  CHECK(!CvxBlasCoreUpgrade("Zen", CVX_BLAS_LEVEL_AVX2));
   CHECK(!CvxBlasCoreUpgrade("SkylakeX", CVX_BLAS_LEVEL_AVX512));
   CHECK(!CvxBlasCoreUpgrade("NoSuchCore", CVX_BLAS_LEVEL_AVX512));
   CHECK(!CvxBlasCoreUpgrade(NULL, CVX_BLAS_LEVEL_AVX512));
@@ -94,8 +97,10 @@ int main(int argc, char **argv)
     CHECK(!CvxBlasCoreFallback());
     CHECK(!getenv("OPENBLAS_CORETYPE"));
   } else if (!strcmp(mode, "forced")) {
-    CHECK(!CvxBlasCoreNote());
+    /* no restart; a note only when the forced kernels are below the CPU */
     CHECK(!CvxBlasCoreFallback());
+    CHECK(!CvxBlasCoreNote() == !(CvxBlasCpuLevel() > CVX_BLAS_LEVEL_AVX2));
+    if (CvxBlasCoreNote()) CHECK(strstr(CvxBlasCoreNote(), "OPENBLAS_CORETYPE=Haswell") != NULL);
     CHECK(SameName(getenv("OPENBLAS_CORETYPE"), "Haswell"));
     if (CvxBlasCpuLevel() >= CVX_BLAS_LEVEL_AVX2) CHECK(SameName(CvxBlasCoreName(), "Haswell"));
   } else {
