@@ -106,7 +106,8 @@ void CvxBlasCoreSelect(char **argv)
      * instructions unused (on a Zen 5 EPYC, OPENBLAS_CORETYPE=Haswell runs
      * dgemm at 49 GFlop/s per core against 74 with OpenBLAS's own choice). */
     int have = CvxBlasCpuLevel(), used = CvxBlasCoreLevel(core);
-    if (used != CVX_BLAS_LEVEL_UNKNOWN && used < have && have >= CVX_BLAS_LEVEL_AVX2)
+    int dynamic = CvxBlasConfig() && strstr(CvxBlasConfig(), "DYNAMIC_ARCH");
+    if (dynamic && used != CVX_BLAS_LEVEL_UNKNOWN && used < have && have >= CVX_BLAS_LEVEL_AVX2)
       snprintf(cvx_blas_note, sizeof(cvx_blas_note),
                "OPENBLAS_CORETYPE=%s in the environment selects %s kernels, below this CPU's %s; "
                "dense products may run much slower (unset it to let the program choose)",
