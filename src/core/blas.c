@@ -72,6 +72,12 @@ const char *CvxBlasCoreUpgrade(const char *corename, int cpu_level)
   return NULL;
 }
 
+int CvxBlasCoreBelow(const char *corename, int cpu_level)
+{
+  int level = CvxBlasCoreLevel(corename);
+  return level != CVX_BLAS_LEVEL_UNKNOWN && level < cpu_level && cpu_level >= CVX_BLAS_LEVEL_AVX2;
+}
+
 const char *CvxBlasCoreName(void)
 {
   return openblas_get_corename();
@@ -82,11 +88,18 @@ const char *CvxBlasConfig(void)
   return openblas_get_config();
 }
 
+/* Only a library built for several CPUs reads OPENBLAS_CORETYPE. */
+static int BlasDynamic(void)
+{
+  return CvxBlasConfig() && strstr(CvxBlasConfig(), "DYNAMIC_ARCH");
+}
+
 void CvxBlasCoreSelect(char **argv)
 {
-  const char *from = getenv(CVX_BLAS_RESTART_VAR);
-  const char *keep = getenv("CVXNN_BLAS_CORE");
-  const char *core = CvxBlasCoreName();
+  const char *from   = getenv(CVX_BLAS_RESTART_VAR);
+  const char *keep   = getenv("CVXNN_BLAS_CORE");
+  const char *forced = getenv("OPENBLAS_CORETYPE");
+  const char *core   = CvxBlasCoreName();
   const char *want;
 
   cvx_blas_note[0]     = 0;
@@ -101,23 +114,20 @@ void CvxBlasCoreSelect(char **argv)
     unsetenv(CVX_BLAS_RESTART_VAR);
     return;
   }
-  if (getenv("OPENBLAS_CORETYPE")) {
+  if (forced) {
     /* The user's choice stands; say so when it leaves the CPU's widest
      * instructions unused (on a Zen 5 EPYC, OPENBLAS_CORETYPE=Haswell runs
-     * dgemm at 49 GFlop/s per core against 74 with OpenBLAS's own choice). */
-    int have = CvxBlasCpuLevel(), used = CvxBlasCoreLevel(core);
-    int dynamic = CvxBlasConfig() && strstr(CvxBlasConfig(), "DYNAMIC_ARCH");
-    if (dynamic && used != CVX_BLAS_LEVEL_UNKNOWN && used < have && have >= CVX_BLAS_LEVEL_AVX2)
+     * dgemm at 49 GFlop/s per core against 74 with the SkylakeX kernels). */
+    int have = CvxBlasCpuLevel();
+    if (BlasDynamic() && CvxBlasCoreBelow(core, have))
       snprintf(cvx_blas_note, sizeof(cvx_blas_note),
                "OPENBLAS_CORETYPE=%s in the environment selects %s kernels, below this CPU's %s; "
                "dense products may run much slower (unset it to let the program choose)",
-               getenv("OPENBLAS_CORETYPE"), core ? core : "?",
-               have == CVX_BLAS_LEVEL_AVX512 ? "AVX-512" : "AVX2");
+               forced, core, have == CVX_BLAS_LEVEL_AVX512 ? "AVX-512" : "AVX2");
     return;
   }
   if (keep && !strcasecmp(keep, "keep")) return;
-  /* only a library built for several CPUs reads OPENBLAS_CORETYPE */
-  if (!CvxBlasConfig() || !strstr(CvxBlasConfig(), "DYNAMIC_ARCH")) return;
+  if (!BlasDynamic()) return;
   want = CvxBlasCoreUpgrade(core, CvxBlasCpuLevel());
   if (!want || !argv || !argv[0]) return;
   if (setenv("OPENBLAS_CORETYPE", want, 1) || setenv(CVX_BLAS_RESTART_VAR, core, 1)) return;

@@ -44,11 +44,18 @@ int CvxBlasCpuLevel(void);
  * choice on an AVX2 or AVX-512 CPU is replaced. */
 const char *CvxBlasCoreUpgrade(const char *corename, int cpu_level);
 
+/* 1 when `corename` is a known core below `cpu_level` on a CPU with AVX2 or
+ * AVX-512 (kernels that leave the CPU's widest instructions unused), 0
+ * otherwise. */
+int CvxBlasCoreBelow(const char *corename, int cpu_level);
+
 /* Restarts the program (execv of /proc/self/exe with the same arguments) with
  * OPENBLAS_CORETYPE set when CvxBlasCoreUpgrade asks for it and neither
  * OPENBLAS_CORETYPE nor CVXNN_BLAS_CORE=keep is set. Returns when no restart
  * is needed or the restart failed (the run goes on with OpenBLAS's choice and
- * CvxBlasCoreNote says so). Call before MPI_Init, with main's argv. */
+ * CvxBlasCoreNote says so). When OPENBLAS_CORETYPE is set, the choice it
+ * makes stands, with a note when it is below the CPU (CvxBlasCoreBelow, in a
+ * DYNAMIC_ARCH build). Call before MPI_Init, with main's argv. */
 void CvxBlasCoreSelect(char **argv);
 
 /* OpenBLAS's core name and configuration string, as loaded. */
@@ -60,7 +67,8 @@ const char *CvxBlasConfig(void);
 void CvxBlasCorePrint(MPI_Comm comm, FILE *fp);
 
 /* One line for the user (no newline) when the kernels were changed or could
- * not be, NULL otherwise. Valid after CvxBlasCoreSelect. */
+ * not be, or when OPENBLAS_CORETYPE selects kernels below the CPU; NULL
+ * otherwise. Valid after CvxBlasCoreSelect. */
 const char *CvxBlasCoreNote(void);
 
 /* The kernels OpenBLAS had chosen when this run replaced them through the
