@@ -1315,7 +1315,7 @@ static PetscErrorCode AdmmSetup(CvxAdmm *A, const CvxArrangementSet *set, PetscI
   } else {
     PetscCall(PetscMalloc1(8, &A->red));
   }
-  /* the fused slack iteration: chunks of about ADMM_FUSED_BYTES per buffer (admm_impl.h) */
+  /* the fused slack iteration: chunks of about CvxAdmmFusedBytes() per buffer (admm_impl.h) */
   A->fused = (PetscBool)(A->slack && A->mem == 0 && opt->slack_nnls && opt->slack_fused && PL > 0);
   if (A->fused) {
     A->fchunk = CvxAdmmFusedChunk(n, PL);

@@ -5,22 +5,38 @@
 
 #include "convex/admm.h"
 #include "convex/cone.h"
+#include "core/blas.h"
 
 /* The most memory one cache of active-set factors may take on a rank. */
 #define CVX_CONE_CACHE_MAX_BYTES (128.0 * 1024 * 1024)
 /* Certificates whose gaps predict the iteration of the next one
  * (AdmmCertifyInterval in admm.c). */
 #define ADMM_GAP_MARKS 4
-/* Buffer size of the fused slack iteration's chunks (kept in cache). */
-#define ADMM_FUSED_BYTES ((size_t)256 << 10)
+/* Buffer size of the fused slack iteration's chunks (a chunk's products
+ * X U and X^T B have one side d and the other the chunk's patterns).
+ * OpenBLAS's AVX-512 kernels (SkylakeX, Cooperlake, Sapphire Rapids) have
+ * a path for small matrices that runs such thin products fastest at 8
+ * patterns (n = 2000): 16 fall off it, and 32 were slower in the iteration
+ * (analysis/SCALING.md section 5). The other kernels pack X at every call,
+ * which wider chunks amortize: with the Zen and Haswell kernels on an AMD
+ * EPYC (Zen 3) the iteration at n = 2000, d = 51 took 0.030-0.034 s at 8
+ * patterns, 0.023-0.026 s at 32 and 0.022 s at 64 (one rank). */
+#define ADMM_FUSED_BYTES_SMALL ((size_t)256 << 10)
+#define ADMM_FUSED_BYTES_WIDE  ((size_t)2048 << 10)
+
+/* The chunk buffer size for the kernels OpenBLAS runs. */
+static inline size_t CvxAdmmFusedBytes(void)
+{
+  return CvxBlasCoreLevel(CvxBlasCoreName()) == CVX_BLAS_LEVEL_AVX512 ? ADMM_FUSED_BYTES_SMALL : ADMM_FUSED_BYTES_WIDE;
+}
 
 /* Patterns per chunk of the fused slack iteration at n samples and PL
  * local patterns: each of its n x 2 chunk buffers (a column per v and w
- * block) holds ADMM_FUSED_BYTES. The benchmark times the iteration's
+ * block) holds CvxAdmmFusedBytes(). The benchmark times the iteration's
  * GEMMs at the same shapes. */
 static inline PetscInt CvxAdmmFusedChunk(PetscInt n, PetscInt PL)
 {
-  size_t c = ADMM_FUSED_BYTES / (2 * sizeof(double) * (size_t)n);
+  size_t c = CvxAdmmFusedBytes() / (2 * sizeof(double) * (size_t)n);
   if (c > (size_t)PL) c = (size_t)PL;
   return c < 1 ? 1 : (PetscInt)c;
 }
