@@ -24,10 +24,16 @@
 #define ADMM_FUSED_BYTES_SMALL ((size_t)256 << 10)
 #define ADMM_FUSED_BYTES_WIDE  ((size_t)2048 << 10)
 
+/* The chunk buffer size for the OpenBLAS core `corename` (e.g. "Zen"). */
+static inline size_t CvxAdmmFusedBytesFor(const char *corename)
+{
+  return CvxBlasCoreLevel(corename) == CVX_BLAS_LEVEL_AVX512 ? ADMM_FUSED_BYTES_SMALL : ADMM_FUSED_BYTES_WIDE;
+}
+
 /* The chunk buffer size for the kernels OpenBLAS runs. */
 static inline size_t CvxAdmmFusedBytes(void)
 {
-  return CvxBlasCoreLevel(CvxBlasCoreName()) == CVX_BLAS_LEVEL_AVX512 ? ADMM_FUSED_BYTES_SMALL : ADMM_FUSED_BYTES_WIDE;
+  return CvxAdmmFusedBytesFor(CvxBlasCoreName());
 }
 
 /* Patterns per chunk of the fused slack iteration at n samples and PL
