@@ -18,9 +18,10 @@
  * a path for small matrices that runs such thin products fastest at 8
  * patterns (n = 2000): 16 fall off it, and 32 were slower in the iteration
  * (analysis/SCALING.md section 5). The other kernels pack X at every call,
- * which wider chunks amortize: with the Zen and Haswell kernels on an AMD
- * EPYC (Zen 3) the iteration at n = 2000, d = 51 took 0.030-0.034 s at 8
- * patterns, 0.023-0.026 s at 32 and 0.022 s at 64 (one rank). */
+ * which wider chunks amortize: with the Zen kernels on an AMD EPYC (Zen 3)
+ * the iteration at n = 2000, d = 51 took 0.030-0.034 s at 8 patterns,
+ * 0.023-0.026 s at 32 and 0.022-0.025 s at 64 (one rank; the Haswell
+ * kernels there gained alike). */
 #define ADMM_FUSED_BYTES_SMALL ((size_t)256 << 10)
 #define ADMM_FUSED_BYTES_WIDE  ((size_t)2048 << 10)
 
