@@ -88,8 +88,7 @@ const char *CvxBlasConfig(void)
   return openblas_get_config();
 }
 
-/* Only a library built for several CPUs reads OPENBLAS_CORETYPE. */
-static int BlasDynamic(void)
+int CvxBlasDynamic(void)
 {
   return CvxBlasConfig() && strstr(CvxBlasConfig(), "DYNAMIC_ARCH");
 }
@@ -119,7 +118,7 @@ void CvxBlasCoreSelect(char **argv)
      * instructions unused (on a Zen 5 EPYC, OPENBLAS_CORETYPE=Haswell runs
      * dgemm at 49 GFlop/s per core against 74 with the SkylakeX kernels). */
     int have = CvxBlasCpuLevel();
-    if (BlasDynamic() && CvxBlasCoreBelow(core, have))
+    if (CvxBlasDynamic() && CvxBlasCoreBelow(core, have))
       snprintf(cvx_blas_note, sizeof(cvx_blas_note),
                "OPENBLAS_CORETYPE=%s in the environment selects %s kernels, below this CPU's %s; "
                "dense products may run much slower (unset it to let the program choose)",
@@ -127,7 +126,7 @@ void CvxBlasCoreSelect(char **argv)
     return;
   }
   if (keep && !strcasecmp(keep, "keep")) return;
-  if (!BlasDynamic()) return;
+  if (!CvxBlasDynamic()) return;
   want = CvxBlasCoreUpgrade(core, CvxBlasCpuLevel());
   if (!want || !argv || !argv[0]) return;
   if (setenv("OPENBLAS_CORETYPE", want, 1) || setenv(CVX_BLAS_RESTART_VAR, core, 1)) return;

@@ -58,6 +58,10 @@ int CvxBlasCoreBelow(const char *corename, int cpu_level);
  * DYNAMIC_ARCH build). Call before MPI_Init, with main's argv. */
 void CvxBlasCoreSelect(char **argv);
 
+/* 1 when the library was built for several CPUs (DYNAMIC_ARCH in its
+ * configuration string), the only kind that reads OPENBLAS_CORETYPE. */
+int CvxBlasDynamic(void);
+
 /* OpenBLAS's core name and configuration string, as loaded. */
 const char *CvxBlasCoreName(void);
 const char *CvxBlasConfig(void);

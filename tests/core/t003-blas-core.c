@@ -109,7 +109,7 @@ int main(int argc, char **argv)
   } else if (!strcmp(mode, "forced")) {
     /* no restart; a note only when the forced kernels are below the CPU */
     CHECK(!CvxBlasCoreFallback());
-    int dynamic = CvxBlasConfig() && strstr(CvxBlasConfig(), "DYNAMIC_ARCH");
+    int dynamic = CvxBlasDynamic();
     CHECK(!CvxBlasCoreNote() == !(dynamic && CvxBlasCoreBelow(CvxBlasCoreName(), CvxBlasCpuLevel())));
     /* on an AVX-512 CPU with Debian's library the forced Haswell kernels
      * are below the CPU: the note must be there */
