@@ -90,7 +90,8 @@ const char *CvxBlasConfig(void)
 
 int CvxBlasDynamic(void)
 {
-  return CvxBlasConfig() && strstr(CvxBlasConfig(), "DYNAMIC_ARCH");
+  const char *config = CvxBlasConfig();
+  return config && strstr(config, "DYNAMIC_ARCH");
 }
 
 void CvxBlasCoreSelect(char **argv)
