@@ -72,7 +72,9 @@ typedef struct {
   double   *XX;   /* n x m: X x */
   double   *e;    /* n residual Phi x - y */
   double   *gx, *gt, *dx, *dtt, *Bt, *bxt, *btt, *xn, *tn, *ell, *rhs;
-  double   *H;    /* n x n Woodbury matrix W2 and its factor */
+  double   *H;    /* n x n Woodbury matrix W2 and its factor, or (lowk >= 0) the k x k factor L_C */
+  PetscInt  lowk; /* -1: the dense factor; else the columns k of V2 (ReducedLowRank) */
+  double   *Yw;   /* lowk >= 0: the (n + k) x N1 factor Y = F Phi1 */
   double   *Bq, *Tq; /* per-block Householder frames (d x d each), d x d scratch */
   double   *Bs;      /* copy of the block matrices before factorization */
   double   *V;    /* n x (m d): eliminated blocks' V_j */
@@ -116,6 +118,7 @@ static PetscErrorCode ReducedDestroy(Reduced *R)
   PetscCall(PetscFree(R->ell));
   PetscCall(PetscFree(R->rhs));
   PetscCall(PetscFree(R->H));
+  PetscCall(PetscFree(R->Yw));
   PetscCall(PetscFree(R->Bq));
   PetscCall(PetscFree(R->Bs));
   PetscCall(PetscFree(R->Tq));
@@ -271,6 +274,58 @@ static void BlockSolve(PetscInt d, const double *Q, const double *L, double *x, 
   }
 }
 
+/* The low-rank form of W2 = I + V2 V2^T (ReducedNewton) when V2 has
+ * k <= n/4 columns (R->V, n x k): with C = I_k + V2^T V2 = L_C L_C^T,
+ *   W2^{-1} = I - V2 C^{-1} V2^T,
+ * and W2^{-1} = F^T F for the (n + k) x n map F a = [a - V2 c; c],
+ * c = C^{-1} V2^T a (the residual and the coefficients of the ridge fit of
+ * a by V2: a^T W2^{-1} a = min_c ||a - V2 c||^2 + ||c||^2). So F Phi1
+ * serves as the factor Y of the free blocks' system (Y^T Y = Phi1^T W2^{-1}
+ * Phi1) and nothing of size n x n is formed: about 2 n k^2 + k^3 / 3 flops
+ * for C against n^2 k + n^3 / 3 for the dense product and factor. On
+ * benchmark (b) (n = 500, d = 2) most Newton steps keep 10 to 120 columns
+ * in V2 (the large blocks stay explicit in Phi1), and the dense factor had
+ * taken two thirds of the second stage. L_C (k x k) goes into R->H,
+ * formed on rank 0 and broadcast, so that every rank holds the same bits.
+ * *ok is false when C cannot be factored. Collective. */
+static PetscErrorCode ReducedLowRank(Reduced *R, PetscInt k, PetscBool *ok)
+{
+  PetscInt    n = R->n;
+  PetscMPIInt rank;
+  int         info = 0, kk = (int)k;
+
+  PetscFunctionBeginUser;
+  *ok     = PETSC_TRUE;
+  R->lowk = k;
+  if (k == 0) PetscFunctionReturn(0);
+  PetscCallMPI(MPI_Comm_rank(R->comm, &rank));
+  if (rank == 0) {
+    cblas_dsyrk(CblasColMajor, CblasLower, CblasTrans, kk, (int)n, 1.0, R->V, (int)n, 0.0, R->H, kk);
+    for (PetscInt a = 0; a < k; a++) R->H[a + a * k] += 1.0;
+    dpotrf_("L", &kk, R->H, &kk, &info, 1);
+    if (info < 0) CvxCheckInfo(PETSC_COMM_SELF, "dpotrf", info); /* > 0: not positive definite, handled */
+  }
+  PetscCallMPI(MPI_Bcast(&info, 1, MPI_INT, 0, R->comm));
+  if (info != 0) {
+    *ok = PETSC_FALSE;
+    PetscFunctionReturn(0);
+  }
+  PetscCallMPI(MPI_Bcast(R->H, kk * kk, MPI_DOUBLE, 0, R->comm));
+  PetscFunctionReturn(0);
+}
+
+/* c = C^{-1} V2^T a (k x nc, ldc k) for the nc columns of a (n x nc), then
+ * a <- a - V2 c: the ridge fit of ReducedLowRank. Not collective. */
+static void ReducedLowFit(const Reduced *R, double *a, PetscInt nc, double *c)
+{
+  PetscInt n = R->n, k = R->lowk;
+  int      kk = (int)k, ncc = (int)nc, info = 0;
+  if (k <= 0 || nc <= 0) return;
+  cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, kk, ncc, (int)n, 1.0, R->V, (int)n, a, (int)n, 0.0, c, kk);
+  dpotrs_("L", &kk, &ncc, R->H, &kk, c, &kk, &info, 1);
+  cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)n, ncc, kk, -1.0, R->V, (int)n, c, kk, 1.0, a, (int)n);
+}
+
 /* out = K^{-1} r through the partitioned Woodbury factors of ReducedNewton
  * (see there). Uses R->e, R->XX and R->xn. Not collective. */
 static PetscErrorCode ReducedApplyInverse(Reduced *R, const double *r, double *out)
@@ -311,17 +366,34 @@ static PetscErrorCode ReducedApplyInverse(Reduced *R, const double *r, double *o
       }
       c1++;
     }
-    memcpy(z, a, (size_t)n * sizeof(double));
-    cblas_dtrsv(CblasColMajor, CblasLower, CblasNoTrans, CblasNonUnit, (int)n, R->H, (int)n, z, 1);
-    cblas_dgemv(CblasColMajor, CblasTrans, (int)n, (int)N1, -1.0, R->Phi1, (int)n, z, 1, 1.0, R->xn, 1);
-    dpotrs_("U", &iN1, &one, R->S1, &iN1, R->xn, &iN1, &info, 1);
-    CvxCheckInfo(PETSC_COMM_SELF, "dpotrs", info);
-    cblas_dgemv(CblasColMajor, CblasNoTrans, (int)n, (int)N1, 1.0, R->Phi1, (int)n, R->xn, 1, 0.0, z, 1);
-    cblas_dtrmv(CblasColMajor, CblasLower, CblasNoTrans, CblasNonUnit, (int)n, R->H, (int)n, z, 1);
+    if (R->lowk >= 0) {
+      /* Y^T F a, with F a = [a - V2 c; c] (ReducedLowRank), in z and Xw;
+       * then Phi1 xi1 directly (Phi1 is kept) */
+      PetscInt k = R->lowk;
+      memcpy(z, a, (size_t)n * sizeof(double));
+      ReducedLowFit(R, z, 1, Xw);
+      cblas_dgemv(CblasColMajor, CblasTrans, (int)n, (int)N1, -1.0, R->Yw, (int)(n + k), z, 1, 1.0, R->xn, 1);
+      if (k > 0)
+        cblas_dgemv(CblasColMajor, CblasTrans, (int)k, (int)N1, -1.0, R->Yw + n, (int)(n + k), Xw, 1, 1.0, R->xn, 1);
+      dpotrs_("U", &iN1, &one, R->S1, &iN1, R->xn, &iN1, &info, 1);
+      CvxCheckInfo(PETSC_COMM_SELF, "dpotrs", info);
+      cblas_dgemv(CblasColMajor, CblasNoTrans, (int)n, (int)N1, 1.0, R->Phi1, (int)n, R->xn, 1, 0.0, z, 1);
+    } else {
+      memcpy(z, a, (size_t)n * sizeof(double));
+      cblas_dtrsv(CblasColMajor, CblasLower, CblasNoTrans, CblasNonUnit, (int)n, R->H, (int)n, z, 1);
+      cblas_dgemv(CblasColMajor, CblasTrans, (int)n, (int)N1, -1.0, R->Phi1, (int)n, z, 1, 1.0, R->xn, 1);
+      dpotrs_("U", &iN1, &one, R->S1, &iN1, R->xn, &iN1, &info, 1);
+      CvxCheckInfo(PETSC_COMM_SELF, "dpotrs", info);
+      cblas_dgemv(CblasColMajor, CblasNoTrans, (int)n, (int)N1, 1.0, R->Phi1, (int)n, R->xn, 1, 0.0, z, 1);
+      cblas_dtrmv(CblasColMajor, CblasLower, CblasNoTrans, CblasNonUnit, (int)n, R->H, (int)n, z, 1);
+    }
     for (PetscInt k = 0; k < n; k++) a[k] += z[k];
   }
-  dpotrs_("L", &nn, &one, R->H, &nn, a, &nn, &info, 1);
-  CvxCheckInfo(PETSC_COMM_SELF, "dpotrs", info);
+  if (R->lowk >= 0) ReducedLowFit(R, a, 1, Xw); /* a - V2 C^{-1} V2^T a = W2^{-1} a */
+  else {
+    dpotrs_("L", &nn, &one, R->H, &nn, a, &nn, &info, 1);
+    CvxCheckInfo(PETSC_COMM_SELF, "dpotrs", info);
+  }
   /* out2 = u2 - B2^{-1} Phi2^T a; out1 = Q1 xi1 */
   for (PetscInt l = 0; l < d; l++)
     for (PetscInt k = 0; k < n; k++) Xw[k + l * n] = a[k] * R->X[k + l * n];
@@ -605,7 +677,12 @@ static PetscErrorCode ReducedNewton(Reduced *R, double mu, double *dec, PetscBoo
       PetscCall(PetscFree(qwork));
       CvxCheckInfo(PETSC_COMM_SELF, "dgeqrf", bad ? -1 : 0);
     }
-    {
+    if (c2 * d <= n / 2) {
+      /* few eliminated columns: W2 in its low-rank form */
+      PetscBool lok;
+      PetscCall(ReducedLowRank(R, c2 * d, &lok));
+      if (!lok) goto cleanup;
+    } else {
       /* W2 = I + V2 V2^T, the one O(n^2 m d) product of the step: each rank
        * takes a contiguous share of the eliminated blocks, the shares are
        * summed on rank 0 and broadcast, so every rank holds the same bits
@@ -624,35 +701,56 @@ static PetscErrorCode ReducedNewton(Reduced *R, double mu, double *dec, PetscBoo
         PetscCallMPI(MPI_Bcast(R->H, (int)(n * n), MPI_DOUBLE, 0, R->comm));
       }
       for (PetscInt k = 0; k < n; k++) R->H[k + k * n] += 1.0;
+      R->lowk = -1;
+      nn      = (int)n;
+      dpotrf_("L", &nn, R->H, &nn, &info, 1);
+      if (info < 0) CvxCheckInfo(PETSC_COMM_SELF, "dpotrf", info); /* > 0: not positive definite, handled */
+      if (info != 0) goto cleanup;
     }
     nn = (int)n;
-    dpotrf_("L", &nn, R->H, &nn, &info, 1);
-    if (info < 0) CvxCheckInfo(PETSC_COMM_SELF, "dpotrf", info); /* > 0: not positive definite, handled */
-    if (info != 0) goto cleanup;
     R->N1 = N1;
     if (N1 > 0) {
-      /* Y = L^{-1} Phi1 (kept in Phi1). S1 = B1 + Y^T Y is factored without
+      /* Y = L^{-1} Phi1 (kept in Phi1), or F Phi1 in the low-rank form (in
+       * Yw): any Y with Y^T Y = Phi1^T W2^{-1} Phi1 serves. S1 = B1 + Y^T Y is factored without
        * being formed: S1 = M^T M with M = [R_Y; C], Y = Q_Y R_Y and C the
        * block diagonal of the L_j^T (B1 = C^T C), so the R factor of M is an
        * upper Cholesky factor of S1. Forming Y^T Y would bury the small
        * curvature of B1 under the rounding of the data term wherever Y has
        * a near null space (a v/w pair of one pattern), and the factorization
        * would fail; the QR route keeps it. */
-      int    iN1 = (int)N1, m2 = (int)(2 * N1), lwork = -1;
+      int    iN1 = (int)N1, m2 = (int)(2 * N1), lwork = -1, ny = (int)n;
       double wq, *tau, *work, *M;
-      cblas_dtrsm(CblasColMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, (int)n, (int)N1, 1.0, R->H, (int)n,
-                  R->Phi1, (int)n);
-      PetscCall(PetscMalloc1((size_t)n * N1, &S0));
+      if (R->lowk >= 0) {
+        /* Y = F Phi1 = [Phi1 - V2 Z; Z], Z = C^{-1} V2^T Phi1 (ReducedLowRank),
+         * into Yw; Phi1 itself is kept for ReducedApplyInverse */
+        PetscInt k = R->lowk;
+        double  *Z;
+        ny = (int)(n + k);
+        PetscCall(PetscMalloc1((size_t)ny * N1, &S0));
+        PetscCall(PetscMalloc1((size_t)k * N1 + 1, &Z));
+        memcpy(S0, R->Phi1, (size_t)n * N1 * sizeof(double));
+        ReducedLowFit(R, S0, N1, Z);
+        for (PetscInt c = 0; c < N1; c++) {
+          memcpy(R->Yw + (size_t)c * ny, S0 + (size_t)c * n, (size_t)n * sizeof(double));
+          memcpy(R->Yw + (size_t)c * ny + n, Z + (size_t)c * k, (size_t)k * sizeof(double));
+        }
+        PetscCall(PetscFree(Z));
+        memcpy(S0, R->Yw, (size_t)ny * N1 * sizeof(double));
+      } else {
+        cblas_dtrsm(CblasColMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, (int)n, (int)N1, 1.0, R->H,
+                    (int)n, R->Phi1, (int)n);
+        PetscCall(PetscMalloc1((size_t)n * N1, &S0));
+        memcpy(S0, R->Phi1, (size_t)n * N1 * sizeof(double));
+      }
       PetscCall(PetscCalloc1((size_t)2 * N1 * N1, &M));
       PetscCall(PetscMalloc1((size_t)N1, &tau));
-      memcpy(S0, R->Phi1, (size_t)n * N1 * sizeof(double));
-      dgeqrf_(&nn, &iN1, S0, &nn, tau, &wq, &lwork, &info);
+      dgeqrf_(&ny, &iN1, S0, &ny, tau, &wq, &lwork, &info);
       lwork = PetscMax((int)wq, m2) + 1;
       PetscCall(PetscMalloc1((size_t)lwork, &work));
-      dgeqrf_(&nn, &iN1, S0, &nn, tau, work, &lwork, &info);
+      dgeqrf_(&ny, &iN1, S0, &ny, tau, work, &lwork, &info);
       CvxCheckInfo(PETSC_COMM_SELF, "dgeqrf", info);
       for (PetscInt c = 0; c < N1; c++)
-        for (PetscInt r2 = 0; r2 <= c; r2++) M[r2 + (size_t)c * m2] = S0[r2 + (size_t)c * n];
+        for (PetscInt r2 = 0; r2 <= c; r2++) M[r2 + (size_t)c * m2] = S0[r2 + (size_t)c * ny];
       PetscInt c1 = 0;
       for (PetscInt j = 0; j < m; j++) {
         if (!R->fr[j]) continue;
@@ -1446,6 +1544,8 @@ static PetscErrorCode PolishGather(CvxAdmm *A, const double *x, const PetscBool 
   PetscCall(PetscMalloc1((size_t)n + 1, &R->ell));
   PetscCall(PetscMalloc1((size_t)N + 1, &R->rhs));
   PetscCall(PetscMalloc1((size_t)n * n, &R->H));
+  PetscCall(PetscMalloc1((size_t)(n + n / 2) * (size_t)PetscMin(N, n) + 1, &R->Yw)); /* N1 <= n columns */
+  R->lowk = -1;
   PetscCall(PetscMalloc1((size_t)n * N + 1, &R->V));
   PetscCall(PetscMalloc1((size_t)n * N + 1, &R->Phi1));
   PetscCall(PetscMalloc1((size_t)m + 1, &R->fr));
