@@ -74,7 +74,8 @@ typedef struct {
   double   *gx, *gt, *dx, *dtt, *Bt, *bxt, *btt, *xn, *tn, *ell, *rhs;
   double   *H;    /* n x n Woodbury matrix W2 and its factor, or (lowk >= 0) the k x k factor L_C */
   PetscInt  lowk; /* -1: the dense factor; else the columns k of V2 (ReducedLowRank) */
-  double   *Yw;   /* lowk >= 0: the (n + k) x N1 factor Y = F Phi1 */
+  double   *Yw;   /* lowk >= 0: the (n + k) x N1 factor Y = F Phi1 (ywcap entries, on first need) */
+  size_t    ywcap;
   double   *Bq, *Tq; /* per-block Householder frames (d x d each), d x d scratch */
   double   *Bs;      /* copy of the block matrices before factorization */
   double   *V;    /* n x (m d): eliminated blocks' V_j */
@@ -726,6 +727,11 @@ static PetscErrorCode ReducedNewton(Reduced *R, double mu, double *dec, PetscBoo
         PetscInt k = R->lowk;
         double  *Z;
         ny = (int)(n + k);
+        if (R->ywcap < (size_t)ny * N1) {
+          PetscCall(PetscFree(R->Yw));
+          R->ywcap = (size_t)ny * N1;
+          PetscCall(PetscMalloc1(R->ywcap, &R->Yw));
+        }
         PetscCall(PetscMalloc1((size_t)ny * N1, &S0));
         PetscCall(PetscMalloc1((size_t)k * N1 + 1, &Z));
         memcpy(S0, R->Phi1, (size_t)n * N1 * sizeof(double));
@@ -1544,7 +1550,6 @@ static PetscErrorCode PolishGather(CvxAdmm *A, const double *x, const PetscBool 
   PetscCall(PetscMalloc1((size_t)n + 1, &R->ell));
   PetscCall(PetscMalloc1((size_t)N + 1, &R->rhs));
   PetscCall(PetscMalloc1((size_t)n * n, &R->H));
-  PetscCall(PetscMalloc1((size_t)(n + n / 2) * (size_t)PetscMin(N, n) + 1, &R->Yw)); /* N1 <= n columns */
   R->lowk = -1;
   PetscCall(PetscMalloc1((size_t)n * N + 1, &R->V));
   PetscCall(PetscMalloc1((size_t)n * N + 1, &R->Phi1));
