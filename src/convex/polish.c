@@ -276,17 +276,18 @@ static void BlockSolve(PetscInt d, const double *Q, const double *L, double *x, 
 }
 
 /* The low-rank form of W2 = I + V2 V2^T (ReducedNewton) when V2 has
- * k <= n/4 columns (R->V, n x k): with C = I_k + V2^T V2 = L_C L_C^T,
+ * k <= n/2 columns (R->V, n x k): with C = I_k + V2^T V2 = L_C L_C^T,
  *   W2^{-1} = I - V2 C^{-1} V2^T,
  * and W2^{-1} = F^T F for the (n + k) x n map F a = [a - V2 c; c],
  * c = C^{-1} V2^T a (the residual and the coefficients of the ridge fit of
  * a by V2: a^T W2^{-1} a = min_c ||a - V2 c||^2 + ||c||^2). So F Phi1
  * serves as the factor Y of the free blocks' system (Y^T Y = Phi1^T W2^{-1}
- * Phi1) and nothing of size n x n is formed: about 2 n k^2 + k^3 / 3 flops
- * for C against n^2 k + n^3 / 3 for the dense product and factor. On
- * benchmark (b) (n = 500, d = 2) most Newton steps keep 10 to 120 columns
- * in V2 (the large blocks stay explicit in Phi1), and the dense factor had
- * taken two thirds of the second stage. L_C (k x k) goes into R->H,
+ * Phi1) and nothing of size n x n is formed: n k^2 + k^3 / 3 flops for C,
+ * and 4 n k N1 for Y, against n^2 k + n^3 / 3 for the dense product and
+ * factor and n^2 N1 for L^{-1} Phi1. On benchmark (b) (n = 500, d = 2)
+ * the working set's Newton steps keep 2 to 140 columns in V2 (the large
+ * blocks stay explicit in Phi1), and the dense W2 had taken two thirds of
+ * the second stage's time (analysis/SCALING.md). L_C (k x k) goes into R->H,
  * formed on rank 0 and broadcast, so that every rank holds the same bits.
  * *ok is false when C cannot be factored. Collective. */
 static PetscErrorCode ReducedLowRank(Reduced *R, PetscInt k, PetscBool *ok)
@@ -1816,14 +1817,14 @@ static PetscErrorCode PolishSparsify(CvxAdmm *A)
  *   and 38.5 s;
  * - n = 200, d = 3 at beta = 1e-4: 7.7 s and 10.0 s, against 15.7 s and
  *   14.6 s; at beta = 1e-2: 5.2 s and 7.0 s, against 6.1 s and 8.4 s.
- * The loose rounds can cycle: with other rounding in the Newton steps,
- * case (c) alternated between supports of 348 and 352-354 blocks from
+ * The loose rounds can cycle: with other rounding in the Newton steps (a
+ * variant of the free blocks' QR, analysis/SCALING.md), case (c) alternated between supports of 348 and 352-354 blocks from
  * round 36 on, each round adding back the blocks the last one had let go,
  * with the best pair fixed at 1.66442 and 1.582 (gap 5%): no progress
  * until the 60 s limit. So after COLGEN_STALL rounds in a row whose best
  * absolute gap fell by less than 1%, the loose target is tightened
- * tenfold (it then ended at round 42, 1e-4 after 7.7 s). Case (c) as
- * it runs here never stalls that long; on the other programs above the
+ * tenfold (that variant then ended at round 42, 1e-4 after 7.7 s). Case
+ * (c) as it runs here never stalls that long; on the other programs above the
  * rule moved the times to 1e-6 both ways (n = 300: 24.8 s against
  * 30.2 s; beta = 1e-4: 12.0 s against 9.0 s; beta = 1e-2: 4.3 s against
  * 5.5 s, one run each). */
@@ -2241,8 +2242,6 @@ PetscErrorCode CvxAdmmPolish(CvxAdmm *A, PetscBool *improved)
         }
       } else colgen_stall = 0;
       colgen_gap = PetscMin(colgen_gap, gabs_now);
-    }
-    if (A->colgen) {
       A->res->column_rounds++;
       PetscCall(PolishColumnReport(A, round, count, gap));
     }
