@@ -70,6 +70,7 @@ typedef struct {
   double        degree; /* barrier degree: sum_j (constraints_j + 2) */
   /* scratch */
   double   *XX;   /* n x m: X x */
+  double   *XD;   /* n x m: X dx (ReducedMaxStep) */
   double   *e;    /* n residual Phi x - y */
   double   *gx, *gt, *dx, *dtt, *Bt, *bxt, *btt, *xn, *tn, *ell, *rhs;
   double   *H;    /* n x n Woodbury matrix W2 and its factor, or (lowk >= 0) the k x k factor L_C */
@@ -107,6 +108,7 @@ static PetscErrorCode ReducedDestroy(Reduced *R)
   PetscCall(PetscFree(R->x));
   PetscCall(PetscFree(R->t));
   PetscCall(PetscFree(R->XX));
+  PetscCall(PetscFree(R->XD));
   PetscCall(PetscFree(R->e));
   PetscCall(PetscFree(R->gx));
   PetscCall(PetscFree(R->dx));
@@ -138,8 +140,10 @@ static PetscInt ReducedNumCons(const Reduced *R, PetscInt j)
   return nf > 0 ? nf : R->n;
 }
 
-/* ell[k] = a_k^T x_j for block j's constraints. */
-static void ReducedEll(const Reduced *R, PetscInt j, const double *xj, double *ell)
+/* ell[k] = a_k^T x_j for block j's constraints. For a block with all n
+ * rows, xxj (when not NULL) is X x_j, already computed for all blocks in
+ * one GEMM (ReducedResidual's R->XX), and only the signs are applied. */
+static void ReducedEll(const Reduced *R, PetscInt j, const double *xj, const double *xxj, double *ell)
 {
   PetscInt n = R->n, d = R->d, nf = R->foff[j + 1] - R->foff[j];
   if (nf > 0) {
@@ -151,10 +155,32 @@ static void ReducedEll(const Reduced *R, PetscInt j, const double *xj, double *e
     }
   } else {
     const double *mk = R->mask + (size_t)j * (size_t)n;
+    if (xxj) {
+      for (PetscInt k = 0; k < n; k++) ell[k] = mk[k] != 0 ? xxj[k] : -xxj[k];
+      return;
+    }
     cblas_dgemv(CblasColMajor, CblasNoTrans, (int)n, (int)d, 1.0, R->X, (int)n, xj, 1, 0.0, ell, 1);
     for (PetscInt k = 0; k < n; k++)
       if (mk[k] == 0) ell[k] = -ell[k];
   }
+}
+
+/* sum_k log(v[k]) for v > 0, in products of eight (a log per eight
+ * entries: the barrier's logs over all n rows of every block were a large
+ * share of the line search); a product that leaves the normal range is
+ * summed term by term instead. */
+static double SumLog(const double *v, PetscInt nv)
+{
+  double acc = 0;
+  for (PetscInt k0 = 0; k0 < nv; k0 += 8) {
+    PetscInt k1 = PetscMin(k0 + 8, nv);
+    double   p  = 1;
+    for (PetscInt k = k0; k < k1; k++) p *= v[k];
+    if (p > 1e-290 && p < 1e290) acc += log(p);
+    else
+      for (PetscInt k = k0; k < k1; k++) acc += log(v[k]);
+  }
+  return acc;
 }
 
 /* Phi x - y into R->e (uses R->XX). */
@@ -176,6 +202,7 @@ static double ReducedPsi(Reduced *R, const double *x, const double *t, double mu
 {
   PetscInt n = R->n, d = R->d, m = R->m;
   double   bar = 0, lin = 0;
+  ReducedResidual(R, x); /* also R->XX = X x for the rows' values */
   for (PetscInt j = 0; j < m; j++) {
     const double *xj = x + (size_t)j * (size_t)d;
     double        xx = 0;
@@ -184,8 +211,8 @@ static double ReducedPsi(Reduced *R, const double *x, const double *t, double mu
     if (!(s > 0) || !(t[j] > 0)) return INFINITY;
     bar -= log(s);
     lin += R->beta * t[j];
-    PetscInt nc = ReducedNumCons(R, j);
-    ReducedEll(R, j, xj, R->ell);
+    PetscInt nc = ReducedNumCons(R, j), cnt = 0;
+    ReducedEll(R, j, xj, R->XX + (size_t)j * (size_t)n, R->ell);
     for (PetscInt k = 0; k < nc; k++) {
       if (!(R->ell[k] > 0)) {
         if (R->foff[j + 1] > R->foff[j]) return INFINITY;
@@ -195,10 +222,10 @@ static double ReducedPsi(Reduced *R, const double *x, const double *t, double mu
         if (rn > 0) return INFINITY;
         continue;
       }
-      bar -= log(R->ell[k]);
+      R->ell[cnt++] = R->ell[k]; /* the positive values, packed */
     }
+    bar -= SumLog(R->ell, cnt);
   }
-  ReducedResidual(R, x);
   double ee = 0;
   for (PetscInt k = 0; k < n; k++) ee += R->e[k] * R->e[k];
   return 0.5 * ee + lin + mu * bar;
@@ -460,6 +487,8 @@ static PetscErrorCode ReducedNewton(Reduced *R, double mu, double *dec, PetscBoo
    *   rhs       = -g_fit + mu sum_k a_k / l_k + (2 mu - 2 t beta) x / q
    *   dt        = (-beta s^2 + 2 mu t s + 4 mu t x^T dx) / (2 mu q)
    * and the decrement is rhs^T dx + (beta s - 2 mu t)^2 / (2 mu q). */
+  double *Wrows; /* n x d scratch of the blocks with all n rows */
+  PetscCall(PetscMalloc1((size_t)n * (size_t)d, &Wrows));
   for (PetscInt j = 0; j < m; j++) {
     double *xj = R->x + (size_t)j * d, *gj = R->gx + (size_t)j * d, *Bj = R->Bt + (size_t)j * d * d;
     double *rj = R->rhs + (size_t)j * d;
@@ -475,7 +504,7 @@ static PetscErrorCode ReducedNewton(Reduced *R, double mu, double *dec, PetscBoo
     R->btt[j] = q;
     /* linear constraints */
     PetscInt nf = R->foff[j + 1] - R->foff[j];
-    ReducedEll(R, j, xj, R->ell);
+    ReducedEll(R, j, xj, R->XX + (size_t)j * n, R->ell); /* XX = X x from the residual above */
     if (nf > 0) {
       const double *F = R->facets + (size_t)R->foff[j] * d;
       for (PetscInt k = 0; k < nf; k++) {
@@ -487,8 +516,7 @@ static PetscErrorCode ReducedNewton(Reduced *R, double mu, double *dec, PetscBoo
       }
     } else {
       const double *mk = R->mask + (size_t)j * n;
-      double       *W;
-      PetscCall(PetscMalloc1((size_t)n * (size_t)d, &W));
+      double       *W  = Wrows;
       for (PetscInt k = 0; k < n; k++) {
         double il = R->ell[k] > 0 ? 1.0 / R->ell[k] : 0.0, sg = mk[k] != 0 ? 1.0 : -1.0;
         for (PetscInt l = 0; l < d; l++) {
@@ -499,7 +527,6 @@ static PetscErrorCode ReducedNewton(Reduced *R, double mu, double *dec, PetscBoo
       cblas_dsyrk(CblasColMajor, CblasLower, CblasTrans, (int)d, (int)n, 1.0, W, (int)n, 1.0, Bj, (int)d);
       for (PetscInt p = 0; p < d; p++)
         for (PetscInt c = p + 1; c < d; c++) Bj[p + c * d] = Bj[c + p * d];
-      PetscCall(PetscFree(W));
     }
     /* rotate into the frame of Q_j (Householder, first column -+ xh):
      * M_j = Q L Q + diag(2/q, 2/s, ..., 2/s), exact on the diagonal */
@@ -534,6 +561,7 @@ static PetscErrorCode ReducedNewton(Reduced *R, double mu, double *dec, PetscBoo
     }
     for (PetscInt p = 0; p < d * d; p++) Bj[p] *= mu;
   }
+  PetscCall(PetscFree(Wrows));
 
   /* Partitioned Woodbury. A block whose barrier curvature is small against
    * its data term (the nonzero blocks, radially) would make the plain
@@ -807,13 +835,24 @@ static PetscErrorCode ReducedNewton(Reduced *R, double mu, double *dec, PetscBoo
 static double ReducedMaxStep(Reduced *R)
 {
   PetscInt d = R->d;
+  PetscInt n = R->n;
   double   amax = INFINITY, *dl;
   if (PetscMalloc1((size_t)R->n, &dl)) return 0;
+  /* X x and X dx for all blocks, one GEMM each, when a block keeps all n
+   * rows (the others use their facets) */
+  PetscBool rows = PETSC_FALSE;
+  for (PetscInt j = 0; j < R->m && !rows; j++) rows = (PetscBool)(R->foff[j + 1] == R->foff[j]);
+  if (rows) {
+    cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)R->m, (int)d, 1.0, R->X, (int)n, R->x, (int)d,
+                0.0, R->XX, (int)n);
+    cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)R->m, (int)d, 1.0, R->X, (int)n, R->dx, (int)d,
+                0.0, R->XD, (int)n);
+  }
   for (PetscInt j = 0; j < R->m; j++) {
     const double *xj = R->x + (size_t)j * d, *dj = R->dx + (size_t)j * d;
     PetscInt      nc = ReducedNumCons(R, j);
-    ReducedEll(R, j, xj, R->ell);
-    ReducedEll(R, j, dj, dl);
+    ReducedEll(R, j, xj, R->XX + (size_t)j * n, R->ell);
+    ReducedEll(R, j, dj, R->XD + (size_t)j * n, dl);
     for (PetscInt k = 0; k < nc; k++)
       if (dl[k] < 0 && R->ell[k] > 0) amax = PetscMin(amax, -R->ell[k] / dl[k]);
     /* (t + a dt)^2 - ||x + a dx||^2 = s + 2 a b + a^2 c */
@@ -1119,7 +1158,7 @@ static PetscErrorCode ReducedCrossover(Reduced *R, double mu, PetscBool *done)
     if (!(q > 1e-7 * xmax) || !(R->t[j] - q < 0.5 * R->t[j])) continue;
     inc[j]     = 1;
     double thr = sqrt(mu * q / R->beta);
-    ReducedEll(R, j, xj, R->ell);
+    ReducedEll(R, j, xj, NULL, R->ell);
     for (PetscInt k = 0; k < nc && na[j] < d; k++) {
       double *a = Af + ((size_t)j * d + na[j]) * d, an = 1.0;
       if (nf > 0) memcpy(a, R->facets + (size_t)(R->foff[j] + k) * d, (size_t)d * sizeof(double));
@@ -1536,6 +1575,7 @@ static PetscErrorCode PolishGather(CvxAdmm *A, const double *x, const PetscBool 
   /* method and scratch */
   PetscInt N = m * d;
   PetscCall(PetscMalloc1((size_t)n * m + 1, &R->XX));
+  PetscCall(PetscMalloc1((size_t)n * m + 1, &R->XD));
   PetscCall(PetscMalloc1((size_t)n, &R->e));
   PetscCall(PetscMalloc1((size_t)N + 1, &R->gx));
   PetscCall(PetscMalloc1((size_t)N + 1, &R->dx));
