@@ -343,16 +343,21 @@ static PetscErrorCode ReducedLowRank(Reduced *R, PetscInt k, PetscBool *ok)
   PetscFunctionReturn(0);
 }
 
-/* c = C^{-1} V2^T a (k x nc, ldc k) for the nc columns of a (n x nc), then
- * a <- a - V2 c: the ridge fit of ReducedLowRank. Not collective. */
-static void ReducedLowFit(const Reduced *R, double *a, PetscInt nc, double *c)
+/* c = C^{-1} V2^T a (k x nc, leading dimension ldc) for the nc columns
+ * of a (n x nc, leading dimension lda), then a <- a - V2 c: the ridge fit
+ * of ReducedLowRank. Not collective. */
+static PetscErrorCode ReducedLowFit(const Reduced *R, double *a, PetscInt lda, PetscInt nc, double *c, PetscInt ldc)
 {
   PetscInt n = R->n, k = R->lowk;
-  int      kk = (int)k, ncc = (int)nc, info = 0;
-  if (k <= 0 || nc <= 0) return;
-  cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, kk, ncc, (int)n, 1.0, R->V, (int)n, a, (int)n, 0.0, c, kk);
-  dpotrs_("L", &kk, &ncc, R->H, &kk, c, &kk, &info, 1);
-  cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)n, ncc, kk, -1.0, R->V, (int)n, c, kk, 1.0, a, (int)n);
+  int      kk = (int)k, ncc = (int)nc, lc = (int)ldc, info = 0;
+
+  PetscFunctionBeginUser;
+  if (k <= 0 || nc <= 0) PetscFunctionReturn(0);
+  cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, kk, ncc, (int)n, 1.0, R->V, (int)n, a, (int)lda, 0.0, c, lc);
+  dpotrs_("L", &kk, &ncc, R->H, &kk, c, &lc, &info, 1);
+  CvxCheckInfo(PETSC_COMM_SELF, "dpotrs", info);
+  cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)n, ncc, kk, -1.0, R->V, (int)n, c, lc, 1.0, a, (int)lda);
+  PetscFunctionReturn(0);
 }
 
 /* out = K^{-1} r through the partitioned Woodbury factors of ReducedNewton
@@ -366,7 +371,7 @@ static PetscErrorCode ReducedApplyInverse(Reduced *R, const double *r, double *o
   PetscFunctionBeginUser;
   PetscCall(PetscMalloc1((size_t)m * d + 1, &u));
   PetscCall(PetscMalloc1((size_t)n + 1, &a));
-  PetscCall(PetscMalloc1((size_t)n + 1, &z));
+  PetscCall(PetscMalloc1((size_t)n + (size_t)PetscMax(R->lowk, 0) + 1, &z)); /* F a: n + k entries */
   PetscCall(PetscMalloc1((size_t)n * d, &Xw));
   PetscCall(PetscMalloc1((size_t)m * d + 1, &pt));
   /* u2 = B2^{-1} r2 (zero on set 1); a = Phi2 u2 */
@@ -396,14 +401,12 @@ static PetscErrorCode ReducedApplyInverse(Reduced *R, const double *r, double *o
       c1++;
     }
     if (R->lowk >= 0) {
-      /* Y^T F a, with F a = [a - V2 c; c] (ReducedLowRank), in z and Xw;
-       * then Phi1 xi1 directly (Phi1 is kept) */
+      /* Y^T F a, with F a = [a - V2 c; c] (ReducedLowRank) in z; then
+       * Phi1 xi1 directly (Phi1 is kept) */
       PetscInt k = R->lowk;
       memcpy(z, a, (size_t)n * sizeof(double));
-      ReducedLowFit(R, z, 1, Xw);
-      cblas_dgemv(CblasColMajor, CblasTrans, (int)n, (int)N1, -1.0, R->Yw, (int)(n + k), z, 1, 1.0, R->xn, 1);
-      if (k > 0)
-        cblas_dgemv(CblasColMajor, CblasTrans, (int)k, (int)N1, -1.0, R->Yw + n, (int)(n + k), Xw, 1, 1.0, R->xn, 1);
+      PetscCall(ReducedLowFit(R, z, n, 1, z + n, k));
+      cblas_dgemv(CblasColMajor, CblasTrans, (int)(n + k), (int)N1, -1.0, R->Yw, (int)(n + k), z, 1, 1.0, R->xn, 1);
       dpotrs_("U", &iN1, &one, R->S1, &iN1, R->xn, &iN1, &info, 1);
       CvxCheckInfo(PETSC_COMM_SELF, "dpotrs", info);
       cblas_dgemv(CblasColMajor, CblasNoTrans, (int)n, (int)N1, 1.0, R->Phi1, (int)n, R->xn, 1, 0.0, z, 1);
@@ -418,7 +421,7 @@ static PetscErrorCode ReducedApplyInverse(Reduced *R, const double *r, double *o
     }
     for (PetscInt k = 0; k < n; k++) a[k] += z[k];
   }
-  if (R->lowk >= 0) ReducedLowFit(R, a, 1, Xw); /* a - V2 C^{-1} V2^T a = W2^{-1} a */
+  if (R->lowk >= 0) PetscCall(ReducedLowFit(R, a, n, 1, Xw, R->lowk)); /* a - V2 C^{-1} V2^T a = W2^{-1} a */
   else {
     dpotrs_("L", &nn, &one, R->H, &nn, a, &nn, &info, 1);
     CvxCheckInfo(PETSC_COMM_SELF, "dpotrs", info);
@@ -737,7 +740,6 @@ static PetscErrorCode ReducedNewton(Reduced *R, double mu, double *dec, PetscBoo
       if (info < 0) CvxCheckInfo(PETSC_COMM_SELF, "dpotrf", info); /* > 0: not positive definite, handled */
       if (info != 0) goto cleanup;
     }
-    nn = (int)n;
     R->N1 = N1;
     if (N1 > 0) {
       /* Y = L^{-1} Phi1 (kept in Phi1), or F Phi1 in the low-rank form (in
@@ -754,22 +756,16 @@ static PetscErrorCode ReducedNewton(Reduced *R, double mu, double *dec, PetscBoo
         /* Y = F Phi1 = [Phi1 - V2 Z; Z], Z = C^{-1} V2^T Phi1 (ReducedLowRank),
          * into Yw; Phi1 itself is kept for ReducedApplyInverse */
         PetscInt k = R->lowk;
-        double  *Z;
-        ny = (int)(n + k);
+        ny         = (int)(n + k);
         if (R->ywcap < (size_t)ny * N1) {
           PetscCall(PetscFree(R->Yw));
           R->ywcap = (size_t)ny * N1;
           PetscCall(PetscMalloc1(R->ywcap, &R->Yw));
         }
+        for (PetscInt c = 0; c < N1; c++)
+          memcpy(R->Yw + (size_t)c * ny, R->Phi1 + (size_t)c * n, (size_t)n * sizeof(double));
+        PetscCall(ReducedLowFit(R, R->Yw, ny, N1, R->Yw + n, ny)); /* top rows fitted, Z below them */
         PetscCall(PetscMalloc1((size_t)ny * N1, &S0));
-        PetscCall(PetscMalloc1((size_t)k * N1 + 1, &Z));
-        memcpy(S0, R->Phi1, (size_t)n * N1 * sizeof(double));
-        ReducedLowFit(R, S0, N1, Z);
-        for (PetscInt c = 0; c < N1; c++) {
-          memcpy(R->Yw + (size_t)c * ny, S0 + (size_t)c * n, (size_t)n * sizeof(double));
-          memcpy(R->Yw + (size_t)c * ny + n, Z + (size_t)c * k, (size_t)k * sizeof(double));
-        }
-        PetscCall(PetscFree(Z));
         memcpy(S0, R->Yw, (size_t)ny * N1 * sizeof(double));
       } else {
         cblas_dtrsm(CblasColMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, (int)n, (int)N1, 1.0, R->H,
@@ -834,10 +830,9 @@ static PetscErrorCode ReducedNewton(Reduced *R, double mu, double *dec, PetscBoo
 /* Largest step keeping every block strictly inside its cones. */
 static double ReducedMaxStep(Reduced *R)
 {
-  PetscInt d = R->d;
-  PetscInt n = R->n;
+  PetscInt d = R->d, n = R->n;
   double   amax = INFINITY, *dl;
-  if (PetscMalloc1((size_t)R->n, &dl)) return 0;
+  if (PetscMalloc1((size_t)n, &dl)) return 0;
   /* X x and X dx for all blocks, one GEMM each, when a block keeps all n
    * rows (the others use their facets) */
   PetscBool rows = PETSC_FALSE;

@@ -375,8 +375,7 @@ static PetscErrorCode DgemmSample(DgemmBuf *g, double *rate)
  * dgemm rate: the ratio is given best to best (the fastest iteration
  * against the largest sample: noise only slows either down) and, for
  * each round, against the mean of the two samples around it. */
-#define FLOP_ROUNDS     3
-#define FLOP_ROUNDS_STR "3"
+#define FLOP_ROUNDS 3
 static PetscErrorCode FlopFigures(void)
 {
   PetscMPIInt rank, size;
@@ -457,10 +456,11 @@ static PetscErrorCode FlopFigures(void)
       double flops = sp == 0 ? 12.0 * pr.n * (double)pr.d * (double)pr.P + 6.0 * pr.d * (double)pr.d * pr.P
                              : 8.0 * pr.n * (double)pr.d * (double)pr.P;
       double per_it = sp == 0 ? slack_best : cone_it, floor_s = flops / (rate * size);
+      char rounds[48] = "";
+      if (sp == 0) snprintf(rounds, sizeof(rounds), "the fastest of %d solves, ", FLOP_ROUNDS);
       printf("ADMM n %d d %d P %d, %s splitting: %.4f s per iteration (%s%d iterations, projections %.3f s in all)\n",
-             (int)pr.n, (int)pr.d, (int)pr.P, sp == 0 ? "slack" : "cone", per_it,
-             sp == 0 ? "the fastest of " FLOP_ROUNDS_STR " solves, " : "", (int)(sp == 0 ? slack_iters : cone_iters),
-             sp == 0 ? slack_proj : cone_proj);
+             (int)pr.n, (int)pr.d, (int)pr.P, sp == 0 ? "slack" : "cone", per_it, rounds,
+             (int)(sp == 0 ? slack_iters : cone_iters), sp == 0 ? slack_proj : cone_proj);
       printf("  flop floor %.1f MFlop per iteration = %.4f s at %d x %.2f GFlop/s; ratio %.2f (%.0f%% of the dgemm "
              "rate)\n",
              flops * 1e-6, floor_s, size, rate * 1e-9, per_it / floor_s, 100.0 * floor_s / per_it);
