@@ -380,7 +380,7 @@ static PetscErrorCode FlopFigures(void)
 {
   PetscMPIInt rank, size;
   DgemmBuf    g;
-  double      samples[FLOP_ROUNDS + 2], rate = 0, rate_lo = INFINITY;
+  double      samples[FLOP_ROUNDS + 1], rate = 0, rate_lo = INFINITY; /* one before, one after each round */
   int         ns = 0;
   PetscFunctionBeginUser;
   PetscCallMPI(MPI_Comm_rank(PETSC_COMM_WORLD, &rank));
