@@ -3,6 +3,8 @@
 #ifndef CVXNN_CONVEX_ADMM_IMPL_H
 #define CVXNN_CONVEX_ADMM_IMPL_H
 
+#include <cblas.h>
+
 #include "convex/admm.h"
 #include "convex/cone.h"
 #include "core/blas.h"
@@ -37,15 +39,46 @@ static inline size_t CvxAdmmFusedBytes(void)
   return CvxAdmmFusedBytesFor(CvxBlasCoreName());
 }
 
-/* Patterns per chunk of the fused slack iteration at n samples and PL
- * local patterns: each of its n x 2 chunk buffers (a column per v and w
- * block) holds CvxAdmmFusedBytes(). The benchmark times the iteration's
+/* X (8 n d bytes) above this is read from memory by every product of a
+ * chunk (it stays in no cache), so a chunk's products then run at the rate
+ * memory delivers X unless they have many columns: with the Zen kernels on
+ * an AMD EPYC (Zen 3), X^T B at n = 10,000, d = 3073 ran at 10 GFlop/s with
+ * 13 columns, 16 with 26, 23 with 52 and 30 with 100 (dgemm 1000^3: 30-40).
+ * Such chunks take buffers of up to ADMM_FUSED_BYTES_STREAM each instead;
+ * the passes between the products stream the slacks either way, and at
+ * that size they are a small part of the iteration (n x 2 PL doubles
+ * against the n x d of X per product). */
+#define ADMM_FUSED_STREAM_X     ((size_t)32 << 20)
+#define ADMM_FUSED_BYTES_STREAM ((size_t)64 << 20)
+
+/* Patterns per chunk of the fused slack iteration at n samples, d columns
+ * and PL local patterns: each of its n x 2 chunk buffers (a column per v
+ * and w block) holds CvxAdmmFusedBytes(), or ADMM_FUSED_BYTES_STREAM when X
+ * is larger than ADMM_FUSED_STREAM_X. The benchmark times the iteration's
  * GEMMs at the same shapes. */
-static inline PetscInt CvxAdmmFusedChunk(PetscInt n, PetscInt PL)
+static inline PetscInt CvxAdmmFusedChunk(PetscInt n, PetscInt d, PetscInt PL)
 {
-  size_t c = CvxAdmmFusedBytes() / (2 * sizeof(double) * (size_t)n);
+  size_t bytes = CvxAdmmFusedBytes();
+  if (sizeof(double) * (size_t)n * (size_t)d > ADMM_FUSED_STREAM_X) bytes = ADMM_FUSED_BYTES_STREAM;
+  size_t c = bytes / (2 * sizeof(double) * (size_t)n);
   if (c > (size_t)PL) c = (size_t)PL;
   return c < 1 ? 1 : (PetscInt)c;
+}
+
+/* C = op(X) B for the v and w blocks of a chunk: Cv = op(X) Bv and Cw =
+ * op(X) Bw, each cc columns. When the w columns follow the v columns in
+ * both B and C (a chunk that holds every local pattern), one product of
+ * 2 cc columns, which reads X once instead of twice; otherwise one per
+ * side. m x k is the shape of op(X). Local. */
+static inline void CvxAdmmSidesGemm(CBLAS_TRANSPOSE tr, int m, int cc, int k, double alpha, const double *X, int ldx,
+                                    const double *Bv, const double *Bw, int ldb, double *Cv, double *Cw, int ldc)
+{
+  if (Bw == Bv + (size_t)cc * (size_t)ldb && Cw == Cv + (size_t)cc * (size_t)ldc)
+    cblas_dgemm(CblasColMajor, tr, CblasNoTrans, m, 2 * cc, k, alpha, X, ldx, Bv, ldb, 0.0, Cv, ldc);
+  else {
+    cblas_dgemm(CblasColMajor, tr, CblasNoTrans, m, cc, k, alpha, X, ldx, Bv, ldb, 0.0, Cv, ldc);
+    cblas_dgemm(CblasColMajor, tr, CblasNoTrans, m, cc, k, alpha, X, ldx, Bw, ldb, 0.0, Cw, ldc);
+  }
 }
 
 typedef struct {
@@ -90,7 +123,10 @@ typedef struct {
   double *t, *zs, *zprev, *w, *au, *f;
 
   /* scratch */
-  double   *M, *h, *q, *e, *Xe, *G, *Dl; /* n x d, n + extra, n, n, n x d, d x PL, d x PL */
+  double   *M, *h, *q, *e, *Xe, *G, *Dl; /* n x d, n + extra, n, n, n x d, d x PL, d x PL (M and Xe not with
+                                            pat_side) */
+  PetscBool pat_side; /* d > PL: F x and F^T e through n x PL products with X (Wp), not through M and Xe */
+  double   *Wp;       /* n x PL, with pat_side */
   double   *cand, *Y, *Ys;               /* d x nb, n x chunk, n x chunk (the bulk check's products of the
                                             blocks it sends to an exact solve, which seed its first pass) */
   PetscInt  ychunk;

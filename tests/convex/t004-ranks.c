@@ -76,9 +76,15 @@ int main(int argc, char **argv)
   /* The fused slack iteration against the generic loop on all ranks: the
    * fused one does the z-step of the next iteration ahead, so after N
    * iterations it certifies prox(t_N), which the generic loop reaches at
-   * the start of iteration N + 1. */
-  {
+   * the start of iteration N + 1. Also on a program with more columns than
+   * patterns per rank (d = 12, P = 8), where the fused iteration scales the
+   * patterns by q instead of X. */
+  for (int prog = 0; prog < 2; prog++) {
     CvxAdmmOptions opt;
+    if (prog == 1) {
+      TestProblemDestroy(&pr);
+      TestProblemCreate(40, 11, PETSC_TRUE, 400, 8, 37, &pr);
+    }
     double         v[2][3];
     if (CvxAdmmOptionsSetDefaults(&opt)) return 1;
     opt.beta          = 1e-3;
@@ -96,9 +102,9 @@ int main(int argc, char **argv)
     double rel = fabs(v[0][0] - v[1][0]) / v[1][0], relb = fabs(v[0][1] - v[1][1]) / v[1][1];
     if (rank == 0 && (!(rel <= 1e-10) || !(relb <= 1e-10) || v[0][2] != v[1][2])) {
       fprintf(stderr,
-              "FAIL fused slack after 300 iterations: objective %.17g, bound %.17g, %g neurons; generic after 301: "
-              "%.17g, %.17g, %g\n",
-              v[0][0], v[0][1], v[0][2], v[1][0], v[1][1], v[1][2]);
+              "FAIL fused slack (program %d) after 300 iterations: objective %.17g, bound %.17g, %g neurons; generic "
+              "after 301: %.17g, %.17g, %g\n",
+              prog, v[0][0], v[0][1], v[0][2], v[1][0], v[1][1], v[1][2]);
       failures++;
     }
   }

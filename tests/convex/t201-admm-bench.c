@@ -277,7 +277,7 @@ static PetscErrorCode SpeedupFigures(const char *label, TestProblem *pr, double 
  * iteration. Keep it in step with those two functions. */
 static PetscErrorCode SlackGemmSeconds(PetscInt n, PetscInt d, PetscInt PL, PetscInt *chunk, double *per_it)
 {
-  PetscInt c = CvxAdmmFusedChunk(n, PL);
+  PetscInt c = CvxAdmmFusedChunk(n, d, PL);
   int      nn = (int)n, dd = (int)d;
   double  *X, *Xe, *Dm, *Ainv, *Hc, *G, *u, *Yc, *Bc, *gb, *cand;
 
@@ -312,20 +312,12 @@ static PetscErrorCode SlackGemmSeconds(PetscInt n, PetscInt d, PetscInt PL, Pets
       cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, dd, cc, nn, 1.0, Xe, nn, Dm + (size_t)i0 * n, nn, 0.0, H, dd);
       cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, dd, cc, dd, 1.0, Ainv, dd, H, dd, 0.0, Gc, dd);
       /* X u of its v and w blocks */
-      cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, nn, cc, dd, 1.0, X, nn, u + (size_t)i0 * d, dd, 0.0, Yc,
-                  nn);
-      cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, nn, cc, dd, 1.0, X, nn, u + (size_t)(PL + i0) * d, dd, 0.0,
-                  Yc + (size_t)cc * n, nn);
+      size_t ov = (size_t)i0 * d, ow = (size_t)(PL + i0) * d;
+      CvxAdmmSidesGemm(CblasNoTrans, nn, cc, dd, 1.0, X, nn, u + ov, u + ow, dd, Yc, Yc + (size_t)cc * n, nn);
       /* G^T |t_s| (AdmmSlackGb) */
-      cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, dd, cc, nn, 1.0, X, nn, Bc, nn, 0.0, gb + (size_t)i0 * d, dd);
-      cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, dd, cc, nn, 1.0, X, nn, Bc + (size_t)cc * n, nn, 0.0,
-                  gb + (size_t)(PL + i0) * d, dd);
+      CvxAdmmSidesGemm(CblasTrans, dd, cc, nn, 1.0, X, nn, Bc, Bc + (size_t)cc * n, nn, gb + ov, gb + ow, dd);
       /* the next iteration's head: A^{-1} of both sides, F u */
-      for (int side = 0; side < 2; side++) {
-        size_t off = (size_t)(side == 0 ? i0 : PL + i0) * d;
-        cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, dd, cc, dd, 1.0, Ainv, dd, cand + off, dd, 0.0, u + off,
-                    dd);
-      }
+      CvxAdmmSidesGemm(CblasNoTrans, dd, cc, dd, 1.0, Ainv, dd, cand + ov, cand + ow, dd, u + ov, u + ow, dd);
       cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, nn, cc, dd, 1.0, X, nn, cand + (size_t)i0 * d, dd, 0.0,
                   Yc, nn);
     }
