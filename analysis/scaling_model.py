@@ -202,7 +202,10 @@ def memory_bytes(split, path, n, d, P, p, n_test=0):
     nz = d * nb
     m = {}
     m["X (data set, replicated)"] = 8.0 * (n + n_test) * d
-    m["admm M, Xe (n x d scratch)"] = 2 * 8.0 * n * d
+    if d > Pl:
+        m["admm Wp (n x Pl scratch, d > Pl)"] = 8.0 * n * Pl
+    else:
+        m["admm M, Xe (n x d scratch)"] = 2 * 8.0 * n * d
     m["cone work Q, R (d x d)"] = 2 * 8.0 * d * d
     m["patterns Dm (n x Pl)"] = 8.0 * n * Pl
     m["admm state t zs zprev w au f"] = 6 * 8.0 * ns
