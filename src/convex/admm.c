@@ -130,8 +130,7 @@ PetscErrorCode CvxAdmmFLocal(CvxAdmm *A, const double *x, double *out)
   for (PetscInt k = 0; k < n; k++) out[k] = 0;
   if (A->pat_side) {
     /* sum_i D_i (X x_i): X [x_1 .. x_PL] (n x PL), masked and summed */
-    cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)PL, (int)d, 1.0, A->X, (int)n, A->Dl, (int)d,
-                0.0, A->Wp, (int)n);
+    CvxAdmmThinGemm(CblasNoTrans, (int)n, (int)PL, (int)d, 1.0, A->X, (int)n, A->Dl, (int)d, A->Wp, (int)n);
     for (PetscInt i = 0; i < PL; i++) {
       const double *Di = A->Dm + (size_t)i * (size_t)n, *Wi = A->Wp + (size_t)i * (size_t)n;
       for (PetscInt k = 0; k < n; k++) out[k] += Di[k] * Wi[k];
@@ -173,8 +172,7 @@ PetscErrorCode CvxAdmmFTLocal(CvxAdmm *A, const double *e, double *G)
       double       *Wi = A->Wp + (size_t)i * (size_t)n;
       for (PetscInt k = 0; k < n; k++) Wi[k] = e[k] * Di[k];
     }
-    cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)d, (int)PL, (int)n, 1.0, A->X, (int)n, A->Wp, (int)n, 0.0,
-                G, (int)d);
+    CvxAdmmThinGemm(CblasTrans, (int)d, (int)PL, (int)n, 1.0, A->X, (int)n, A->Wp, (int)n, G, (int)d);
     PetscFunctionReturn(0);
   }
   AdmmScaleRows(A, e);
@@ -1607,8 +1605,7 @@ static void AdmmSlackHead(CvxAdmm *A, PetscInt i0, PetscInt cc, double *dz2)
   /* u_v - u_w into the first cc columns of cand's v part (scratch now) */
   double *dl = A->cand + (size_t)i0 * d;
   for (size_t s = 0; s < (size_t)cc * d; s++) dl[s] = A->au[(size_t)i0 * d + s] - A->au[(size_t)(PL + i0) * d + s];
-  cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)n, ccc, dd, 1.0, A->X, (int)n, dl, dd, 0.0, A->Yc,
-              (int)n);
+  CvxAdmmThinGemm(CblasNoTrans, (int)n, ccc, dd, 1.0, A->X, (int)n, dl, dd, A->Yc, (int)n);
   for (PetscInt q = 0; q < cc; q++) {
     const double *Dq = A->Dm + (size_t)(i0 + q) * n, *yq = A->Yc + (size_t)q * n;
     for (PetscInt k = 0; k < n; k++) A->fu[k] += Dq[k] * yq[k];
@@ -1719,8 +1716,7 @@ static PetscErrorCode AdmmSlackFused(CvxAdmm *A, double *extra, PetscInt nextra,
         double       *bq = A->Bc + (size_t)q * n;
         for (PetscInt k = 0; k < n; k++) bq[k] = A->q[k] * Dq[k];
       }
-      cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, dd, ccc, (int)n, 1.0 / A->rho, A->X, (int)n, A->Bc, (int)n,
-                  0.0, Hc, dd);
+      CvxAdmmThinGemm(CblasTrans, dd, ccc, (int)n, 1.0 / A->rho, A->X, (int)n, A->Bc, (int)n, Hc, dd);
     }
     cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, dd, ccc, dd, 1.0, A->Ainv, dd, Hc, dd, 0.0, Gc, dd);
     for (int side = 0; side < 2; side++) {

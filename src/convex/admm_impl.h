@@ -65,6 +65,25 @@ static inline PetscInt CvxAdmmFusedChunk(PetscInt n, PetscInt d, PetscInt PL)
   return c < 1 ? 1 : (PetscInt)c;
 }
 
+/* C = alpha op(X) B (m x ncol, op(X) m x k, X column-major). Products of
+ * one column, or two with X transposed, go through dgemv, one column at a
+ * time: dgemm packs X at every call, and when X is large and the columns
+ * few that costs more than the flops. Measured with OpenBLAS's Zen kernels
+ * on a Zen 3 EPYC at n = 10,000, d = 3073 (X of 246 MB), in ms: X^T B 39.5
+ * by dgemm against 14.6 by dgemv with one column, 51.6 against 30.0 with
+ * two, 48.7 against 61.2 with four; X U 22.9 against 14.9 with one column,
+ * 32.8 against 34.2 with two. Local. */
+static inline void CvxAdmmThinGemm(CBLAS_TRANSPOSE tr, int m, int ncol, int k, double alpha, const double *X, int ldx,
+                                   const double *B, int ldb, double *C, int ldc)
+{
+  if (ncol <= (tr == CblasTrans ? 2 : 1)) {
+    for (int c = 0; c < ncol; c++)
+      cblas_dgemv(CblasColMajor, tr, tr == CblasTrans ? k : m, tr == CblasTrans ? m : k, alpha, X, ldx,
+                  B + (size_t)c * (size_t)ldb, 1, 0.0, C + (size_t)c * (size_t)ldc, 1);
+  } else
+    cblas_dgemm(CblasColMajor, tr, CblasNoTrans, m, ncol, k, alpha, X, ldx, B, ldb, 0.0, C, ldc);
+}
+
 /* C = op(X) B for the v and w blocks of a chunk: Cv = op(X) Bv and Cw =
  * op(X) Bw, each cc columns. When the w columns follow the v columns in
  * both B and C (a chunk that holds every local pattern), one product of
@@ -74,10 +93,10 @@ static inline void CvxAdmmSidesGemm(CBLAS_TRANSPOSE tr, int m, int cc, int k, do
                                     const double *Bv, const double *Bw, int ldb, double *Cv, double *Cw, int ldc)
 {
   if (Bw == Bv + (size_t)cc * (size_t)ldb && Cw == Cv + (size_t)cc * (size_t)ldc)
-    cblas_dgemm(CblasColMajor, tr, CblasNoTrans, m, 2 * cc, k, alpha, X, ldx, Bv, ldb, 0.0, Cv, ldc);
+    CvxAdmmThinGemm(tr, m, 2 * cc, k, alpha, X, ldx, Bv, ldb, Cv, ldc);
   else {
-    cblas_dgemm(CblasColMajor, tr, CblasNoTrans, m, cc, k, alpha, X, ldx, Bv, ldb, 0.0, Cv, ldc);
-    cblas_dgemm(CblasColMajor, tr, CblasNoTrans, m, cc, k, alpha, X, ldx, Bw, ldb, 0.0, Cw, ldc);
+    CvxAdmmThinGemm(tr, m, cc, k, alpha, X, ldx, Bv, ldb, Cv, ldc);
+    CvxAdmmThinGemm(tr, m, cc, k, alpha, X, ldx, Bw, ldb, Cw, ldc);
   }
 }
 

@@ -5,7 +5,7 @@
  * local patterns and at least 1, and follows the core OpenBLAS loaded.
  * When X (n x d) is larger than ADMM_FUSED_STREAM_X, the buffers take
  * ADMM_FUSED_BYTES_STREAM. CvxAdmmSidesGemm gives the same products in one
- * call or two. Prints only on failure. */
+ * call or two, CvxAdmmThinGemm by dgemv or dgemm. Prints only on failure. */
 #include "convex/admm_impl.h"
 
 #include "../common/check.h"
@@ -76,6 +76,26 @@ int main(int argc, char **argv)
       }
     CHECK(err <= 1e-14, "CvxAdmmSidesGemm transposed: error %g", err);
   }
+
+  /* CvxAdmmThinGemm: dgemv for one column (two with X transposed), dgemm
+   * above; the same products either way */
+  for (int ncol = 1; ncol <= 3; ncol++)
+    for (int t = 0; t < 2; t++) {
+      int             m = 6, k = 4, rows = t ? k : m, cols = t ? m : k;
+      CBLAS_TRANSPOSE tr = t ? CblasTrans : CblasNoTrans;
+      double          X[24], B[3 * 6], C[3 * 6], err = 0;
+      for (int s = 0; s < rows * cols; s++) X[s] = 0.2 * (s % 9) - 0.7;
+      for (int s = 0; s < 18; s++) B[s] = 0.1 * (s % 5) + 0.05;
+      for (int s = 0; s < 18; s++) C[s] = NAN; /* beta 0: never read */
+      CvxAdmmThinGemm(tr, m, ncol, k, -1.5, X, rows, B, k, C, m);
+      for (int j = 0; j < ncol; j++)
+        for (int i = 0; i < m; i++) {
+          double sum = 0;
+          for (int l = 0; l < k; l++) sum += (t ? X[l + i * rows] : X[i + l * rows]) * B[l + j * k];
+          err = PetscMax(err, fabs(C[i + j * m] + 1.5 * sum));
+        }
+      CHECK(err <= 1e-14, "CvxAdmmThinGemm %s, %d columns: error %g", t ? "transposed" : "plain", ncol, err);
+    }
   PetscCall(PetscFinalize());
   return failures != 0;
 }

@@ -308,8 +308,12 @@ static PetscErrorCode SlackGemmSeconds(PetscInt n, PetscInt d, PetscInt PL, Pets
     for (PetscInt i0 = 0; i0 < PL; i0 += c) {
       int     cc = (int)PetscMin(c, PL - i0);
       double *Gc = G + (size_t)i0 * d, *H = Hc + (size_t)i0 * d;
-      /* u-step of the chunk: F^T q and A^{-1} */
-      cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, dd, cc, nn, 1.0, Xe, nn, Dm + (size_t)i0 * n, nn, 0.0, H, dd);
+      /* u-step of the chunk: F^T q (through diag(q) X, or with d > PL through
+       * the chunk's scaled patterns in Bc) and A^{-1} */
+      if (d <= PL)
+        cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, dd, cc, nn, 1.0, Xe, nn, Dm + (size_t)i0 * n, nn, 0.0, H,
+                    dd);
+      else CvxAdmmThinGemm(CblasTrans, dd, cc, nn, 1.0, X, nn, Bc, nn, H, dd);
       cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, dd, cc, dd, 1.0, Ainv, dd, H, dd, 0.0, Gc, dd);
       /* X u of its v and w blocks */
       size_t ov = (size_t)i0 * d, ow = (size_t)(PL + i0) * d;
@@ -318,8 +322,7 @@ static PetscErrorCode SlackGemmSeconds(PetscInt n, PetscInt d, PetscInt PL, Pets
       CvxAdmmSidesGemm(CblasTrans, dd, cc, nn, 1.0, X, nn, Bc, Bc + (size_t)cc * n, nn, gb + ov, gb + ow, dd);
       /* the next iteration's head: A^{-1} of both sides, F u */
       CvxAdmmSidesGemm(CblasNoTrans, dd, cc, dd, 1.0, Ainv, dd, cand + ov, cand + ow, dd, u + ov, u + ow, dd);
-      cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, nn, cc, dd, 1.0, X, nn, cand + (size_t)i0 * d, dd, 0.0,
-                  Yc, nn);
+      CvxAdmmThinGemm(CblasNoTrans, nn, cc, dd, 1.0, X, nn, cand + (size_t)i0 * d, dd, Yc, nn);
     }
     if (r >= 0) reps++;
   }
