@@ -147,6 +147,19 @@ PetscErrorCode CvxAdmmFLocal(CvxAdmm *A, const double *x, double *out)
   PetscFunctionReturn(0);
 }
 
+/* W[:, q] = e o Dm[:, i0 + q] for the cnt patterns from i0 (n x cnt,
+ * leading dimension n): diag(e) D, the other side of X^T diag(e) D when
+ * X is not scaled (pat_side). Local. */
+static void AdmmScalePatterns(const CvxAdmm *A, const double *e, PetscInt i0, PetscInt cnt, double *W)
+{
+  PetscInt n = A->n;
+  for (PetscInt q = 0; q < cnt; q++) {
+    const double *Dq = A->Dm + (size_t)(i0 + q) * (size_t)n;
+    double       *Wq = W + (size_t)q * (size_t)n;
+    for (PetscInt k = 0; k < n; k++) Wq[k] = e[k] * Dq[k];
+  }
+}
+
 /* A->Xe = diag(e) X (n x d). Local. */
 static void AdmmScaleRows(CvxAdmm *A, const double *e)
 {
@@ -167,11 +180,7 @@ PetscErrorCode CvxAdmmFTLocal(CvxAdmm *A, const double *e, double *G)
   if (PL == 0) PetscFunctionReturn(0);
   if (A->pat_side) {
     /* G = X^T (diag(e) Dm) */
-    for (PetscInt i = 0; i < PL; i++) {
-      const double *Di = A->Dm + (size_t)i * (size_t)n;
-      double       *Wi = A->Wp + (size_t)i * (size_t)n;
-      for (PetscInt k = 0; k < n; k++) Wi[k] = e[k] * Di[k];
-    }
+    AdmmScalePatterns(A, e, 0, PL, A->Wp);
     CvxAdmmThinGemm(CblasTrans, (int)d, (int)PL, (int)n, 1.0, A->X, (int)n, A->Wp, (int)n, G, (int)d);
     PetscFunctionReturn(0);
   }
@@ -1432,8 +1441,14 @@ static PetscErrorCode AdmmSetupSlack(CvxAdmm *A)
   /* X^T X and Z = X L^{-T} split by rows over the ranks (each rank's
    * rows, then a sum and a gather): n d^2 flops each, which at n = 10,000,
    * d = 3073 had taken 6-9 s on every rank (X^T X then a full dgemm) */
-  double   t0 = CvxWallTime();
-  PetscInt r0 = (PetscInt)((int64_t)n * A->rank / A->size), r1 = (PetscInt)((int64_t)n * (A->rank + 1) / A->size);
+  double t0 = CvxWallTime();
+  int   *cnt, *dsp; /* rows of each rank */
+  PetscCall(PetscMalloc2(A->size, &cnt, A->size, &dsp));
+  for (int q = 0; q < A->size; q++) {
+    dsp[q] = (int)((int64_t)n * q / A->size);
+    cnt[q] = (int)((int64_t)n * (q + 1) / A->size) - dsp[q];
+  }
+  PetscInt r0 = dsp[A->rank], r1 = r0 + cnt[A->rank];
   PetscCall(PetscCalloc1((size_t)d * d, &L));
   if (r1 > r0)
     cblas_dsyrk(CblasColMajor, CblasLower, CblasTrans, dd, (int)(r1 - r0), 1.0, A->X + r0, (int)n, 0.0, L, dd);
@@ -1451,12 +1466,6 @@ static PetscErrorCode AdmmSetupSlack(CvxAdmm *A)
     /* one row of the column-major Z as a datatype of extent one double, so
      * that counts and displacements count rows */
     MPI_Datatype row, rowr;
-    int         *cnt, *dsp;
-    PetscCall(PetscMalloc2(A->size, &cnt, A->size, &dsp));
-    for (int q = 0; q < A->size; q++) {
-      dsp[q] = (int)((int64_t)n * q / A->size);
-      cnt[q] = (int)((int64_t)n * (q + 1) / A->size) - dsp[q];
-    }
     PetscCallMPI(MPI_Type_vector(dd, 1, (int)n, MPI_DOUBLE, &row));
     PetscCallMPI(MPI_Type_create_resized(row, 0, (MPI_Aint)sizeof(double), &rowr));
     PetscCallMPI(MPI_Type_commit(&rowr));
@@ -1698,8 +1707,7 @@ static PetscErrorCode AdmmSlackFused(CvxAdmm *A, double *extra, PetscInt nextra,
    * diag(q) X would move 246 MB per iteration and rank) each chunk's
    * patterns are scaled into Bc, which is free until the chunk's slack
    * pass */
-  PetscBool scale_x = (PetscBool)!A->pat_side;
-  if (scale_x) AdmmScaleRows(A, A->q);
+  if (!A->pat_side) AdmmScaleRows(A, A->q);
   for (PetscInt k = 0; k < n; k++) A->fu[k] = 0; /* the next iteration's F u */
   for (PetscInt i0 = 0; i0 < PL; i0 += c) {
     PetscInt cc = PetscMin(c, PL - i0), ccc = (int)cc;
@@ -1707,15 +1715,11 @@ static PetscErrorCode AdmmSlackFused(CvxAdmm *A, double *extra, PetscInt nextra,
      * X^T diag(q) D for the v blocks and -G_c for the w blocks, then the
      * block residual and state update */
     double *Gc = A->G + (size_t)i0 * d, *Hc = A->Dl + (size_t)i0 * d;
-    if (scale_x)
+    if (!A->pat_side)
       cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, dd, ccc, (int)n, 1.0 / A->rho, A->Xe, (int)n,
                   A->Dm + (size_t)i0 * n, (int)n, 0.0, Hc, dd);
     else {
-      for (PetscInt q = 0; q < cc; q++) {
-        const double *Dq = A->Dm + (size_t)(i0 + q) * n;
-        double       *bq = A->Bc + (size_t)q * n;
-        for (PetscInt k = 0; k < n; k++) bq[k] = A->q[k] * Dq[k];
-      }
+      AdmmScalePatterns(A, A->q, i0, cc, A->Bc);
       CvxAdmmThinGemm(CblasTrans, dd, ccc, (int)n, 1.0 / A->rho, A->X, (int)n, A->Bc, (int)n, Hc, dd);
     }
     cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, dd, ccc, dd, 1.0, A->Ainv, dd, Hc, dd, 0.0, Gc, dd);

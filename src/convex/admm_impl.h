@@ -43,7 +43,7 @@ static inline size_t CvxAdmmFusedBytes(void)
  * chunk (it stays in no cache), so a chunk's products then run at the rate
  * memory delivers X unless they have many columns: with the Zen kernels on
  * an AMD EPYC (Zen 3), X^T B at n = 10,000, d = 3073 ran at 10 GFlop/s with
- * 13 columns, 16 with 26, 23 with 52 and 30 with 100 (dgemm 1000^3: 30-40).
+ * 13 columns, 16 with 26, 23 with 52 and 30 with 100 (dgemm 1000^3: 30-36 that hour).
  * Such chunks take buffers of up to ADMM_FUSED_BYTES_STREAM each instead;
  * the passes between the products stream the slacks either way, and at
  * that size they are a small part of the iteration (n x 2 PL doubles

@@ -400,25 +400,20 @@ static PetscErrorCode ReducedApplyInverse(Reduced *R, const double *r, double *o
       }
       c1++;
     }
-    if (R->lowk >= 0) {
-      /* Y^T F a, with F a = [a - V2 c; c] (ReducedLowRank) in z; then
-       * Phi1 xi1 directly (Phi1 is kept) */
-      PetscInt k = R->lowk;
-      memcpy(z, a, (size_t)n * sizeof(double));
-      PetscCall(ReducedLowFit(R, z, n, 1, z + n, k));
-      cblas_dgemv(CblasColMajor, CblasTrans, (int)(n + k), (int)N1, -1.0, R->Yw, (int)(n + k), z, 1, 1.0, R->xn, 1);
-      dpotrs_("U", &iN1, &one, R->S1, &iN1, R->xn, &iN1, &info, 1);
-      CvxCheckInfo(PETSC_COMM_SELF, "dpotrs", info);
-      cblas_dgemv(CblasColMajor, CblasNoTrans, (int)n, (int)N1, 1.0, R->Phi1, (int)n, R->xn, 1, 0.0, z, 1);
-    } else {
-      memcpy(z, a, (size_t)n * sizeof(double));
-      cblas_dtrsv(CblasColMajor, CblasLower, CblasNoTrans, CblasNonUnit, (int)n, R->H, (int)n, z, 1);
-      cblas_dgemv(CblasColMajor, CblasTrans, (int)n, (int)N1, -1.0, R->Phi1, (int)n, z, 1, 1.0, R->xn, 1);
-      dpotrs_("U", &iN1, &one, R->S1, &iN1, R->xn, &iN1, &info, 1);
-      CvxCheckInfo(PETSC_COMM_SELF, "dpotrs", info);
-      cblas_dgemv(CblasColMajor, CblasNoTrans, (int)n, (int)N1, 1.0, R->Phi1, (int)n, R->xn, 1, 0.0, z, 1);
-      cblas_dtrmv(CblasColMajor, CblasLower, CblasNoTrans, CblasNonUnit, (int)n, R->H, (int)n, z, 1);
-    }
+    /* xi1 from Y^T z with z = L^{-1} a (Y = L^{-1} Phi1, kept in Phi1) or,
+     * in the low-rank form, z = F a = [a - V2 c; c] (ReducedLowRank, Y = F
+     * Phi1 in Yw); then Phi1 xi1, which the dense form recovers from Y by L */
+    PetscBool     low = (PetscBool)(R->lowk >= 0);
+    PetscInt      ny  = low ? n + R->lowk : n;
+    const double *Y   = low ? R->Yw : R->Phi1;
+    memcpy(z, a, (size_t)n * sizeof(double));
+    if (low) PetscCall(ReducedLowFit(R, z, n, 1, z + n, R->lowk));
+    else cblas_dtrsv(CblasColMajor, CblasLower, CblasNoTrans, CblasNonUnit, (int)n, R->H, (int)n, z, 1);
+    cblas_dgemv(CblasColMajor, CblasTrans, (int)ny, (int)N1, -1.0, Y, (int)ny, z, 1, 1.0, R->xn, 1);
+    dpotrs_("U", &iN1, &one, R->S1, &iN1, R->xn, &iN1, &info, 1);
+    CvxCheckInfo(PETSC_COMM_SELF, "dpotrs", info);
+    cblas_dgemv(CblasColMajor, CblasNoTrans, (int)n, (int)N1, 1.0, R->Phi1, (int)n, R->xn, 1, 0.0, z, 1);
+    if (!low) cblas_dtrmv(CblasColMajor, CblasLower, CblasNoTrans, CblasNonUnit, (int)n, R->H, (int)n, z, 1);
     for (PetscInt k = 0; k < n; k++) a[k] += z[k];
   }
   if (R->lowk >= 0) PetscCall(ReducedLowFit(R, a, n, 1, Xw, R->lowk)); /* a - V2 C^{-1} V2^T a = W2^{-1} a */
