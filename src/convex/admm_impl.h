@@ -193,6 +193,7 @@ typedef struct {
   PetscInt  primal_cut;      /* blocks of feasible points (the slack splitting's primal points, the cone
                                 splitting's z-step) left at 0 past their stop time */
   double    iter_min;        /* shortest iteration so far, seconds (0 before the first) */
+  double    polish_step_block; /* seconds per block of a second-stage Newton step, as measured (0: none yet) */
 
   CvxAdmmResult *res; /* the caller's result (stage timings accumulate there) */
 

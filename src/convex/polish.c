@@ -58,6 +58,11 @@ typedef struct {
    * interval 0: none) */
   double        interval, t0, last_print; /* t0: the solve's start */
   PetscInt      round;                    /* the attempt's round, for the line */
+  /* pace > 0: after its first Newton step the solve stops (paced_out) when
+   * the time left to its deadline holds fewer than pace steps of that
+   * step's length; step1 is that length */
+  double        pace, step1;
+  PetscBool     paced_out;
   PetscBool     noshrink; /* ReducedShrink removes nothing (the round's second try) */
   PetscInt      shrunk;   /* blocks ReducedShrink removed in this solve */
   double       *key;    /* m global block keys (v: pattern index, w: P + index) */
@@ -886,6 +891,27 @@ static PetscErrorCode ReducedLate(const Reduced *R, PetscBool *late)
   PetscFunctionReturn(0);
 }
 
+/* After the solve's first Newton step (secs long): when R->pace is set and
+ * the deadline leaves fewer than R->pace such steps, the deadline moves to
+ * now, so that the solve stops at its next check, and R->paced_out is set.
+ * Rank 0 decides. Collective on R->comm. */
+static PetscErrorCode ReducedPace(Reduced *R, double secs)
+{
+  int stop = 0;
+
+  PetscFunctionBeginUser;
+  R->step1 = secs;
+  if (!(R->pace > 0) || !isfinite(R->deadline)) PetscFunctionReturn(0);
+  double now = CvxWallTime();
+  stop       = R->deadline - now < R->pace * secs;
+  PetscCallMPI(MPI_Bcast(&stop, 1, MPI_INT, 0, R->comm));
+  if (stop) {
+    R->deadline  = now;
+    R->paced_out = PETSC_TRUE;
+  }
+  PetscFunctionReturn(0);
+}
+
 /* Removes the blocks with keep[j] false from R (their x and t are dropped:
  * the program restricted to the other blocks). Not collective. */
 static void ReducedCompact(Reduced *R, const PetscBool *keep, PetscInt *newidx)
@@ -990,8 +1016,10 @@ static PetscErrorCode ReducedSolve(Reduced *R, double mu0, double target, PetscI
         goto done;
       }
       *mu_out = mu;
+      double tn0 = CvxWallTime();
       PetscCall(ReducedNewton(R, mu, &dec, &nok));
       it++;
+      if (it == 1) PetscCall(ReducedPace(R, CvxWallTime() - tn0));
       ReducedProgress(R, it, mu, target);
       if (!nok) {
         /* rounding limits reached: the current point is strictly feasible
@@ -1513,6 +1541,9 @@ static PetscErrorCode PolishGather(CvxAdmm *A, const double *x, const PetscBool 
   R->deadline = A->polish_deadline;
   R->interval = (A->rank == 0 && A->opt.verbosity != CVX_LOG_QUIET) ? A->opt.progress_interval : 0;
   R->t0       = A->t0;
+  R->pace      = 0;
+  R->step1     = 0;
+  R->paced_out = PETSC_FALSE;
   R->last_print = CvxWallTime();
   PetscCall(PetscMalloc1((size_t)m + 1, &R->key));
   PetscCall(PetscMalloc1((size_t)m + 1, &R->sgn));
@@ -1822,6 +1853,10 @@ static PetscErrorCode PolishSparsify(CvxAdmm *A)
 /* an attempt outside column generation starts only when its time budget
  * holds this many Newton steps (as estimated in CvxAdmmPolish) */
 #define POLISH_MIN_STEPS 20.0
+/* and the first round of such an attempt goes on after its first Newton
+ * step only when what is left of the budget holds this many steps of that
+ * step's length (ReducedPace) */
+#define POLISH_PACE_STEPS 10.0
 
 /* Column generation (A->colgen). A round adds at most min(max(n, 20), 1000)
  * blocks, each with a direction more than acos(COLGEN_COS) (about 8
@@ -2069,6 +2104,8 @@ PetscErrorCode CvxAdmmPolish(CvxAdmm *A, PetscBool *improved)
         double n = (double)A->n, dd = (double)d, m = PetscMin(nnz + PetscMax(2 * nnz, 20.0) + 10, 2.0 * (double)A->P);
         double step = A->iter_min * A->size * m * (2 * n * dd * dd + 2 * n * n * dd) /
                       ((A->slack ? 12.0 : 8.0) * n * dd * (double)A->P);
+        /* a step measured in an earlier attempt, per block, when longer */
+        step = PetscMax(step, A->polish_step_block * m);
         double left = A->polish_deadline - CvxWallTime();
         skip        = step * POLISH_MIN_STEPS > left;
         PetscCallMPI(MPI_Bcast(&skip, 1, MPI_INT, 0, A->comm));
@@ -2093,6 +2130,7 @@ PetscErrorCode CvxAdmmPolish(CvxAdmm *A, PetscBool *improved)
   double target0 = 0.05 * (A->opt.tol > 0 ? A->opt.tol : 1e-12) * A->best_obj;
   PetscInt  colgen_add = PetscMin(PetscMax(A->n, 20), 1000);
   PetscBool last_early = PETSC_FALSE, final = PETSC_FALSE; /* column generation: see below */
+  PetscBool paced      = PETSC_FALSE;                        /* the first round stopped by ReducedPace */
   double    loose = COLGEN_TARGET, colgen_gap = INFINITY;      /* column generation: the round target */
   PetscInt  colgen_stall = 0;
   for (PetscInt round = 0; round < (A->colgen ? COLGEN_MAX_ROUNDS : A->opt.polish_rounds); round++) {
@@ -2223,12 +2261,22 @@ PetscErrorCode CvxAdmmPolish(CvxAdmm *A, PetscBool *improved)
        * gap (which the blocks still missing there inflate) */
       if (round > 0 && mu_prev > 0 && !all) mu0 = PetscMin(mu0, 10.0 * mu_prev);
       if (mu0 * R.degree < target) mu0 = target / R.degree;
-      PetscInt st = 0;
+      PetscInt st = 0, m0 = R.m;
+      R.pace = (!A->colgen && !A->polish_all && round == 0 && attempt == 0) ? POLISH_PACE_STEPS : 0;
       PetscCall(ReducedSolve(&R, mu0, target, 300, &st, &ok, &mu_end));
       steps += st;
+      if (R.step1 > 0 && m0 > 0) A->polish_step_block = R.step1 / (double)m0;
+      if (R.paced_out) {
+        paced = PETSC_TRUE;
+        if (A->rank == 0 && A->opt.verbosity == CVX_LOG_VERBOSE)
+          fprintf(stderr,
+                  "convex: polish round %d: a Newton step on %d blocks took %.3gs, and the attempt had %.3gs left: "
+                  "stopped\n",
+                  (int)round, (int)m0, R.step1, A->polish_deadline - CvxWallTime() + R.step1);
+      }
       early   = (PetscBool)(A->colgen && target > 0.05 * tol * A->best_obj);
       crossed = PETSC_FALSE;
-      if (!early) PetscCall(ReducedCrossover(&R, mu_end, &crossed));
+      if (!early && !R.paced_out) PetscCall(ReducedCrossover(&R, mu_end, &crossed));
       double end = ReducedObjective(&R, R.x);
       if (attempt == 0 && ok && R.shrunk > 0 && end - start > 2.0 * degree0 * mu_end + 1e-12 * fabs(start)) {
         if (A->rank == 0 && A->opt.verbosity == CVX_LOG_VERBOSE)
@@ -2239,6 +2287,13 @@ PetscErrorCode CvxAdmmPolish(CvxAdmm *A, PetscBool *improved)
         PetscCall(ReducedDestroy(&R));
         continue;
       }
+      break;
+    }
+    if (paced) {
+      /* the attempt ends here, without certifying the point of one Newton
+       * step (AdmmSecondStage counts the attempt as cut) */
+      PetscCall(ReducedDestroy(&R));
+      A->polish_deadline = PetscMin(A->polish_deadline, CvxWallTime());
       break;
     }
     last_early = early;
