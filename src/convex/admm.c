@@ -85,6 +85,7 @@ PetscErrorCode CvxAdmmOptionsSetDefaults(CvxAdmmOptions *opt)
   opt->slack_nnls         = PETSC_TRUE;
   opt->slack_fused        = PETSC_TRUE;
   opt->certificate_prune  = PETSC_TRUE;
+  opt->pattern_tables     = PETSC_TRUE;
   opt->dual_correction    = PETSC_TRUE;
   opt->rho_adapt          = PETSC_TRUE;
   opt->row_space          = PETSC_TRUE;
@@ -127,6 +128,10 @@ PetscErrorCode CvxAdmmFLocal(CvxAdmm *A, const double *x, double *out)
   }
   const double *xv = x, *xw = x + (size_t)d * (size_t)PL;
   for (size_t t = 0; t < (size_t)d * (size_t)PL; t++) A->Dl[t] = xv[t] - xw[t];
+  if (A->pp) {
+    CvxPatProdF(A->pp, A->Dl, out);
+    PetscFunctionReturn(0);
+  }
   for (PetscInt k = 0; k < n; k++) out[k] = 0;
   if (A->pat_side) {
     /* sum_i D_i (X x_i): X [x_1 .. x_PL] (n x PL), masked and summed */
@@ -178,6 +183,10 @@ PetscErrorCode CvxAdmmFTLocal(CvxAdmm *A, const double *e, double *G)
 
   PetscFunctionBeginUser;
   if (PL == 0) PetscFunctionReturn(0);
+  if (A->pp) {
+    CvxPatProdFT(A->pp, e, G);
+    PetscFunctionReturn(0);
+  }
   if (A->pat_side) {
     /* G = X^T (diag(e) Dm) */
     AdmmScalePatterns(A, e, 0, PL, A->Wp);
@@ -1265,8 +1274,11 @@ static PetscErrorCode AdmmSetup(CvxAdmm *A, const CvxArrangementSet *set, PetscI
    * no 246 MB pass to scale X at every F^T e */
   A->pat_side = (PetscBool)(d > PL);
   if (A->pat_side) PetscCall(PetscMalloc1((size_t)n * (size_t)PetscMax(PL, 1), &A->Wp));
-  else {
-    PetscCall(PetscMalloc1((size_t)n * (size_t)d, &A->M));
+  else if (opt->pattern_tables && PL > 0) PetscCall(CvxPatProdCreate(n, d, PL, A->Dm, X, &A->pp));
+  if (!A->pat_side) {
+    /* M for F x without tables; Xe for the fused slack iteration's
+     * X^T diag(q) D, which goes by chunks */
+    if (!A->pp) PetscCall(PetscMalloc1((size_t)n * (size_t)d, &A->M));
     PetscCall(PetscMalloc1((size_t)n * (size_t)d, &A->Xe));
   }
   PetscCall(PetscMalloc1((size_t)n + 8, &A->h));
@@ -1375,6 +1387,7 @@ static PetscErrorCode AdmmDestroy(CvxAdmm *A)
   PetscCall(CvxConeCacheDestroy(&A->ccache));
   PetscCall(CvxConeSetDestroy(&A->cones));
   PetscCall(PetscFree(A->Dm));
+  PetscCall(CvxPatProdDestroy(&A->pp));
   PetscCall(PetscFree(A->Ky2));
   PetscCall(PetscFree(A->Ainv));
   PetscCall(PetscFree(A->Fty));

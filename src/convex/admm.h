@@ -135,6 +135,9 @@ typedef struct {
                                    costs n d + n^2 more doubles per rank (the basis and the new data) and
                                    turns the solver's n x d work arrays into n x n ones; false keeps the d columns
                                    (tests compare the two); default true */
+  PetscBool pattern_tables;     /* F and F^T go through table lookups over the 0/1 patterns (patprod.h)
+                                   instead of GEMMs with them, when d <= the rank's patterns; false: the
+                                   GEMMs (tests and benchmarks compare the two); default true */
 } CvxAdmmOptions;
 
 typedef struct {

@@ -7,6 +7,7 @@
 
 #include "convex/admm.h"
 #include "convex/cone.h"
+#include "convex/patprod.h"
 #include "core/blas.h"
 
 /* The most memory one cache of active-set factors may take on a rank. */
@@ -145,6 +146,7 @@ typedef struct {
   double   *M, *h, *q, *e, *Xe, *G, *Dl; /* n x d, n + extra, n, n, n x d, d x PL, d x PL (M and Xe not with
                                             pat_side) */
   PetscBool pat_side; /* d > PL: F x and F^T e through n x PL products with X (Wp), not through M and Xe */
+  CvxPatProd pp;      /* F x and F^T e by table lookup (opt.pattern_tables, not with pat_side), or NULL */
   double   *Wp;       /* n x PL, with pat_side */
   double   *cand, *Y, *Ys;               /* d x nb, n x chunk, n x chunk (the bulk check's products of the
                                             blocks it sends to an exact solve, which seed its first pass) */

@@ -1,7 +1,9 @@
 /* The local products with F (CvxAdmmFLocal: sum_i D_i X (v_i - w_i);
  * CvxAdmmFTLocal: X^T diag(e) D_i for every local pattern) against plain
- * loops, through both of their paths: n x d scratch when d <= PL, n x PL
- * scratch (pat_side) when d > PL. Prints only on failure. */
+ * loops, through each of their paths: n x d scratch when d <= PL, n x PL
+ * scratch (pat_side) when d > PL, and the table lookups of patprod.c when
+ * d <= PL (every tile width, n and PL not multiples of 4, more groups than
+ * one table block holds). Prints only on failure. */
 #include "convex/admm_impl.h"
 
 #include <math.h>
@@ -10,7 +12,7 @@
 
 #include "../common/check.h"
 
-static void Check(PetscInt n, PetscInt d, PetscInt PL)
+static void Check(PetscInt n, PetscInt d, PetscInt PL, PetscBool tables)
 {
   CvxAdmm A;
   double *X, *Dm, *x, *e, *out, *G;
@@ -37,6 +39,7 @@ static void Check(PetscInt n, PetscInt d, PetscInt PL)
   for (PetscInt k = 0; k < n; k++) e[k] = 0.5 - 0.01 * (double)k;
   A.X = X;
   A.Dm = Dm;
+  if (tables && !A.pat_side && CvxPatProdCreate(n, d, PL, Dm, X, &A.pp)) CHECK(0, "CvxPatProdCreate failed");
 
   if (CvxAdmmFLocal(&A, x, out)) CHECK(0, "CvxAdmmFLocal failed");
   double err = 0, ref = 0;
@@ -48,7 +51,8 @@ static void Check(PetscInt n, PetscInt d, PetscInt PL)
     ref = PetscMax(ref, fabs(s));
     err = PetscMax(err, fabs(out[k] - s));
   }
-  CHECK(ref > 0 && err <= 1e-12 * ref, "n %d d %d PL %d: F x error %g against %g", (int)n, (int)d, (int)PL, err, ref);
+  CHECK(ref > 0 && err <= 1e-12 * ref, "n %d d %d PL %d tables %d: F x error %g against %g", (int)n, (int)d, (int)PL,
+        (int)tables, err, ref);
 
   if (CvxAdmmFTLocal(&A, e, G)) CHECK(0, "CvxAdmmFTLocal failed");
   err = ref = 0;
@@ -59,8 +63,8 @@ static void Check(PetscInt n, PetscInt d, PetscInt PL)
       ref = PetscMax(ref, fabs(s));
       err = PetscMax(err, fabs(G[l + i * d] - s));
     }
-  CHECK(ref > 0 && err <= 1e-12 * ref, "n %d d %d PL %d: F^T e error %g against %g", (int)n, (int)d, (int)PL, err,
-        ref);
+  CHECK(ref > 0 && err <= 1e-12 * ref, "n %d d %d PL %d tables %d: F^T e error %g against %g", (int)n, (int)d,
+        (int)PL, (int)tables, err, ref);
   free(X);
   free(Dm);
   free(x);
@@ -71,15 +75,28 @@ static void Check(PetscInt n, PetscInt d, PetscInt PL)
   free(A.Wp);
   free(A.M);
   free(A.Xe);
+  if (CvxPatProdDestroy(&A.pp)) CHECK(0, "CvxPatProdDestroy failed");
 }
 
 int main(int argc, char **argv)
 {
   PetscCall(PetscInitialize(&argc, &argv, NULL, NULL));
-  Check(37, 5, 11);  /* d <= PL: n x d scratch */
-  Check(37, 5, 5);   /* d == PL */
-  Check(37, 12, 3);  /* d > PL: n x PL scratch */
-  Check(200, 51, 1); /* one pattern */
+  for (int tables = 0; tables < 2; tables++) {
+    PetscBool tb = (PetscBool)tables;
+    Check(37, 5, 11, tb);  /* d <= PL: n x d scratch, or tables (tiles of 2 vectors) */
+    Check(37, 5, 5, tb);   /* d == PL */
+    Check(37, 12, 3, tb);  /* d > PL: n x PL scratch */
+    Check(200, 51, 1, tb); /* one pattern */
+  }
+  /* tables: tiles of 1, 4, 8 + 4 + 1 and 8 + 8 + 1 vectors; n and PL of
+   * every residue mod 4; more pattern groups and sample groups than one
+   * table block (64) holds */
+  Check(3, 1, 1, PETSC_TRUE);
+  Check(6, 1, 7, PETSC_TRUE);
+  Check(23, 13, 30, PETSC_TRUE);
+  Check(64, 16, 18, PETSC_TRUE);
+  Check(301, 51, 300, PETSC_TRUE);
+  Check(258, 67, 259, PETSC_TRUE);
   PetscCall(PetscFinalize());
   return failures != 0;
 }
