@@ -1720,7 +1720,11 @@ static PetscErrorCode AdmmSlackFused(CvxAdmm *A, double *extra, PetscInt nextra,
    * diag(q) X would move 246 MB per iteration and rank) each chunk's
    * patterns are scaled into Bc, which is free until the chunk's slack
    * pass */
-  if (!A->pat_side) AdmmScaleRows(A, A->q);
+  if (A->pp) {
+    /* with the pattern tables all of X^T diag(q) D at once (no pass over
+     * the patterns); the chunks scale their columns by 1/rho */
+    CvxPatProdFT(A->pp, A->q, A->Dl);
+  } else if (!A->pat_side) AdmmScaleRows(A, A->q);
   for (PetscInt k = 0; k < n; k++) A->fu[k] = 0; /* the next iteration's F u */
   for (PetscInt i0 = 0; i0 < PL; i0 += c) {
     PetscInt cc = PetscMin(c, PL - i0), ccc = (int)cc;
@@ -1728,7 +1732,9 @@ static PetscErrorCode AdmmSlackFused(CvxAdmm *A, double *extra, PetscInt nextra,
      * X^T diag(q) D for the v blocks and -G_c for the w blocks, then the
      * block residual and state update */
     double *Gc = A->G + (size_t)i0 * d, *Hc = A->Dl + (size_t)i0 * d;
-    if (!A->pat_side)
+    if (A->pp)
+      for (size_t s = 0; s < (size_t)cc * d; s++) Hc[s] /= A->rho;
+    else if (!A->pat_side)
       cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, dd, ccc, (int)n, 1.0 / A->rho, A->Xe, (int)n,
                   A->Dm + (size_t)i0 * n, (int)n, 0.0, Hc, dd);
     else {

@@ -268,15 +268,18 @@ static PetscErrorCode SpeedupFigures(const char *label, TestProblem *pr, double 
   PetscFunctionReturn(0);
 }
 
-/* Seconds per iteration of the fused slack iteration's GEMMs alone: the
+/* Seconds per iteration of the fused slack iteration's products alone: the
  * same calls, shapes, leading dimensions and chunks (CvxAdmmFusedChunk) as
  * AdmmSlackFused and AdmmSlackHead in src/convex/admm.c, on PL patterns of
- * n samples and d columns, without the passes between them. The slowest
- * rank's time (all ranks run at once, as in the solver). It tells how much
- * of the iteration's distance from the dgemm rate comes from the BLAS at
- * these thin shapes (one side d) rather than from the rest of the
- * iteration. Keep it in step with those two functions. */
-static PetscErrorCode SlackGemmSeconds(PetscInt n, PetscInt d, PetscInt PL, PetscInt *chunk, double *per_it)
+ * n samples and d columns, without the passes between them; with tables
+ * (the solver's pattern_tables, d <= PL) F^T q is one table product over
+ * all patterns instead of a GEMM per chunk, as there. The slowest rank's
+ * time (all ranks run at once, as in the solver). It tells how much of the
+ * iteration's distance from the dgemm rate comes from the BLAS at these
+ * thin shapes (one side d) rather than from the rest of the iteration.
+ * Keep it in step with those two functions. */
+static PetscErrorCode SlackGemmSeconds(PetscInt n, PetscInt d, PetscInt PL, PetscBool tables, PetscInt *chunk,
+                                       double *per_it)
 {
   PetscInt c = CvxAdmmFusedChunk(n, d, PL);
   int      nn = (int)n, dd = (int)d;
@@ -299,6 +302,8 @@ static PetscErrorCode SlackGemmSeconds(PetscInt n, PetscInt d, PetscInt PL, Pets
   for (size_t s = 0; s < (size_t)d * d; s++) Ainv[s] = s % (size_t)(d + 1) == 0 ? 1.0 : 1e-3;
   for (size_t s = 0; s < (size_t)2 * d * PL; s++) u[s] = cand[s] = 1e-3 * (double)(s % 31);
   for (size_t s = 0; s < (size_t)2 * n * c; s++) Bc[s] = 1e-3 * (double)(s % 29);
+  CvxPatProd pp = NULL;
+  if (tables && d <= PL) PetscCall(CvxPatProdCreate(n, d, PL, Dm, X, &pp));
   int    reps = 0;
   double t0   = 0;
   for (int r = -2; r < 20; r++) {
@@ -306,15 +311,16 @@ static PetscErrorCode SlackGemmSeconds(PetscInt n, PetscInt d, PetscInt PL, Pets
       PetscCallMPI(MPI_Barrier(PETSC_COMM_WORLD));
       t0 = CvxWallTime();
     }
+    if (pp) CvxPatProdFT(pp, Bc, Hc); /* q: any n values */
     for (PetscInt i0 = 0; i0 < PL; i0 += c) {
       int     cc = (int)PetscMin(c, PL - i0);
       double *Gc = G + (size_t)i0 * d, *H = Hc + (size_t)i0 * d;
-      /* u-step of the chunk: F^T q (through diag(q) X, or with d > PL through
-       * the chunk's scaled patterns in Bc) and A^{-1} */
-      if (d <= PL)
+      /* u-step of the chunk: F^T q (by the tables above, through diag(q) X,
+       * or with d > PL through the chunk's scaled patterns in Bc) and A^{-1} */
+      if (!pp && d <= PL)
         cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, dd, cc, nn, 1.0, Xe, nn, Dm + (size_t)i0 * n, nn, 0.0, H,
                     dd);
-      else CvxAdmmThinGemm(CblasTrans, dd, cc, nn, 1.0, X, nn, Bc, nn, H, dd);
+      else if (!pp) CvxAdmmThinGemm(CblasTrans, dd, cc, nn, 1.0, X, nn, Bc, nn, H, dd);
       cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, dd, cc, dd, 1.0, Ainv, dd, H, dd, 0.0, Gc, dd);
       /* X u of its v and w blocks */
       size_t ov = (size_t)i0 * d, ow = (size_t)(PL + i0) * d;
@@ -342,6 +348,7 @@ static PetscErrorCode SlackGemmSeconds(PetscInt n, PetscInt d, PetscInt PL, Pets
   PetscCall(PetscFree(cand));
   PetscCall(PetscFree(Yc));
   PetscCall(PetscFree(Bc));
+  PetscCall(CvxPatProdDestroy(&pp));
   PetscFunctionReturn(0);
 }
 
@@ -435,12 +442,16 @@ static PetscErrorCode FlopFigures(void)
       }
       PetscCall(CvxAdmmResultDestroy(&res));
     }
-    if (sp == 0) PetscCall(SlackGemmSeconds(pr.n, pr.d, set.rend - set.rstart, &chunk, &gemm));
+    if (sp == 0)
+      PetscCall(SlackGemmSeconds(pr.n, pr.d, set.rend - set.rstart, opt.pattern_tables, &chunk, &gemm));
   }
   for (int q = 0; q < ns; q++) {
     rate    = PetscMax(rate, samples[q]);
     rate_lo = PetscMin(rate_lo, samples[q]);
   }
+  /* the solver takes the tables on every rank whose patterns are at least d */
+  PetscBool tables = (PetscBool)(opt.pattern_tables && pr.d <= set.rend - set.rstart);
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &tables, 1, MPIU_BOOL, MPI_LAND, PETSC_COMM_WORLD));
   if (rank == 0) {
     printf("dgemm rate per rank: %.2f GFlop/s, the best of %d samples (%.2f-%.2f) taken around the timings (%d ranks)\n",
            rate * 1e-9, ns, rate_lo * 1e-9, rate * 1e-9, size);
@@ -460,6 +471,15 @@ static PetscErrorCode FlopFigures(void)
       printf("  flop floor %.1f MFlop per iteration = %.4f s at %d x %.2f GFlop/s; ratio %.2f (%.0f%% of the dgemm "
              "rate)\n",
              flops * 1e-6, floor_s, size, rate * 1e-9, per_it / floor_s, 100.0 * floor_s / per_it);
+      if (tables) {
+        /* the count is the GEMM form's; the tables do part of it by
+         * additions (n d P / 4 for 2 n d P of the count) */
+        double gflops = flops - (sp == 0 ? 2.0 : 4.0) * pr.n * (double)pr.d * (double)pr.P;
+        printf("  with the pattern tables %s (%d n d P of that count) goes by table additions, not flops: the GEMM "
+               "flops left, %.1f MFlop, take %.4f s at that rate, %.0f%% of the iteration\n",
+               sp == 0 ? "F^T q" : "F and F^T", sp == 0 ? 2 : 4, gflops * 1e-6, gflops / (rate * size),
+               100.0 * gflops / (rate * size) / per_it);
+      }
       if (sp == 0) {
         double lo = INFINITY, hi = 0;
         for (int r = 0; r < FLOP_ROUNDS; r++) {
@@ -469,9 +489,10 @@ static PetscErrorCode FlopFigures(void)
         }
         printf("  each solve against the mean of the dgemm samples before and after it: %.0f-%.0f%% of the dgemm rate\n",
                lo, hi);
-        printf("  its GEMMs alone (the same calls and shapes, %d patterns per chunk): %.4f s per iteration = %.0f%% "
+        printf("  its %s alone (the same calls and shapes, %d patterns per chunk): %.4f s per iteration = %.0f%% "
                "of the dgemm rate; the fastest iteration takes %.2f times that\n",
-               (int)chunk, gemm, 100.0 * floor_s / gemm, per_it / gemm);
+               tables ? "products (GEMMs and the F^T q tables)" : "GEMMs", (int)chunk, gemm, 100.0 * floor_s / gemm,
+               per_it / gemm);
       }
     }
     fflush(stdout);
