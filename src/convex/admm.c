@@ -1600,7 +1600,8 @@ static void AdmmSlackGb(CvxAdmm *A, PetscInt i0, PetscInt cc)
  * shrinkage) of its blocks and its change (added to *dz2), the right side
  * with w = 2 zs - t, u = A^{-1} (right side), and its share of F u,
  * sum_q D_q X (u_v - u_w), added to A->fu while the chunk's patterns are
- * in cache. Local. */
+ * in cache (with the pattern tables only u_v - u_w, into Dl: AdmmSlackFu
+ * forms F u). Local. */
 static void AdmmSlackHead(CvxAdmm *A, PetscInt i0, PetscInt cc, double *dz2)
 {
   PetscInt n = A->n, d = A->d, PL = A->PL;
@@ -1624,15 +1625,27 @@ static void AdmmSlackHead(CvxAdmm *A, PetscInt i0, PetscInt cc, double *dz2)
     CvxAdmmSidesGemm(CblasNoTrans, dd, ccc, dd, 1.0, A->Ainv, dd, A->cand + ov, A->cand + ow, dd, A->au + ov,
                      A->au + ow, dd);
   }
-  /* u_v - u_w into the first cc columns of cand's v part (scratch now) */
-  double *dl = A->cand + (size_t)i0 * d;
+  /* u_v - u_w into the first cc columns of cand's v part (scratch now);
+   * with the pattern tables into the chunk's columns of Dl (its F^T q
+   * is used by now), for one table product after the last chunk
+   * (AdmmSlackFu) */
+  double *dl = A->pp ? A->Dl + (size_t)i0 * d : A->cand + (size_t)i0 * d;
   for (size_t s = 0; s < (size_t)cc * d; s++) dl[s] = A->au[(size_t)i0 * d + s] - A->au[(size_t)(PL + i0) * d + s];
+  *dz2 += dz;
+  if (A->pp) return;
   CvxAdmmThinGemm(CblasNoTrans, (int)n, ccc, dd, 1.0, A->X, (int)n, dl, dd, A->Yc, (int)n);
   for (PetscInt q = 0; q < cc; q++) {
     const double *Dq = A->Dm + (size_t)(i0 + q) * n, *yq = A->Yc + (size_t)q * n;
     for (PetscInt k = 0; k < n; k++) A->fu[k] += Dq[k] * yq[k];
   }
-  *dz2 += dz;
+}
+
+/* With the pattern tables, F u of the next iteration from the differences
+ * u_v - u_w the heads left in Dl (AdmmSlackHead), all patterns at once.
+ * Local. */
+static void AdmmSlackFu(CvxAdmm *A)
+{
+  if (A->pp) CvxPatProdF(A->pp, A->Dl, A->fu);
 }
 
 /* gb = G^T |t_s| = X^T (S o |t_s|) for every block, the slack part of
@@ -1661,6 +1674,7 @@ static PetscErrorCode AdmmSlackFusedInit(CvxAdmm *A)
     AdmmSlackGb(A, i0, cc);
     AdmmSlackHead(A, i0, cc, &A->dz2_head);
   }
+  AdmmSlackFu(A);
   A->dr2_carry  = dc;
   A->fused_init = PETSC_TRUE;
   PetscFunctionReturn(0);
@@ -1762,6 +1776,7 @@ static PetscErrorCode AdmmSlackFused(CvxAdmm *A, double *extra, PetscInt nextra,
     AdmmSlackGb(A, i0, cc);
     AdmmSlackHead(A, i0, cc, &dz2);
   }
+  AdmmSlackFu(A);
   A->dr2_carry = dc;
   A->dz2_head  = dz2;
   *pr2_out     = pr2;

@@ -272,8 +272,8 @@ static PetscErrorCode SpeedupFigures(const char *label, TestProblem *pr, double 
  * same calls, shapes, leading dimensions and chunks (CvxAdmmFusedChunk) as
  * AdmmSlackFused and AdmmSlackHead in src/convex/admm.c, on PL patterns of
  * n samples and d columns, without the passes between them; with tables
- * (the solver's pattern_tables, d <= PL) F^T q is one table product over
- * all patterns instead of a GEMM per chunk, as there. The slowest rank's
+ * (the solver's pattern_tables, d <= PL) F^T q and F u are each one table
+ * product over all patterns instead of a GEMM per chunk, as there. The slowest rank's
  * time (all ranks run at once, as in the solver). It tells how much of the
  * iteration's distance from the dgemm rate comes from the BLAS at these
  * thin shapes (one side d) rather than from the rest of the iteration.
@@ -329,8 +329,9 @@ static PetscErrorCode SlackGemmSeconds(PetscInt n, PetscInt d, PetscInt PL, Pets
       CvxAdmmSidesGemm(CblasTrans, dd, cc, nn, 1.0, X, nn, Bc, Bc + (size_t)cc * n, nn, gb + ov, gb + ow, dd);
       /* the next iteration's head: A^{-1} of both sides, F u */
       CvxAdmmSidesGemm(CblasNoTrans, dd, cc, dd, 1.0, Ainv, dd, cand + ov, cand + ow, dd, u + ov, u + ow, dd);
-      CvxAdmmThinGemm(CblasNoTrans, nn, cc, dd, 1.0, X, nn, cand + (size_t)i0 * d, dd, Yc, nn);
+      if (!pp) CvxAdmmThinGemm(CblasNoTrans, nn, cc, dd, 1.0, X, nn, cand + (size_t)i0 * d, dd, Yc, nn);
     }
+    if (pp) CvxPatProdF(pp, cand, Bc); /* the next F u, all patterns at once */
     if (r >= 0) reps++;
   }
   double t = (CvxWallTime() - t0) / reps;
@@ -473,11 +474,11 @@ static PetscErrorCode FlopFigures(void)
              flops * 1e-6, floor_s, size, rate * 1e-9, per_it / floor_s, 100.0 * floor_s / per_it);
       if (tables) {
         /* the count is the GEMM form's; the tables do part of it by
-         * additions (n d P / 4 for 2 n d P of the count) */
-        double gflops = flops - (sp == 0 ? 2.0 : 4.0) * pr.n * (double)pr.d * (double)pr.P;
-        printf("  with the pattern tables %s (%d n d P of that count) goes by table additions, not flops: the GEMM "
+         * additions (n d P / 4 for each 2 n d P of the count) */
+        double gflops = flops - 4.0 * pr.n * (double)pr.d * (double)pr.P;
+        printf("  with the pattern tables %s (%d n d P of that count) go by table additions, not flops: the GEMM "
                "flops left, %.1f MFlop, take %.4f s at that rate, %.0f%% of the iteration\n",
-               sp == 0 ? "F^T q" : "F and F^T", sp == 0 ? 2 : 4, gflops * 1e-6, gflops / (rate * size),
+               sp == 0 ? "F^T q and F u" : "F and F^T", 4, gflops * 1e-6, gflops / (rate * size),
                100.0 * gflops / (rate * size) / per_it);
       }
       if (sp == 0) {
@@ -491,7 +492,7 @@ static PetscErrorCode FlopFigures(void)
                lo, hi);
         printf("  its %s alone (the same calls and shapes, %d patterns per chunk): %.4f s per iteration = %.0f%% "
                "of the dgemm rate; the fastest iteration takes %.2f times that\n",
-               tables ? "products (GEMMs and the F^T q tables)" : "GEMMs", (int)chunk, gemm, 100.0 * floor_s / gemm,
+               tables ? "products (GEMMs and the tables)" : "GEMMs", (int)chunk, gemm, 100.0 * floor_s / gemm,
                per_it / gemm);
       }
     }
