@@ -3,10 +3,10 @@
  * Vectors of 4 doubles (GCC vector extensions: AVX registers in the AVX2
  * clone, pairs of SSE2 registers in the baseline one). A row of X or a
  * block x_i is padded to dp = 4 nv doubles and cut into tiles of 8, 4, 2
- * or 1 vectors; a tile's running sum stays in registers while the groups
- * go by. Table entries of one tile and group block take at most
- * PATPROD_TABLE_BYTES, so that they stay in the core's second-level
- * cache while every row (F) or pattern (F^T) reads from them. */
+ * vectors at most (PatTiles); a tile's running sums stay in registers
+ * while the groups go by. Table entries of one tile and group block take
+ * at most PATPROD_TABLE_BYTES, so that they stay in the core's
+ * second-level cache while every row (F) or pattern (F^T) reads from them. */
 #include "convex/patprod.h"
 
 #include <stdint.h>
@@ -14,8 +14,12 @@
 
 #include "core/simd.h"
 
-/* Table entries of one block of groups for one tile (16 per group). */
-#define PATPROD_TABLE_BYTES ((size_t)256 << 10)
+/* Table entries of one block of groups for one tile (16 per group). Half
+ * the 512 kB second-level cache of a Zen 3 core, so that the rows of X or
+ * the patterns' bits streaming by do not push the tables out: at n = 2000,
+ * d = 51 and 500 patterns, blocks of 64-128 kB took 0.34-0.47 of the time
+ * of the GEMM they replace, 256 kB blocks 0.45-0.52 (in the same runs). */
+#define PATPROD_TABLE_BYTES ((size_t)128 << 10)
 /* Widest tile, in vectors of 4 doubles. */
 #define PATPROD_TILE_MAX 8
 
@@ -35,22 +39,18 @@ struct CvxPatProd_ {
   PetscInt gblock, hblock;  /* groups per block for F, for F^T */
 };
 
-/* Cuts nv vectors into tiles of 8, then at most one each of 4, 2 and 1. */
+/* Cuts nv vectors into the fewest tiles of at most PATPROD_TILE_MAX, of
+ * widths that differ by at most one (13: 7 and 6), so that every pass over
+ * the tables carries as many independent sums as it can. */
 static void PatTiles(CvxPatProd pp)
 {
-  PetscInt v = 0, t = 0;
-  while (pp->nv - v >= PATPROD_TILE_MAX) {
+  PetscInt nt = (pp->nv + PATPROD_TILE_MAX - 1) / PATPROD_TILE_MAX, base = pp->nv / nt, rem = pp->nv % nt, v = 0;
+  for (PetscInt t = 0; t < nt; t++) {
     pp->toff[t] = v;
-    pp->tw[t++] = PATPROD_TILE_MAX;
-    v += PATPROD_TILE_MAX;
+    pp->tw[t]   = base + (t < rem ? 1 : 0);
+    v += pp->tw[t];
   }
-  for (PetscInt w = PATPROD_TILE_MAX / 2; w >= 1; w /= 2)
-    if (pp->nv - v >= w) {
-      pp->toff[t] = v;
-      pp->tw[t++] = w;
-      v += w;
-    }
-  pp->ntile = t;
+  pp->ntile = nt;
 }
 
 PetscErrorCode CvxPatProdCreate(PetscInt n, PetscInt d, PetscInt PL, const double *Dm, const double *X,
@@ -69,7 +69,7 @@ PetscErrorCode CvxPatProdCreate(PetscInt n, PetscInt d, PetscInt PL, const doubl
   pp->dp = 4 * pp->nv;
   pp->G = (PL + 3) / 4;
   pp->H = (n + 3) / 4;
-  PetscCall(PetscMalloc2(pp->nv / PATPROD_TILE_MAX + 3, &pp->toff, pp->nv / PATPROD_TILE_MAX + 3, &pp->tw));
+  PetscCall(PetscMalloc2(pp->nv / PATPROD_TILE_MAX + 1, &pp->toff, pp->nv / PATPROD_TILE_MAX + 1, &pp->tw));
   PatTiles(pp);
   {
     size_t entry = 16 * (size_t)PATPROD_TILE_MAX * 4 * sizeof(double); /* one group of the widest tile */
@@ -141,21 +141,41 @@ static inline void PatTable(PetscInt w, const double *const src[4], const double
 
 /* acc[0..W) += sum over the ng groups of entry nib[g] of group g's table
  * (tables of 16 x 4 W doubles, one after the other). W is a constant at
- * each call, so the sums stay in registers. */
+ * each call, so the sums stay in registers; narrow tiles keep S partial
+ * sums of every vector (groups g mod S), so that the additions do not wait
+ * on each other's latency. */
 static inline __attribute__((always_inline)) void PatGather(int W, PetscInt ng, const uint8_t *nib, const double *T,
                                                             PatVec *acc)
 {
-  PatVec a[PATPROD_TILE_MAX];
-  size_t stride = (size_t)4 * (size_t)W;
+  enum { SMAX = 4 };
+  const int S = W >= 4 ? 1 : W >= 2 ? 2 : 4;
+  PatVec    a[SMAX][PATPROD_TILE_MAX];
+  size_t    stride = (size_t)4 * (size_t)W;
+  PetscInt  g      = 0;
+#pragma GCC unroll 4
+  for (int q = 0; q < S; q++)
 #pragma GCC unroll 8
-  for (int v = 0; v < W; v++) a[v] = acc[v];
-  for (PetscInt g = 0; g < ng; g++) {
+    for (int v = 0; v < W; v++) a[q][v] = q == 0 ? acc[v] : (PatVec){0, 0, 0, 0};
+  for (; g + S <= ng; g += S) {
+#pragma GCC unroll 4
+    for (int q = 0; q < S; q++) {
+      const PatVec *e = (const PatVec *)(T + ((size_t)(g + q) * 16 + nib[g + q]) * stride);
+#pragma GCC unroll 8
+      for (int v = 0; v < W; v++) a[q][v] += e[v];
+    }
+  }
+  for (; g < ng; g++) {
     const PatVec *e = (const PatVec *)(T + ((size_t)g * 16 + nib[g]) * stride);
 #pragma GCC unroll 8
-    for (int v = 0; v < W; v++) a[v] += e[v];
+    for (int v = 0; v < W; v++) a[0][v] += e[v];
   }
 #pragma GCC unroll 8
-  for (int v = 0; v < W; v++) acc[v] = a[v];
+  for (int v = 0; v < W; v++) {
+    PatVec t = a[0][v];
+#pragma GCC unroll 4
+    for (int q = 1; q < S; q++) t += a[q][v];
+    acc[v] = t;
+  }
 }
 
 /* F for one tile (W vectors from vector v0) and the groups [g0, g0 + ng),
@@ -214,7 +234,11 @@ CVX_SIMD_CLONES void CvxPatProdF(CvxPatProd pp, const double *x, double *out)
       }
       switch (W) {
       case 8: PatFTile(pp, 8, pp->toff[t], g0, ng, out); break;
+      case 7: PatFTile(pp, 7, pp->toff[t], g0, ng, out); break;
+      case 6: PatFTile(pp, 6, pp->toff[t], g0, ng, out); break;
+      case 5: PatFTile(pp, 5, pp->toff[t], g0, ng, out); break;
       case 4: PatFTile(pp, 4, pp->toff[t], g0, ng, out); break;
+      case 3: PatFTile(pp, 3, pp->toff[t], g0, ng, out); break;
       case 2: PatFTile(pp, 2, pp->toff[t], g0, ng, out); break;
       default: PatFTile(pp, 1, pp->toff[t], g0, ng, out); break;
       }
@@ -245,7 +269,11 @@ CVX_SIMD_CLONES void CvxPatProdFT(CvxPatProd pp, const double *e, double *G)
       }
       switch (W) {
       case 8: PatFTTile(pp, 8, pp->toff[t], h0, nh); break;
+      case 7: PatFTTile(pp, 7, pp->toff[t], h0, nh); break;
+      case 6: PatFTTile(pp, 6, pp->toff[t], h0, nh); break;
+      case 5: PatFTTile(pp, 5, pp->toff[t], h0, nh); break;
       case 4: PatFTTile(pp, 4, pp->toff[t], h0, nh); break;
+      case 3: PatFTTile(pp, 3, pp->toff[t], h0, nh); break;
       case 2: PatFTTile(pp, 2, pp->toff[t], h0, nh); break;
       default: PatFTTile(pp, 1, pp->toff[t], h0, nh); break;
       }

@@ -90,7 +90,7 @@ int main(int argc, char **argv)
   }
   /* tables: tiles of 1, 4, 8 + 4 + 1 and 8 + 8 + 1 vectors; n and PL of
    * every residue mod 4; more pattern groups and sample groups than one
-   * table block (64) holds */
+   * table block holds (32 groups of 4 at tiles of 8 vectors) */
   Check(3, 1, 1, PETSC_TRUE);
   Check(6, 1, 7, PETSC_TRUE);
   Check(23, 13, 30, PETSC_TRUE);
