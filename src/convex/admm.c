@@ -14,10 +14,12 @@
  *
  * Layout: each rank holds its PL patterns as a dense 0/1 matrix Dm (n x PL)
  * and its 2 PL blocks as the columns of d x 2 PL matrices (v blocks first,
- * then w blocks). F u and F^T e are single GEMMs with Dm:
+ * then w blocks). F u and F^T e are
  *     F u   = rowsum(X o (Dm (V - W)^T))          (n x d result)
  *     F^T e = [G, -G],  G = (diag(e) X)^T Dm      (d x PL result)
- * so the u-step costs two passes over Dm and one Allreduce of n doubles.
+ * formed by table lookups over the bits of Dm when d <= PL (patprod.h,
+ * two to three times faster than the GEMMs) and as GEMMs otherwise, so
+ * the u-step costs two such products and one Allreduce of n doubles.
  */
 #include "convex/admm_impl.h"
 
