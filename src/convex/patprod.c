@@ -2,8 +2,8 @@
  *
  * Vectors of 4 doubles (GCC vector extensions: AVX registers in the AVX2
  * clone, pairs of SSE2 registers in the baseline one). A row of X or a
- * block x_i is padded to dp = 4 nv doubles and cut into tiles of 8, 4, 2
- * vectors at most (PatTiles); a tile's running sums stay in registers
+ * block x_i is padded to dp = 4 nv doubles and cut into the fewest tiles
+ * of at most 8 vectors (PatTiles); a tile's running sums stay in registers
  * while the groups go by. Table entries of one tile and group block take
  * at most PATPROD_TABLE_BYTES, so that they stay in the core's
  * second-level cache while every row (F) or pattern (F^T) reads from them. */
@@ -26,17 +26,17 @@
 typedef double PatVec __attribute__((vector_size(32), aligned(8)));
 
 struct CvxPatProd_ {
-  PetscInt n, d, PL;
-  PetscInt nv, dp;          /* vectors per row, dp = 4 nv */
-  PetscInt G, H;            /* groups of 4 patterns, of 4 samples */
-  PetscInt ntile;           /* tiles of a padded row */
+  PetscInt  n, d, PL;
+  PetscInt  nv, dp;         /* vectors per row, dp = 4 nv */
+  PetscInt  G, H;           /* groups of 4 patterns, of 4 samples */
+  PetscInt  ntile;          /* tiles of a padded row */
   PetscInt *toff, *tw;      /* their first vector and width */
-  uint8_t *nibr;            /* n x G: bits of patterns 4g..4g+3 in row k */
-  uint8_t *nibc;            /* PL x H: bits of samples 4h..4h+3 in pattern i */
-  double  *Xr;              /* n x dp: X by rows, zero padded */
-  double  *T;               /* tables of one tile and group block */
-  double  *Gp;              /* PL x dp: F^T's sums, padded */
-  PetscInt gblock, hblock;  /* groups per block for F, for F^T */
+  uint8_t  *nibr;           /* n x G: bits of patterns 4g..4g+3 in row k */
+  uint8_t  *nibc;           /* PL x H: bits of samples 4h..4h+3 in pattern i */
+  double   *Xr;             /* n x dp: X by rows, zero padded */
+  double   *T;              /* tables of one tile and group block */
+  double   *Gp;             /* PL x dp: F^T's sums, padded */
+  PetscInt  gblock, hblock; /* groups per block for F, for F^T */
 };
 
 /* Cuts nv vectors into the fewest tiles of at most PATPROD_TILE_MAX, of
@@ -53,8 +53,7 @@ static void PatTiles(CvxPatProd pp)
   pp->ntile = nt;
 }
 
-PetscErrorCode CvxPatProdCreate(PetscInt n, PetscInt d, PetscInt PL, const double *Dm, const double *X,
-                                CvxPatProd *out)
+PetscErrorCode CvxPatProdCreate(PetscInt n, PetscInt d, PetscInt PL, const double *Dm, const double *X, CvxPatProd *out)
 {
   CvxPatProd pp;
 
@@ -67,15 +66,15 @@ PetscErrorCode CvxPatProdCreate(PetscInt n, PetscInt d, PetscInt PL, const doubl
   pp->PL = PL;
   pp->nv = (d + 3) / 4;
   pp->dp = 4 * pp->nv;
-  pp->G = (PL + 3) / 4;
-  pp->H = (n + 3) / 4;
+  pp->G  = (PL + 3) / 4;
+  pp->H  = (n + 3) / 4;
   PetscCall(PetscMalloc2(pp->nv / PATPROD_TILE_MAX + 1, &pp->toff, pp->nv / PATPROD_TILE_MAX + 1, &pp->tw));
   PatTiles(pp);
   {
-    size_t entry = 16 * (size_t)PATPROD_TILE_MAX * 4 * sizeof(double); /* one group of the widest tile */
-    PetscInt per = (PetscInt)(PATPROD_TABLE_BYTES / entry);
-    pp->gblock   = PetscMax(1, PetscMin(per, pp->G));
-    pp->hblock   = PetscMax(1, PetscMin(per, pp->H));
+    size_t   entry = 16 * (size_t)PATPROD_TILE_MAX * 4 * sizeof(double); /* one group of the widest tile */
+    PetscInt per   = (PetscInt)(PATPROD_TABLE_BYTES / entry);
+    pp->gblock     = PetscMax(1, PetscMin(per, pp->G));
+    pp->hblock     = PetscMax(1, PetscMin(per, pp->H));
   }
   PetscCall(PetscCalloc1((size_t)n * (size_t)PetscMax(pp->G, 1), &pp->nibr));
   PetscCall(PetscCalloc1((size_t)PetscMax(PL, 1) * (size_t)pp->H, &pp->nibc));
@@ -89,7 +88,8 @@ PetscErrorCode CvxPatProdCreate(PetscInt n, PetscInt d, PetscInt PL, const doubl
   }
   PetscCall(PetscCalloc1((size_t)n * (size_t)pp->dp, &pp->Xr));
   for (PetscInt l = 0; l < d; l++)
-    for (PetscInt k = 0; k < n; k++) pp->Xr[(size_t)k * (size_t)pp->dp + (size_t)l] = X[(size_t)l * (size_t)n + (size_t)k];
+    for (PetscInt k = 0; k < n; k++)
+      pp->Xr[(size_t)k * (size_t)pp->dp + (size_t)l] = X[(size_t)l * (size_t)n + (size_t)k];
   PetscCall(PetscMalloc1((size_t)PetscMax(pp->gblock, pp->hblock) * 16 * PATPROD_TILE_MAX * 4, &pp->T));
   PetscCall(PetscMalloc1((size_t)PetscMax(PL, 1) * (size_t)pp->dp, &pp->Gp));
   *out = pp;
@@ -100,9 +100,9 @@ size_t CvxPatProdBytes(CvxPatProd pp)
 {
   if (!pp) return 0;
   return (size_t)pp->n * (size_t)PetscMax(pp->G, 1) + (size_t)PetscMax(pp->PL, 1) * (size_t)pp->H +
-         sizeof(double) * ((size_t)pp->n * (size_t)pp->dp +
-                           (size_t)PetscMax(pp->gblock, pp->hblock) * 16 * PATPROD_TILE_MAX * 4 +
-                           (size_t)PetscMax(pp->PL, 1) * (size_t)pp->dp);
+         sizeof(double) *
+             ((size_t)pp->n * (size_t)pp->dp + (size_t)PetscMax(pp->gblock, pp->hblock) * 16 * PATPROD_TILE_MAX * 4 +
+              (size_t)PetscMax(pp->PL, 1) * (size_t)pp->dp);
 }
 
 PetscErrorCode CvxPatProdDestroy(CvxPatProd *pp)
@@ -124,7 +124,8 @@ PetscErrorCode CvxPatProdDestroy(CvxPatProd *pp)
  * entry s is the sum of the vectors of the bits of s. */
 static inline void PatTable(PetscInt w, const double *const src[4], const double scale[4], double *T)
 {
-  for (PetscInt l = 0; l < w; l++) T[l] = 0;
+  for (PetscInt l = 0; l < w; l++)
+    T[l] = 0;
   for (int b = 0; b < 4; b++) {
     int h = 1 << b;
     for (int s = h; s < 2 * h; s++) {
@@ -133,8 +134,10 @@ static inline void PatTable(PetscInt w, const double *const src[4], const double
       if (src[b]) {
         const double *c = src[b];
         double        a = scale[b];
-        for (PetscInt l = 0; l < w; l++) o[l] = p[l] + a * c[l];
-      } else memcpy(o, p, (size_t)w * sizeof(double));
+        for (PetscInt l = 0; l < w; l++)
+          o[l] = p[l] + a * c[l];
+      } else
+        memcpy(o, p, (size_t)w * sizeof(double));
     }
   }
 }
@@ -155,33 +158,37 @@ static inline __attribute__((always_inline)) void PatGather(int W, PetscInt ng, 
 #pragma GCC unroll 4
   for (int q = 0; q < S; q++)
 #pragma GCC unroll 8
-    for (int v = 0; v < W; v++) a[q][v] = q == 0 ? acc[v] : (PatVec){0, 0, 0, 0};
+    for (int v = 0; v < W; v++)
+      a[q][v] = q == 0 ? acc[v] : (PatVec){0, 0, 0, 0};
   for (; g + S <= ng; g += S) {
 #pragma GCC unroll 4
     for (int q = 0; q < S; q++) {
       const PatVec *e = (const PatVec *)(T + ((size_t)(g + q) * 16 + nib[g + q]) * stride);
 #pragma GCC unroll 8
-      for (int v = 0; v < W; v++) a[q][v] += e[v];
+      for (int v = 0; v < W; v++)
+        a[q][v] += e[v];
     }
   }
   for (; g < ng; g++) {
     const PatVec *e = (const PatVec *)(T + ((size_t)g * 16 + nib[g]) * stride);
 #pragma GCC unroll 8
-    for (int v = 0; v < W; v++) a[0][v] += e[v];
+    for (int v = 0; v < W; v++)
+      a[0][v] += e[v];
   }
 #pragma GCC unroll 8
   for (int v = 0; v < W; v++) {
     PatVec t = a[0][v];
 #pragma GCC unroll 4
-    for (int q = 1; q < S; q++) t += a[q][v];
+    for (int q = 1; q < S; q++)
+      t += a[q][v];
     acc[v] = t;
   }
 }
 
 /* F for one tile (W vectors from vector v0) and the groups [g0, g0 + ng),
  * whose tables are in T: out_k += x_k(tile) . (sum of the entries). */
-static inline __attribute__((always_inline)) void PatFTile(CvxPatProd pp, int W, PetscInt v0, PetscInt g0,
-                                                           PetscInt ng, double *out)
+static inline __attribute__((always_inline)) void PatFTile(CvxPatProd pp, int W, PetscInt v0, PetscInt g0, PetscInt ng,
+                                                           double *out)
 {
   for (PetscInt k = 0; k < pp->n; k++) {
     PatVec acc[PATPROD_TILE_MAX] = {{0}};
@@ -189,15 +196,15 @@ static inline __attribute__((always_inline)) void PatFTile(CvxPatProd pp, int W,
     const PatVec *xk = (const PatVec *)(pp->Xr + (size_t)k * (size_t)pp->dp + 4 * (size_t)v0);
     PatVec        s  = xk[0] * acc[0];
 #pragma GCC unroll 8
-    for (int v = 1; v < W; v++) s += xk[v] * acc[v];
+    for (int v = 1; v < W; v++)
+      s += xk[v] * acc[v];
     out[k] += (s[0] + s[1]) + (s[2] + s[3]);
   }
 }
 
 /* F^T for one tile and the sample groups whose tables are in T: the
  * padded sums Gp_i(tile) += the entries of pattern i's bits there. */
-static inline __attribute__((always_inline)) void PatFTTile(CvxPatProd pp, int W, PetscInt v0, PetscInt h0,
-                                                            PetscInt nh)
+static inline __attribute__((always_inline)) void PatFTTile(CvxPatProd pp, int W, PetscInt v0, PetscInt h0, PetscInt nh)
 {
   for (PetscInt i = 0; i < pp->PL; i++) {
     PatVec *gi = (PatVec *)(pp->Gp + (size_t)i * (size_t)pp->dp + 4 * (size_t)v0);
@@ -210,7 +217,8 @@ CVX_SIMD_CLONES void CvxPatProdF(CvxPatProd pp, const double *x, double *out)
   PetscInt n = pp->n, d = pp->d, PL = pp->PL;
   double   one[4] = {1, 1, 1, 1};
 
-  for (PetscInt k = 0; k < n; k++) out[k] = 0;
+  for (PetscInt k = 0; k < n; k++)
+    out[k] = 0;
   for (PetscInt g0 = 0; g0 < pp->G; g0 += pp->gblock) {
     PetscInt ng = PetscMin(pp->gblock, pp->G - g0);
     for (PetscInt t = 0; t < pp->ntile; t++) {
@@ -224,23 +232,41 @@ CVX_SIMD_CLONES void CvxPatProdF(CvxPatProd pp, const double *x, double *out)
           PetscInt i = 4 * (g0 + g) + b;
           if (i >= PL) continue;
           const double *xi = x + (size_t)i * (size_t)d + (size_t)l0;
-          if (l0 + w <= d) src[b] = xi;
+          if (l0 + w <= d)
+            src[b] = xi;
           else {
-            for (PetscInt l = 0; l < w; l++) buf[b][l] = l0 + l < d ? xi[l] : 0.0;
+            for (PetscInt l = 0; l < w; l++)
+              buf[b][l] = l0 + l < d ? xi[l] : 0.0;
             src[b] = buf[b];
           }
         }
         PatTable(w, src, one, pp->T + (size_t)g * 16 * (size_t)w);
       }
       switch (W) {
-      case 8: PatFTile(pp, 8, pp->toff[t], g0, ng, out); break;
-      case 7: PatFTile(pp, 7, pp->toff[t], g0, ng, out); break;
-      case 6: PatFTile(pp, 6, pp->toff[t], g0, ng, out); break;
-      case 5: PatFTile(pp, 5, pp->toff[t], g0, ng, out); break;
-      case 4: PatFTile(pp, 4, pp->toff[t], g0, ng, out); break;
-      case 3: PatFTile(pp, 3, pp->toff[t], g0, ng, out); break;
-      case 2: PatFTile(pp, 2, pp->toff[t], g0, ng, out); break;
-      default: PatFTile(pp, 1, pp->toff[t], g0, ng, out); break;
+      case 8:
+        PatFTile(pp, 8, pp->toff[t], g0, ng, out);
+        break;
+      case 7:
+        PatFTile(pp, 7, pp->toff[t], g0, ng, out);
+        break;
+      case 6:
+        PatFTile(pp, 6, pp->toff[t], g0, ng, out);
+        break;
+      case 5:
+        PatFTile(pp, 5, pp->toff[t], g0, ng, out);
+        break;
+      case 4:
+        PatFTile(pp, 4, pp->toff[t], g0, ng, out);
+        break;
+      case 3:
+        PatFTile(pp, 3, pp->toff[t], g0, ng, out);
+        break;
+      case 2:
+        PatFTile(pp, 2, pp->toff[t], g0, ng, out);
+        break;
+      default:
+        PatFTile(pp, 1, pp->toff[t], g0, ng, out);
+        break;
       }
     }
   }
@@ -268,16 +294,33 @@ CVX_SIMD_CLONES void CvxPatProdFT(CvxPatProd pp, const double *e, double *G)
         PatTable(w, src, sc, pp->T + (size_t)h * 16 * (size_t)w);
       }
       switch (W) {
-      case 8: PatFTTile(pp, 8, pp->toff[t], h0, nh); break;
-      case 7: PatFTTile(pp, 7, pp->toff[t], h0, nh); break;
-      case 6: PatFTTile(pp, 6, pp->toff[t], h0, nh); break;
-      case 5: PatFTTile(pp, 5, pp->toff[t], h0, nh); break;
-      case 4: PatFTTile(pp, 4, pp->toff[t], h0, nh); break;
-      case 3: PatFTTile(pp, 3, pp->toff[t], h0, nh); break;
-      case 2: PatFTTile(pp, 2, pp->toff[t], h0, nh); break;
-      default: PatFTTile(pp, 1, pp->toff[t], h0, nh); break;
+      case 8:
+        PatFTTile(pp, 8, pp->toff[t], h0, nh);
+        break;
+      case 7:
+        PatFTTile(pp, 7, pp->toff[t], h0, nh);
+        break;
+      case 6:
+        PatFTTile(pp, 6, pp->toff[t], h0, nh);
+        break;
+      case 5:
+        PatFTTile(pp, 5, pp->toff[t], h0, nh);
+        break;
+      case 4:
+        PatFTTile(pp, 4, pp->toff[t], h0, nh);
+        break;
+      case 3:
+        PatFTTile(pp, 3, pp->toff[t], h0, nh);
+        break;
+      case 2:
+        PatFTTile(pp, 2, pp->toff[t], h0, nh);
+        break;
+      default:
+        PatFTTile(pp, 1, pp->toff[t], h0, nh);
+        break;
       }
     }
   }
-  for (PetscInt i = 0; i < PL; i++) memcpy(G + (size_t)i * (size_t)d, pp->Gp + (size_t)i * (size_t)dp, (size_t)d * sizeof(double));
+  for (PetscInt i = 0; i < PL; i++)
+    memcpy(G + (size_t)i * (size_t)d, pp->Gp + (size_t)i * (size_t)dp, (size_t)d * sizeof(double));
 }

@@ -26,8 +26,7 @@ typedef struct CvxPatProd_ *CvxPatProd;
 /* Packs the patterns Dm (n x PL, column-major, 0 or 1) four bits at a
  * time, both ways, and copies X (n x d, column-major) by rows, padded to
  * a multiple of 4 columns. Not collective. */
-PetscErrorCode CvxPatProdCreate(PetscInt n, PetscInt d, PetscInt PL, const double *Dm, const double *X,
-                                CvxPatProd *pp);
+PetscErrorCode CvxPatProdCreate(PetscInt n, PetscInt d, PetscInt PL, const double *Dm, const double *X, CvxPatProd *pp);
 
 /* out (n) = sum_i D_i o (X x_i) for x (d x PL, column-major): row k is
  * x_k^T sum_i D_ki x_i. Not collective. */
