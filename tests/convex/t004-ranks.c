@@ -6,8 +6,8 @@
  * acceleration and the second stage). A truncated Anderson run is not
  * compared: its least-squares steps amplify the reduction-order rounding to
  * about 1e-8 before convergence. The fused slack iteration must also give
- * the generic loop's iterates (one z-step ahead). Run with 4 ranks. Prints
- * only on failure. */
+ * the generic loop's iterates (one z-step ahead), and the pattern tables
+ * the GEMMs' (to rounding). Run with 4 ranks. Prints only on failure. */
 #include "convex/admm.h"
 
 #include "t000-problem.h"
@@ -105,6 +105,35 @@ int main(int argc, char **argv)
               "FAIL fused slack (program %d) after 300 iterations: objective %.17g, bound %.17g, %g neurons; generic "
               "after 301: %.17g, %.17g, %g\n",
               prog, v[0][0], v[0][1], v[0][2], v[1][0], v[1][1], v[1][2]);
+      failures++;
+    }
+  }
+  /* The pattern tables (F and F^T by table lookup, patprod.h) against the
+   * GEMMs with the dense patterns, on all ranks, both splittings: the same
+   * 300 relaxed iterations to 1e-10 (they round differently) */
+  TestProblemDestroy(&pr);
+  TestProblemCreate(30, 3, PETSC_TRUE, 3000, 90, 31, &pr);
+  for (int config = 0; config < 2; config++) {
+    CvxAdmmOptions opt;
+    double         v[2][3];
+    if (CvxAdmmOptionsSetDefaults(&opt)) return 1;
+    opt.beta          = 1e-3;
+    opt.verbosity     = CVX_LOG_QUIET;
+    opt.splitting     = config == 0 ? CVX_SPLIT_CONE : CVX_SPLIT_SLACK;
+    opt.tol           = 0;
+    opt.max_iter      = 300;
+    opt.certify_every = 50;
+    opt.polish        = PETSC_FALSE;
+    opt.anderson      = 0;
+    for (int t = 0; t < 2; t++) {
+      opt.pattern_tables = (PetscBool)(t == 0);
+      if (Solve(&pr, PETSC_COMM_WORLD, &opt, v[t])) return 1;
+    }
+    double rel = fabs(v[0][0] - v[1][0]) / v[1][0], relb = fabs(v[0][1] - v[1][1]) / v[1][1];
+    if (rank == 0 && (!(rel <= 1e-10) || !(relb <= 1e-10) || v[0][2] != v[1][2])) {
+      fprintf(stderr,
+              "FAIL pattern tables (config %d): objective %.17g, bound %.17g, %g neurons; GEMMs: %.17g, %.17g, %g\n",
+              config, v[0][0], v[0][1], v[0][2], v[1][0], v[1][1], v[1][2]);
       failures++;
     }
   }
