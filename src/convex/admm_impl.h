@@ -66,7 +66,7 @@ static inline PetscInt CvxAdmmFusedChunk(PetscInt n, PetscInt d, PetscInt PL)
   return c < 1 ? 1 : (PetscInt)c;
 }
 
-/* C = alpha op(X) B (m x ncol, op(X) m x k, X column-major). Products of
+/* C = alpha op(X) B + beta C (m x ncol, op(X) m x k, X column-major). Products of
  * one column, or two with X transposed, go through dgemv, one column at a
  * time: dgemm packs X at every call, and when X is large and the columns
  * few that costs more than the flops. Measured with OpenBLAS's Zen kernels
@@ -74,31 +74,46 @@ static inline PetscInt CvxAdmmFusedChunk(PetscInt n, PetscInt d, PetscInt PL)
  * by dgemm against 14.6 by dgemv with one column, 51.6 against 30.0 with
  * two, 48.7 against 61.2 with four; X U 22.9 against 14.9 with one column,
  * 32.8 against 34.2 with two. Local. */
-static inline void CvxAdmmThinGemm(CBLAS_TRANSPOSE tr, int m, int ncol, int k, double alpha, const double *X, int ldx,
-                                   const double *B, int ldb, double *C, int ldc)
+static inline void CvxAdmmThinGemmBeta(CBLAS_TRANSPOSE tr, int m, int ncol, int k, double alpha, const double *X,
+                                       int ldx, const double *B, int ldb, double beta, double *C, int ldc)
 {
   if (ncol <= (tr == CblasTrans ? 2 : 1)) {
     for (int c = 0; c < ncol; c++)
       cblas_dgemv(CblasColMajor, tr, tr == CblasTrans ? k : m, tr == CblasTrans ? m : k, alpha, X, ldx,
-                  B + (size_t)c * (size_t)ldb, 1, 0.0, C + (size_t)c * (size_t)ldc, 1);
+                  B + (size_t)c * (size_t)ldb, 1, beta, C + (size_t)c * (size_t)ldc, 1);
   } else
-    cblas_dgemm(CblasColMajor, tr, CblasNoTrans, m, ncol, k, alpha, X, ldx, B, ldb, 0.0, C, ldc);
+    cblas_dgemm(CblasColMajor, tr, CblasNoTrans, m, ncol, k, alpha, X, ldx, B, ldb, beta, C, ldc);
 }
 
-/* C = op(X) B for the v and w blocks of a chunk: Cv = op(X) Bv and Cw =
- * op(X) Bw, each cc columns. When the w columns follow the v columns in
+/* The same with beta 0 (C = alpha op(X) B). */
+static inline void CvxAdmmThinGemm(CBLAS_TRANSPOSE tr, int m, int ncol, int k, double alpha, const double *X, int ldx,
+                                   const double *B, int ldb, double *C, int ldc)
+{
+  CvxAdmmThinGemmBeta(tr, m, ncol, k, alpha, X, ldx, B, ldb, 0.0, C, ldc);
+}
+
+/* C = alpha op(X) B + beta C for the v and w blocks of a chunk: Cv from Bv
+ * and Cw from Bw, each cc columns. When the w columns follow the v columns in
  * both B and C (a chunk that holds every local pattern), one product of
  * 2 cc columns, which reads X once instead of twice; otherwise one per
  * side. m x k is the shape of op(X). Local. */
+static inline void CvxAdmmSidesGemmBeta(CBLAS_TRANSPOSE tr, int m, int cc, int k, double alpha, const double *X,
+                                        int ldx, const double *Bv, const double *Bw, int ldb, double beta, double *Cv,
+                                        double *Cw, int ldc)
+{
+  if (Bw == Bv + (size_t)cc * (size_t)ldb && Cw == Cv + (size_t)cc * (size_t)ldc)
+    CvxAdmmThinGemmBeta(tr, m, 2 * cc, k, alpha, X, ldx, Bv, ldb, beta, Cv, ldc);
+  else {
+    CvxAdmmThinGemmBeta(tr, m, cc, k, alpha, X, ldx, Bv, ldb, beta, Cv, ldc);
+    CvxAdmmThinGemmBeta(tr, m, cc, k, alpha, X, ldx, Bw, ldb, beta, Cw, ldc);
+  }
+}
+
+/* The same with beta 0 (C = alpha op(X) B). */
 static inline void CvxAdmmSidesGemm(CBLAS_TRANSPOSE tr, int m, int cc, int k, double alpha, const double *X, int ldx,
                                     const double *Bv, const double *Bw, int ldb, double *Cv, double *Cw, int ldc)
 {
-  if (Bw == Bv + (size_t)cc * (size_t)ldb && Cw == Cv + (size_t)cc * (size_t)ldc)
-    CvxAdmmThinGemm(tr, m, 2 * cc, k, alpha, X, ldx, Bv, ldb, Cv, ldc);
-  else {
-    CvxAdmmThinGemm(tr, m, cc, k, alpha, X, ldx, Bv, ldb, Cv, ldc);
-    CvxAdmmThinGemm(tr, m, cc, k, alpha, X, ldx, Bw, ldb, Cw, ldc);
-  }
+  CvxAdmmSidesGemmBeta(tr, m, cc, k, alpha, X, ldx, Bv, Bw, ldb, 0.0, Cv, Cw, ldc);
 }
 
 typedef struct {

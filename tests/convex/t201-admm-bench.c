@@ -295,7 +295,7 @@ static PetscErrorCode SlackGemmSeconds(PetscInt n, PetscInt d, PetscInt PL, Pets
   PetscCall(PetscMalloc1((size_t)2 * d * PL, &u));
   PetscCall(PetscMalloc1((size_t)2 * d * PL, &gb));
   PetscCall(PetscMalloc1((size_t)2 * d * PL, &cand));
-  PetscCall(PetscMalloc1((size_t)2 * n * c, &Yc));
+  PetscCall(PetscCalloc1((size_t)2 * n * c, &Yc));
   PetscCall(PetscMalloc1((size_t)2 * n * c, &Bc));
   for (size_t s = 0; s < (size_t)n * d; s++) X[s] = Xe[s] = 1e-2 * (double)(s % 23) - 0.1;
   for (size_t s = 0; s < (size_t)n * PL; s++) Dm[s] = (double)((s * 2654435761u >> 7) & 1);
@@ -322,9 +322,11 @@ static PetscErrorCode SlackGemmSeconds(PetscInt n, PetscInt d, PetscInt PL, Pets
                     dd);
       else if (!pp) CvxAdmmThinGemm(CblasTrans, dd, cc, nn, 1.0, X, nn, Bc, nn, H, dd);
       cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, dd, cc, dd, 1.0, Ainv, dd, H, dd, 0.0, Gc, dd);
-      /* X u of its v and w blocks */
+      /* X u of its v and w blocks (with the tables added into Yc, which
+       * the iteration's slack pass clears) */
       size_t ov = (size_t)i0 * d, ow = (size_t)(PL + i0) * d;
-      CvxAdmmSidesGemm(CblasNoTrans, nn, cc, dd, 1.0, X, nn, u + ov, u + ow, dd, Yc, Yc + (size_t)cc * n, nn);
+      CvxAdmmSidesGemmBeta(CblasNoTrans, nn, cc, dd, 1.0, X, nn, u + ov, u + ow, dd, pp ? 1.0 : 0.0, Yc,
+                           Yc + (size_t)cc * n, nn);
       /* G^T |t_s| (AdmmSlackGb) */
       CvxAdmmSidesGemm(CblasTrans, dd, cc, nn, 1.0, X, nn, Bc, Bc + (size_t)cc * n, nn, gb + ov, gb + ow, dd);
       /* the next iteration's head: A^{-1} of both sides, F u */
