@@ -34,7 +34,8 @@ struct CvxPatProd_ {
   uint8_t  *nibr;           /* n x G: bits of patterns 4g..4g+3 in row k */
   uint8_t  *nibc;           /* PL x H: bits of samples 4h..4h+3 in pattern i */
   double   *Xr;             /* n x dp: X by rows, zero padded */
-  double   *T;              /* tables of one tile and group block */
+  double   *T;              /* tables of one tile and group block (64-byte aligned in Tmem) */
+  double   *Tmem;
   double   *Gp;             /* PL x dp: F^T's sums, padded */
   PetscInt  gblock, hblock; /* groups per block for F, for F^T */
 };
@@ -90,7 +91,10 @@ PetscErrorCode CvxPatProdCreate(PetscInt n, PetscInt d, PetscInt PL, const doubl
   for (PetscInt l = 0; l < d; l++)
     for (PetscInt k = 0; k < n; k++)
       pp->Xr[(size_t)k * (size_t)pp->dp + (size_t)l] = X[(size_t)l * (size_t)n + (size_t)k];
-  PetscCall(PetscMalloc1((size_t)PetscMax(pp->gblock, pp->hblock) * 16 * PATPROD_TILE_MAX * 4, &pp->T));
+  /* the tables start on a cache line: with 16-byte alignment every other
+   * 32-byte load of an entry would straddle two lines */
+  PetscCall(PetscMalloc1((size_t)PetscMax(pp->gblock, pp->hblock) * 16 * PATPROD_TILE_MAX * 4 + 8, &pp->Tmem));
+  pp->T = (double *)(((uintptr_t)pp->Tmem + 63) & ~(uintptr_t)63);
   PetscCall(PetscMalloc1((size_t)PetscMax(PL, 1) * (size_t)pp->dp, &pp->Gp));
   *out = pp;
   PetscFunctionReturn(0);
@@ -112,7 +116,7 @@ PetscErrorCode CvxPatProdDestroy(CvxPatProd *pp)
   PetscCall(PetscFree((*pp)->nibr));
   PetscCall(PetscFree((*pp)->nibc));
   PetscCall(PetscFree((*pp)->Xr));
-  PetscCall(PetscFree((*pp)->T));
+  PetscCall(PetscFree((*pp)->Tmem));
   PetscCall(PetscFree((*pp)->Gp));
   PetscCall(PetscFree2((*pp)->toff, (*pp)->tw));
   PetscCall(PetscFree(*pp));
