@@ -1276,17 +1276,16 @@ static PetscErrorCode AdmmSetup(CvxAdmm *A, const CvxArrangementSet *set, PetscI
   size_t dPL = (size_t)d * (size_t)PetscMax(PL, 1), dnb = 2 * dPL;
   A->nz = (size_t)d * (size_t)nb;
   A->ns = A->nz + (A->slack ? (size_t)n * (size_t)nb : 0);
-  /* the products with F through n x d scratch (M, Xe) or, with more
-   * columns than local patterns, through n x PL (Wp): at n = 10,000,
-   * d = 3073, P = 50 on two ranks 2 MB instead of 469 MB per rank, and
-   * no 246 MB pass to scale X at every F^T e */
+  /* the products with F by the pattern tables (patprod.h; their copy of X
+   * by rows takes the place of M and Xe), through n x d scratch (M, Xe)
+   * without them, or, with more columns than local patterns, through
+   * n x PL (Wp): at n = 10,000, d = 3073, P = 50 on two ranks 2 MB instead
+   * of 469 MB per rank, and no 246 MB pass to scale X at every F^T e */
   A->pat_side = (PetscBool)(d > PL);
   if (A->pat_side) PetscCall(PetscMalloc1((size_t)n * (size_t)PetscMax(PL, 1), &A->Wp));
   else if (opt->pattern_tables && PL > 0) PetscCall(CvxPatProdCreate(n, d, PL, A->Dm, X, &A->pp));
-  if (!A->pat_side) {
-    /* M for F x without tables; Xe for the fused slack iteration's
-     * X^T diag(q) D, which goes by chunks */
-    if (!A->pp) PetscCall(PetscMalloc1((size_t)n * (size_t)d, &A->M));
+  else {
+    PetscCall(PetscMalloc1((size_t)n * (size_t)d, &A->M));
     PetscCall(PetscMalloc1((size_t)n * (size_t)d, &A->Xe));
   }
   PetscCall(PetscMalloc1((size_t)n + 8, &A->h));
