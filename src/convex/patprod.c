@@ -27,14 +27,14 @@ typedef double PatVec __attribute__((vector_size(32), aligned(8)));
 
 struct CvxPatProd_ {
   PetscInt  n, d, PL;
-  PetscInt  nv, dp;         /* vectors per row, dp = 4 nv */
-  PetscInt  G, H;           /* groups of 4 patterns, of 4 samples */
-  PetscInt  ntile;          /* tiles of a padded row */
-  PetscInt *toff, *tw;      /* their first vector and width */
-  uint8_t  *nibr;           /* n x G: bits of patterns 4g..4g+3 in row k */
-  uint8_t  *nibc;           /* PL x H: bits of samples 4h..4h+3 in pattern i */
-  double   *Xr;             /* n x dp: X by rows, zero padded */
-  double   *T;              /* tables of one tile and group block (64-byte aligned in Tmem) */
+  PetscInt  nv, dp;    /* vectors per row, dp = 4 nv */
+  PetscInt  G, H;      /* groups of 4 patterns, of 4 samples */
+  PetscInt  ntile;     /* tiles of a padded row */
+  PetscInt *toff, *tw; /* their first vector and width */
+  uint8_t  *nibr;      /* n x G: bits of patterns 4g..4g+3 in row k */
+  uint8_t  *nibc;      /* PL x H: bits of samples 4h..4h+3 in pattern i */
+  double   *Xr;        /* n x dp: X by rows, zero padded */
+  double   *T;         /* tables of one tile and group block (64-byte aligned in Tmem) */
   double   *Tmem;
   double   *Gp;             /* PL x dp: F^T's sums, padded */
   PetscInt  gblock, hblock; /* groups per block for F, for F^T */
@@ -216,6 +216,32 @@ static inline __attribute__((always_inline)) void PatFTTile(CvxPatProd pp, int W
   }
 }
 
+/* PatFTile (f) or PatFTTile for a tile of W vectors, W turned into a
+ * constant (1 to PATPROD_TILE_MAX) for the kernels. */
+static inline __attribute__((always_inline)) void PatTile(CvxPatProd pp, PetscBool f, PetscInt W, PetscInt v0,
+                                                          PetscInt b0, PetscInt nb, double *out)
+{
+#define PAT_TILE_CASE(w)                                                                                               \
+  case w:                                                                                                              \
+    if (f)                                                                                                             \
+      PatFTile(pp, w, v0, b0, nb, out);                                                                                \
+    else                                                                                                               \
+      PatFTTile(pp, w, v0, b0, nb);                                                                                    \
+    break;
+  switch (W) {
+    PAT_TILE_CASE(8)
+    PAT_TILE_CASE(7)
+    PAT_TILE_CASE(6)
+    PAT_TILE_CASE(5)
+    PAT_TILE_CASE(4)
+    PAT_TILE_CASE(3)
+    PAT_TILE_CASE(2)
+  default:
+    PAT_TILE_CASE(1)
+  }
+#undef PAT_TILE_CASE
+}
+
 CVX_SIMD_CLONES void CvxPatProdF(CvxPatProd pp, const double *x, double *out)
 {
   PetscInt n = pp->n, d = pp->d, PL = pp->PL;
@@ -246,32 +272,7 @@ CVX_SIMD_CLONES void CvxPatProdF(CvxPatProd pp, const double *x, double *out)
         }
         PatTable(w, src, one, pp->T + (size_t)g * 16 * (size_t)w);
       }
-      switch (W) {
-      case 8:
-        PatFTile(pp, 8, pp->toff[t], g0, ng, out);
-        break;
-      case 7:
-        PatFTile(pp, 7, pp->toff[t], g0, ng, out);
-        break;
-      case 6:
-        PatFTile(pp, 6, pp->toff[t], g0, ng, out);
-        break;
-      case 5:
-        PatFTile(pp, 5, pp->toff[t], g0, ng, out);
-        break;
-      case 4:
-        PatFTile(pp, 4, pp->toff[t], g0, ng, out);
-        break;
-      case 3:
-        PatFTile(pp, 3, pp->toff[t], g0, ng, out);
-        break;
-      case 2:
-        PatFTile(pp, 2, pp->toff[t], g0, ng, out);
-        break;
-      default:
-        PatFTile(pp, 1, pp->toff[t], g0, ng, out);
-        break;
-      }
+      PatTile(pp, PETSC_TRUE, W, pp->toff[t], g0, ng, out);
     }
   }
 }
@@ -297,32 +298,7 @@ CVX_SIMD_CLONES void CvxPatProdFT(CvxPatProd pp, const double *e, double *G)
         }
         PatTable(w, src, sc, pp->T + (size_t)h * 16 * (size_t)w);
       }
-      switch (W) {
-      case 8:
-        PatFTTile(pp, 8, pp->toff[t], h0, nh);
-        break;
-      case 7:
-        PatFTTile(pp, 7, pp->toff[t], h0, nh);
-        break;
-      case 6:
-        PatFTTile(pp, 6, pp->toff[t], h0, nh);
-        break;
-      case 5:
-        PatFTTile(pp, 5, pp->toff[t], h0, nh);
-        break;
-      case 4:
-        PatFTTile(pp, 4, pp->toff[t], h0, nh);
-        break;
-      case 3:
-        PatFTTile(pp, 3, pp->toff[t], h0, nh);
-        break;
-      case 2:
-        PatFTTile(pp, 2, pp->toff[t], h0, nh);
-        break;
-      default:
-        PatFTTile(pp, 1, pp->toff[t], h0, nh);
-        break;
-      }
+      PatTile(pp, PETSC_FALSE, W, pp->toff[t], h0, nh, NULL);
     }
   }
   for (PetscInt i = 0; i < PL; i++)

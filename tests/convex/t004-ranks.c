@@ -29,6 +29,22 @@ static PetscErrorCode Solve(const TestProblem *pr, MPI_Comm comm, const CvxAdmmO
   PetscFunctionReturn(0);
 }
 
+/* Defaults for 300 relaxed iterations of the given splitting with
+ * certificates every 50, no Anderson acceleration, no second stage. */
+static int FixedIterations(CvxAdmmOptions *opt, CvxSplitting splitting)
+{
+  if (CvxAdmmOptionsSetDefaults(opt)) return 1;
+  opt->beta          = 1e-3;
+  opt->verbosity     = CVX_LOG_QUIET;
+  opt->splitting     = splitting;
+  opt->tol           = 0;
+  opt->max_iter      = 300;
+  opt->certify_every = 50;
+  opt->polish        = PETSC_FALSE;
+  opt->anderson      = 0;
+  return 0;
+}
+
 int main(int argc, char **argv)
 {
   PetscMPIInt rank, size;
@@ -39,18 +55,13 @@ int main(int argc, char **argv)
   TestProblemCreate(30, 3, PETSC_TRUE, 3000, 90, 31, &pr);
   for (int config = 0; config < 3; config++) {
     CvxAdmmOptions opt;
-    if (CvxAdmmOptionsSetDefaults(&opt)) return 1;
-    opt.beta      = 1e-3;
-    opt.verbosity = CVX_LOG_QUIET;
     if (config < 2) {
-      opt.splitting     = config == 0 ? CVX_SPLIT_CONE : CVX_SPLIT_SLACK;
-      opt.tol           = 0;
-      opt.max_iter      = 300;
-      opt.certify_every = 50;
-      opt.polish        = PETSC_FALSE;
-      opt.anderson      = 0;
+      if (FixedIterations(&opt, config == 0 ? CVX_SPLIT_CONE : CVX_SPLIT_SLACK)) return 1;
     } else {
-      opt.tol = 1e-11;
+      if (CvxAdmmOptionsSetDefaults(&opt)) return 1;
+      opt.beta      = 1e-3;
+      opt.verbosity = CVX_LOG_QUIET;
+      opt.tol       = 1e-11;
     }
     double vals[4][3];
     for (int k = 1; k <= size && k <= 4; k++) {
@@ -116,15 +127,7 @@ int main(int argc, char **argv)
   for (int config = 0; config < 2; config++) {
     CvxAdmmOptions opt;
     double         v[2][3];
-    if (CvxAdmmOptionsSetDefaults(&opt)) return 1;
-    opt.beta          = 1e-3;
-    opt.verbosity     = CVX_LOG_QUIET;
-    opt.splitting     = config == 0 ? CVX_SPLIT_CONE : CVX_SPLIT_SLACK;
-    opt.tol           = 0;
-    opt.max_iter      = 300;
-    opt.certify_every = 50;
-    opt.polish        = PETSC_FALSE;
-    opt.anderson      = 0;
+    if (FixedIterations(&opt, config == 0 ? CVX_SPLIT_CONE : CVX_SPLIT_SLACK)) return 1;
     for (int t = 0; t < 2; t++) {
       opt.pattern_tables = (PetscBool)(t == 0);
       if (Solve(&pr, PETSC_COMM_WORLD, &opt, v[t])) return 1;
