@@ -17,9 +17,10 @@
  * then w blocks). F u and F^T e are
  *     F u   = rowsum(X o (Dm (V - W)^T))          (n x d result)
  *     F^T e = [G, -G],  G = (diag(e) X)^T Dm      (d x PL result)
- * formed by table lookups over the bits of Dm when d <= PL (patprod.h,
- * two to three times faster than the GEMMs) and as GEMMs otherwise, so
- * the u-step costs two such products and one Allreduce of n doubles.
+ * formed by table lookups over the bits of Dm when d <= PL (patprod.h;
+ * two to three times faster than the GEMMs at d = 51) and as GEMMs
+ * otherwise, so the u-step costs two such products and one Allreduce of
+ * n doubles.
  */
 #include "convex/admm_impl.h"
 
@@ -1283,8 +1284,11 @@ static PetscErrorCode AdmmSetup(CvxAdmm *A, const CvxArrangementSet *set, PetscI
    * of 469 MB per rank, and no 246 MB pass to scale X at every F^T e */
   A->pat_side = (PetscBool)(d > PL);
   if (A->pat_side) PetscCall(PetscMalloc1((size_t)n * (size_t)PetscMax(PL, 1), &A->Wp));
-  else if (opt->pattern_tables && PL > 0) PetscCall(CvxPatProdCreate(n, d, PL, A->Dm, X, &A->pp));
-  else {
+  else if (opt->pattern_tables && PL > 0) {
+    PetscCall(CvxPatProdCreate(n, d, PL, A->Dm, X, &A->pp));
+    PetscCall(PetscInfo(NULL, "pattern tables for F and F^T: %.1f MB on this rank\n",
+                        (double)CvxPatProdBytes(A->pp) / (1024.0 * 1024.0)));
+  } else {
     PetscCall(PetscMalloc1((size_t)n * (size_t)d, &A->M));
     PetscCall(PetscMalloc1((size_t)n * (size_t)d, &A->Xe));
   }
@@ -1722,12 +1726,14 @@ CVX_SIMD_CLONES static void AdmmSlackPass(PetscInt n, const double *Dj, double *
  * previous iteration or by the start): the sum of F u over the ranks, the
  * coupling solve q, and then, chunk by chunk while the chunk's patterns and
  * slacks stay in cache: the rest of its blocks' u-step (F^T q with its
- * patterns, a GEMM) and their state update, X u (GEMM), the residual
- * S o (X u) - max(0, t_s), the update of t_s, the next iteration's
- * ||max(0, t_new) - max(0, t_old)|| (its dual residual), G^T |t_new|
- * (GEMM) and the next iteration's head. So between iterations zs is
- * already prox(t) of the current t. pr2, dr2: this rank's residual sums.
- * extra[] rides on the Allreduce of F u. Collective. */
+ * patterns, a GEMM; with the pattern tables one table product for all
+ * chunks before the first) and their state update, X u (GEMM), the
+ * residual S o (X u) - max(0, t_s), the update of t_s, the next
+ * iteration's ||max(0, t_new) - max(0, t_old)|| (its dual residual),
+ * G^T |t_new| (GEMM) and the next iteration's head (with the tables, F u
+ * after the last chunk). So between iterations zs is already prox(t) of
+ * the current t. pr2, dr2: this rank's residual sums. extra[] rides on
+ * the Allreduce of F u. Collective. */
 static PetscErrorCode AdmmSlackFused(CvxAdmm *A, double *extra, PetscInt nextra, double *pr2_out, double *dr2_out)
 {
   PetscInt n = A->n, d = A->d, PL = A->PL, c = A->fchunk;
@@ -1758,7 +1764,7 @@ static PetscErrorCode AdmmSlackFused(CvxAdmm *A, double *extra, PetscInt nextra,
      * block residual and state update */
     double *Gc = A->G + (size_t)i0 * d, *Hc = A->Dl + (size_t)i0 * d;
     if (A->pp)
-      for (size_t s = 0; s < (size_t)cc * d; s++) Hc[s] /= A->rho;
+      for (size_t s = 0; s < (size_t)cc * d; s++) Hc[s] *= 1.0 / A->rho;
     else if (!A->pat_side)
       cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, dd, ccc, (int)n, 1.0 / A->rho, A->Xe, (int)n,
                   A->Dm + (size_t)i0 * n, (int)n, 0.0, Hc, dd);
@@ -1783,7 +1789,7 @@ static PetscErrorCode AdmmSlackFused(CvxAdmm *A, double *extra, PetscInt nextra,
                          u + (size_t)(PL + i0) * d, dd, A->pp ? 1.0 : 0.0, A->Yc, A->Yc + (size_t)cc * n, (int)n);
     for (PetscInt q = 0; q < 2 * cc; q++) {
       PetscInt i = i0 + q % cc, j = q < cc ? i : PL + i;
-      AdmmSlackPass(n, A->Dm + (size_t)i * n, A->Yc + (size_t)q * n, A->pp ? PETSC_TRUE : PETSC_FALSE, alpha,
+      AdmmSlackPass(n, A->Dm + (size_t)i * n, A->Yc + (size_t)q * n, (PetscBool)(A->pp != NULL), alpha,
                     A->t + A->nz + (size_t)j * n, A->Bc + (size_t)q * n, &pr2, &dc);
     }
     AdmmSlackGb(A, i0, cc);

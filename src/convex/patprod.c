@@ -105,7 +105,7 @@ size_t CvxPatProdBytes(CvxPatProd pp)
   if (!pp) return 0;
   return (size_t)pp->n * (size_t)PetscMax(pp->G, 1) + (size_t)PetscMax(pp->PL, 1) * (size_t)pp->H +
          sizeof(double) *
-             ((size_t)pp->n * (size_t)pp->dp + (size_t)PetscMax(pp->gblock, pp->hblock) * 16 * PATPROD_TILE_MAX * 4 +
+             ((size_t)pp->n * (size_t)pp->dp + (size_t)PetscMax(pp->gblock, pp->hblock) * 16 * PATPROD_TILE_MAX * 4 + 8 +
               (size_t)PetscMax(pp->PL, 1) * (size_t)pp->dp);
 }
 
