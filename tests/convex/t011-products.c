@@ -88,13 +88,15 @@ int main(int argc, char **argv)
     Check(37, 12, 3, tb);  /* d > PL: n x PL scratch */
     Check(200, 51, 1, tb); /* one pattern */
   }
-  /* tables: tiles of 1, 4, 8 + 4 + 1 and 8 + 8 + 1 vectors; n and PL of
+  /* tables: tiles of 1, 3, 4, 8, 7 + 6 and 6 + 6 + 5 vectors; n and PL of
    * every residue mod 4; more pattern groups and sample groups than one
    * table block holds (32 groups of 4 at tiles of 8 vectors) */
   Check(3, 1, 1, PETSC_TRUE);
   Check(6, 1, 7, PETSC_TRUE);
   Check(23, 13, 30, PETSC_TRUE);
   Check(64, 16, 18, PETSC_TRUE);
+  Check(50, 11, 20, PETSC_TRUE); /* a tile of 3 vectors */
+  Check(70, 32, 41, PETSC_TRUE); /* one of 8 */
   Check(301, 51, 300, PETSC_TRUE);
   Check(258, 67, 259, PETSC_TRUE);
   PetscCall(PetscFinalize());
