@@ -439,7 +439,7 @@ PetscErrorCode CvxAdmmProjectAll(CvxAdmm *A, const double *V, double *C, PetscIn
                                  PetscBool prune)
 {
   PetscInt     d = A->d, n = A->n, PL = A->PL, nb = A->nb, nfull = 0, npend = 0, nseed = 0;
-  double       t_start = CvxWallTime(), known = 0, clock = t_start;
+  double       t_start = CvxWallTime(), known = 0;
   AdmmPending *pend    = NULL;
   PetscInt64   timed0  = A->cones.timed, cuts = 0; /* blocks past the stop time */
 
@@ -468,13 +468,7 @@ PetscErrorCode CvxAdmmProjectAll(CvxAdmm *A, const double *V, double *C, PetscIn
       /* past the stop time even the warm start (up to d^3 flops) is
        * skipped, and one stopped inside (cones.timed counts it) is done
        * with: ||P_K(v)|| <= ||v||, or 0 for a feasible point */
-      PetscBool late = PETSC_FALSE;
-      if (isfinite(stop)) {
-        /* at small d a block's warm start costs about as much as reading
-         * the clock: read it every 32 blocks there */
-        if (d > 16 || j % 32 == 0) clock = CvxWallTime();
-        late = (PetscBool)(clock > stop);
-      }
+      PetscBool late = CvxConePast(stop, d);
       if (late) cuts++;
       else {
         PetscInt64 tw = A->cones.timed;
@@ -1752,9 +1746,10 @@ static PetscErrorCode AdmmSlackFused(CvxAdmm *A, double *extra, PetscInt nextra,
    * patterns are scaled into Bc, which is free until the chunk's slack
    * pass */
   if (A->pp) {
-    /* with the pattern tables all of X^T diag(q) D at once (no pass over
-     * the patterns); the chunks scale their columns by 1/rho */
+    /* with the pattern tables all of (1/rho) X^T diag(q) D at once (no
+     * pass over the patterns) */
     CvxPatProdFT(A->pp, A->q, A->Dl);
+    for (size_t s = 0; s < (size_t)d * PL; s++) A->Dl[s] *= 1.0 / A->rho;
   } else if (!A->pat_side) AdmmScaleRows(A, A->q);
   for (PetscInt k = 0; k < n; k++) A->fu[k] = 0; /* the next iteration's F u */
   for (PetscInt i0 = 0; i0 < PL; i0 += c) {
@@ -1763,14 +1758,14 @@ static PetscErrorCode AdmmSlackFused(CvxAdmm *A, double *extra, PetscInt nextra,
      * X^T diag(q) D for the v blocks and -G_c for the w blocks, then the
      * block residual and state update */
     double *Gc = A->G + (size_t)i0 * d, *Hc = A->Dl + (size_t)i0 * d;
-    if (A->pp)
-      for (size_t s = 0; s < (size_t)cc * d; s++) Hc[s] *= 1.0 / A->rho;
-    else if (!A->pat_side)
-      cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, dd, ccc, (int)n, 1.0 / A->rho, A->Xe, (int)n,
-                  A->Dm + (size_t)i0 * n, (int)n, 0.0, Hc, dd);
-    else {
-      AdmmScalePatterns(A, A->q, i0, cc, A->Bc);
-      CvxAdmmThinGemm(CblasTrans, dd, ccc, (int)n, 1.0 / A->rho, A->X, (int)n, A->Bc, (int)n, Hc, dd);
+    if (!A->pp) { /* with the pattern tables Hc holds it already */
+      if (!A->pat_side)
+        cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, dd, ccc, (int)n, 1.0 / A->rho, A->Xe, (int)n,
+                    A->Dm + (size_t)i0 * n, (int)n, 0.0, Hc, dd);
+      else {
+        AdmmScalePatterns(A, A->q, i0, cc, A->Bc);
+        CvxAdmmThinGemm(CblasTrans, dd, ccc, (int)n, 1.0 / A->rho, A->X, (int)n, A->Bc, (int)n, Hc, dd);
+      }
     }
     cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, dd, ccc, dd, 1.0, A->Ainv, dd, Hc, dd, 0.0, Gc, dd);
     for (int side = 0; side < 2; side++) {

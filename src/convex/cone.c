@@ -343,16 +343,16 @@ static void ActiveRemove(CvxConeWork *w, PetscInt *q, PetscInt l)
   (*q)--;
 }
 
-/* Whether the wall time has passed stop_time (never when it is infinite).
- * For d <= CONE_CLOCK_SMALL_D, where a step costs little more than the
- * clock read, it reads the clock only every CONE_CLOCK_EVERY calls and
- * compares with the last reading in between: the solves of benchmark (c)
+/* See cone.h. For d <= CONE_CLOCK_SMALL_D, where a projection step or a
+ * block's warm start costs little more than the clock read, the clock is
+ * read only every CONE_CLOCK_EVERY calls and the last reading compared in
+ * between (it can only be late, never early): the solves of benchmark (c)
  * (d = 3, two ranks' 40,000 blocks per pass) had spent 3.3% of their time
  * reading the clock. Larger d read it at every call (one step there can
  * take seconds). */
 #define CONE_CLOCK_SMALL_D 16
 #define CONE_CLOCK_EVERY   32
-static PetscBool ConePast(double stop_time, PetscInt d)
+PetscBool CvxConePast(double stop_time, PetscInt d)
 {
   static double   last;
   static unsigned calls;
@@ -436,7 +436,7 @@ static void ActiveSetSolve(const ConeCons *K, CvxConeWork *w, const double *v, d
   *status = 0;
   for (PetscInt l = 0; l < d; l++) vnorm += v[l] * v[l];
   vnorm = sqrt(vnorm);
-  if (ConePast(stop_time, d)) {
+  if (CvxConePast(stop_time, d)) {
     /* already past the stop time: not even the warm start (up to d^3
      * flops); the warm-start set stays for the next solve */
     qq = *q;
@@ -464,7 +464,7 @@ static void ActiveSetSolve(const ConeCons *K, CvxConeWork *w, const double *v, d
   for (PetscInt j = (cache && qq == *q) ? *q : 0; j < *q && qq < d; j++) {
     PetscInt k = w->J[j];
     if (k < 0 || k >= K->m) continue;
-    if (ConePast(stop_time, d)) goto late;
+    if (CvxConePast(stop_time, d)) goto late;
     ConsRow(K, k, w->arow);
     double an = ConsNorm(K, k);
     if (!(an > 0)) continue;
@@ -518,7 +518,7 @@ static void ActiveSetSolve(const ConeCons *K, CvxConeWork *w, const double *v, d
   PetscBool coef = PETSC_FALSE;
   for (;;) {
     if (qq == 0 || fast) break;
-    if (ConePast(stop_time, d)) goto late;
+    if (CvxConePast(stop_time, d)) goto late;
     if (margin == 0) {
       /* A_J = R^T Q^T: R^T R lam = -A_J v is R lam = -Q^T v */
       SubspaceCoef(d, qq, w->Q, v, w->r);
@@ -574,7 +574,7 @@ static void ActiveSetSolve(const ConeCons *K, CvxConeWork *w, const double *v, d
       *status = 3;
       goto done;
     }
-    if (ConePast(stop_time, d)) {
+    if (CvxConePast(stop_time, d)) {
       *status = 4;
       goto done;
     }
@@ -661,7 +661,7 @@ static void ActiveSetSolve(const ConeCons *K, CvxConeWork *w, const double *v, d
       /* mid-step c is no relaxation's projection: ||v|| is the bound
        * left (at large q and d one step, with its QR rebuilds, can take
        * seconds) */
-      if (ConePast(stop_time, d)) goto late;
+      if (CvxConePast(stop_time, d)) goto late;
       double nrm = QROrth(d, qq, w->Q, w->tmp, w->r, w->rem, w->orth);
       /* dual direction x = R^{-1} Q^T a_p */
       memcpy(w->c, w->r, (size_t)qq * sizeof(double));

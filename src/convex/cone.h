@@ -142,6 +142,11 @@ typedef struct {
 /* Allocates nslots empty slots for cones in R^d, with the fast maps when
  * maps is true and the lists of rows of lowest slack when near is true;
  * CvxConeCacheBytes tells the size first. Not collective. */
+/* Whether the wall time has passed stop_time (never when it is infinite),
+ * for work on blocks of d columns: at small d the clock is read only every
+ * few calls (cone.c). The projections' stop checks. Not collective. */
+PetscBool CvxConePast(double stop_time, PetscInt d);
+
 PetscErrorCode CvxConeCacheCreate(PetscInt d, PetscInt nslots, PetscBool maps, PetscBool near, CvxConeCache *cache);
 PetscErrorCode CvxConeCacheDestroy(CvxConeCache *cache);
 double         CvxConeCacheBytes(PetscInt d, PetscInt nslots, PetscBool maps, PetscBool near);

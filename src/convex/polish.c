@@ -2264,7 +2264,8 @@ PetscErrorCode CvxAdmmPolish(CvxAdmm *A, PetscBool *improved)
       if (round > 0 && mu_prev > 0 && !all) mu0 = PetscMin(mu0, 10.0 * mu_prev);
       if (mu0 * R.degree < target) mu0 = target / R.degree;
       PetscInt st = 0, m0 = R.m;
-      R.pace = (!A->colgen && !A->polish_all && round == 0 && attempt == 0) ? POLISH_PACE_STEPS : 0;
+      R.pace  = (!A->colgen && !A->polish_all && round == 0 && attempt == 0) ? POLISH_PACE_STEPS : 0;
+      R.step1 = 0; /* this solve's first step only, for polish_step_block below */
       PetscCall(ReducedSolve(&R, mu0, target, 300, &st, &ok, &mu_end));
       steps += st;
       if (R.step1 > 0 && m0 > 0) A->polish_step_block = R.step1 / (double)m0;
