@@ -44,6 +44,14 @@ static PetscBool     admm_registered = PETSC_FALSE;
 #define ADMM_ETA_WINDOW 64
 /* Memory cap of the Anderson history. */
 #define ADMM_AA_BYTES ((size_t)1 << 30)
+/* Largest accepted distance of an Anderson point from the plain step's, in
+ * units of the plain step ||f||. Measured over the cone splitting's solves
+ * of five sampled programs (n = 400-2000, d = 4-51): accepted steps were at
+ * most 3.4 ||f|| away (99.9% below 2.1), while the first step of a history
+ * (one column, f barely changed since the start at z = 0) went 530 to
+ * 27,000 ||f|| away; on benchmark (d) projecting that point took 0.7 s and
+ * 40% of the solve's active-set steps before the step was rejected. */
+#define ADMM_AA_MAX_STEP 10.0
 
 static PetscErrorCode AdmmRegisterEvents(void)
 {
@@ -2244,6 +2252,19 @@ static PetscErrorCode AdmmSolveColumns(const CvxArrangementSet *set, PetscInt d,
             }
             cblas_dgemv(CblasColMajor, CblasNoTrans, (int)A.ns, (int)hc, -1.0, A.dG, (int)A.ns, gs, 1, 1.0, A.t, 1);
             A.accelerated = PETSC_TRUE;
+            /* a step far from the plain one is dropped before the z-step
+             * projects it (see ADMM_AA_MAX_STEP) */
+            double e2 = 0;
+            for (size_t s = 0; s < A.ns; s++) {
+              double e = A.t[s] - A.tplain[s];
+              e2 += e * e;
+            }
+            PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &e2, 1, MPI_DOUBLE, MPI_SUM, A.comm));
+            if (!(e2 <= ADMM_AA_MAX_STEP * ADMM_AA_MAX_STEP * fn2)) {
+              memcpy(A.t, A.tplain, A.ns * sizeof(double));
+              CvxAdmmAndersonReset(&A);
+              A.aa_rejected++;
+            }
           }
         }
         if (!solved) {
