@@ -20,6 +20,7 @@
  *   c: n = 200,  d = 2 + bias, beta = 1e-3, exact patterns (P ~ 40,000)
  *   d: n = 2000, d = 50 + bias, beta = 1e-3, P = 500 sampled
  * Custom problem: -n N -draw D -beta B -P P (sampled) [-exact] [-nobias].
+ * -tols T1,T2: the target gaps instead of 1e-4 and 1e-6 (one or two).
  * -speedup R: for each case (or the custom problem), the solve to 1e-4 on rank 0 alone (the other
  *         ranks asleep) and on all ranks, alternated R times in one run;
  *         prints each time and the ratio of the fastest of each.
@@ -168,15 +169,17 @@ static PetscErrorCode SolveTo(CvxArrangementSet *set, TestProblem *pr, double be
  * intermediate gap is only seen when a certificate happens to fall there. */
 static PetscErrorCode RunCase(const char *label, TestProblem *pr, double beta)
 {
-  const double      tols[2] = {1e-4, 1e-6};
+  double            tols[2] = {1e-4, 1e-6};
+  PetscInt          ntols   = 2;
   CvxArrangementSet set;
   PetscMPIInt       rank, size;
 
   PetscFunctionBeginUser;
   PetscCallMPI(MPI_Comm_rank(PETSC_COMM_WORLD, &rank));
   PetscCallMPI(MPI_Comm_size(PETSC_COMM_WORLD, &size));
+  PetscCall(PetscOptionsGetRealArray(NULL, NULL, "-tols", tols, &ntols, NULL));
   TestSetView(pr, PETSC_COMM_WORLD, &set);
-  for (int s = 0; s < 2; s++) {
+  for (int s = 0; s < ntols; s++) {
     CvxAdmmResult res;
     double        wall;
     PetscCall(SolveTo(&set, pr, beta, tols[s], &res, &wall));
@@ -187,7 +190,7 @@ static PetscErrorCode RunCase(const char *label, TestProblem *pr, double beta)
                (int)pr->P, beta, size, CvxSplittingName(res.splitting), res.rho);
       printf("  %.0e: %s iterations %d, %.3f s (certificates %d in %.3f s)\n", tols[s], reached ? "reached" : "MISSED",
              (int)res.iterations, wall, (int)res.certificates, res.time_certificate);
-      if (s == 1) {
+      if (s == ntols - 1) {
         printf("  final: %s after %d iterations, %.3f s: objective %.12e lower bound %.12e gap %.3e, %d neurons, "
                "p1 mismatch %.1e\n",
                CvxAdmmStopReasonName(res.reason), (int)res.iterations, wall, res.objective, res.lower_bound, res.gap,
