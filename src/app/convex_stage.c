@@ -174,6 +174,7 @@ PetscErrorCode CvxRunConvexSummary(const CvxRun *run, CvxYaml *y)
   CvxYamlInt(y, "iterations", r->iterations);
   CvxYamlInt(y, "certificates", r->certificates);
   CvxYamlInt(y, "dual_corrections", r->dual_corrections);
+  CvxYamlInt(y, "primal_refits", r->primal_refits);
   CvxYamlInt(y, "rho_changes", r->rho_changes);
   CvxYamlInt(y, "polish_attempts", r->polish_attempts);
   CvxYamlInt(y, "polish_cut", r->polish_cut);

@@ -128,6 +128,11 @@ typedef struct {
                                    corrected so that the support's dual ratios are 1 to first order (a
                                    bound up to 100 times closer on small beta; the iterates are the same);
                                    false: only y - F u (tests compare the two); default true */
+  PetscBool primal_refit;       /* the iterations' certificates below a 0.1 gap also refit the point's block
+                                   lengths (nonnegative least squares over the nonzero blocks' directions) and
+                                   keep the refit point when its objective is lower (3-8 times closer to the
+                                   optimum on benchmark (d); the iterates are the same); false: only the point
+                                   itself (tests compare the two); default true */
   PetscBool rho_adapt;          /* the cone splitting's automatic rho (rho 0) follows relative residual
                                    balancing every 200 iterations (AdmmAdaptRho); default true */
   PetscBool row_space;          /* d > n: solve in the row space of X (n columns, the same program: the part
@@ -152,6 +157,7 @@ typedef struct {
   double            time_setup, time_iterations, time_certificate, time_polish; /* seconds per stage */
   PetscInt          certificates;     /* certificates computed */
   PetscInt          dual_corrections; /* of those, certificates that also certified a corrected dual direction */
+  PetscInt          primal_refits;    /* of those, certificates whose point a refit of its block lengths improved */
   PetscInt          rho_changes;      /* changes of the automatic rho (rho: the last one) */
   PetscInt          polish_attempts;  /* second-stage attempts */
   PetscInt          polish_cut;       /* of those, attempts that ended at their time budget (or the time limit) */

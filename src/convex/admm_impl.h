@@ -218,6 +218,7 @@ typedef struct {
   double     time_projection;
   PetscInt   certificates, iterations;
   PetscInt   dual_corrections; /* certificates that also tried a corrected dual direction (AdmmDualCorrect) */
+  PetscInt   refits;           /* certificates whose point a refit of its block lengths improved (AdmmRefit) */
   /* the automatic rho's adaptation (AdmmAdaptRho) */
   double     rho_pr, rho_dr; /* sums of the window's residuals */
   PetscInt   rho_count, rho_changes;

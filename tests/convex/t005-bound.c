@@ -8,8 +8,8 @@
  * short by the time limit (d = 6, exact projections) is still a bound, and a
  * pruned certificate (exact projections only where the largest ratio can
  * be) gives the bound of a full one; the iterations' dual direction gives a
- * small gap near interpolation, its correction a far smaller one. Any rank
- * count.
+ * small gap near interpolation, its correction a far smaller one, and the
+ * refit of the point's block lengths a lower objective. Any rank count.
  * Prints only on failure. */
 #include "convex/admm.h"
 
@@ -18,16 +18,20 @@
 
 static PetscMPIInt rank;
 
-/* Certified lower bounds of one solve, in certificate order (rank 0). */
+/* Certified lower bounds of one solve and the objectives of the points
+ * certified with them, in certificate order (rank 0). */
 typedef struct {
-  double   lb[256];
+  double   lb[256], obj[256];
   PetscInt count;
 } Bounds;
 
 static PetscErrorCode RecordBound(const CvxAdmmTraceRow *row, void *ctx)
 {
   Bounds *b = (Bounds *)ctx;
-  if (!isnan(row->lower_bound) && b->count < 256) b->lb[b->count++] = row->lower_bound;
+  if (!isnan(row->lower_bound) && b->count < 256) {
+    b->obj[b->count] = row->objective;
+    b->lb[b->count++] = row->lower_bound;
+  }
   return 0;
 }
 
@@ -302,9 +306,42 @@ int main(int argc, char **argv)
                 "corrected dual, certificate %d: bound %.17g, plain %.17g, optimum at most %.17g", (int)k, b[1].lb[k],
                 b[0].lb[k], ref.objective);
       }
-      if (CvxAdmmResultDestroy(&ref)) return 1;
       for (int corr = 0; corr < 2; corr++)
         if (CvxAdmmResultDestroy(&r[corr])) return 1;
+
+      /* The refit of the point's block lengths (the same iterations with
+       * and without it): at every certificate the point's objective is no
+       * higher than the iterate's own and still above the optimum's lower
+       * bound, the last one closer to the optimum, and the network of the
+       * refit point realizes its objective. */
+      for (int refit = 0; refit < 2; refit++) {
+        if (RecordedOptions(&opt, beta, CVX_SPLIT_CONE, &b[refit])) return 1;
+        opt.primal_refit = (PetscBool)refit;
+        if (CvxAdmmSolve(&set7, pr7.d, pr7.X, pr7.y, &opt, &r[refit])) return 1;
+      }
+      CHECK(r[0].primal_refits == 0 && r[1].primal_refits > 0 && r[0].iterations == r[1].iterations,
+            "refit: %d and %d refits, %d and %d iterations", (int)r[0].primal_refits, (int)r[1].primal_refits,
+            (int)r[0].iterations, (int)r[1].iterations);
+      double ex0 = r[0].objective - ref.lower_bound, ex1 = r[1].objective - ref.lower_bound;
+      CHECK(ex1 >= -1e-12 * ref.lower_bound && ex1 <= 0.5 * ex0 && r[1].gap <= r[0].gap,
+            "refit: objective %.17g against %.17g without (optimum at least %.17g), gap %g against %g",
+            r[1].objective, r[0].objective, ref.lower_bound, r[1].gap, r[0].gap);
+      if (rank == 0) {
+        CHECK(b[0].count == b[1].count && b[0].count >= 40, "refit: %d and %d certificates", (int)b[0].count,
+              (int)b[1].count);
+        for (PetscInt k = 0; k < PetscMin(b[0].count, b[1].count); k++)
+          CHECK(b[1].obj[k] <= b[0].obj[k] * (1 + 1e-12) && b[1].obj[k] >= ref.lower_bound * (1 - 1e-12),
+                "refit, certificate %d: objective %.17g, the iterate's %.17g, optimum at least %.17g", (int)k,
+                b[1].obj[k], b[0].obj[k], ref.lower_bound);
+        CHECK(r[1].network_mismatch <= 1e-10, "refit: the network's p1 is %.3e off the objective",
+              r[1].network_mismatch);
+      }
+      if (getenv("CVX_TEST_VERBOSE") && rank == 0)
+        printf("refit: %d refits, excess over the optimum's bound %.3e against %.3e, gap %.3e against %.3e\n",
+               (int)r[1].primal_refits, ex1, ex0, r[1].gap, r[0].gap);
+      if (CvxAdmmResultDestroy(&ref)) return 1;
+      for (int refit = 0; refit < 2; refit++)
+        if (CvxAdmmResultDestroy(&r[refit])) return 1;
     }
     TestProblemDestroy(&pr7);
   }

@@ -26,7 +26,7 @@
  *         prints each time and the ratio of the fastest of each.
  * Solver options: -splitting auto|cone|slack -column_generation auto|on|off -rho R -alpha A -anderson M
  *   -certify_every K -max_iter N -polish 0|1 -polish_min_seconds S -time_limit S -verbose
- *   -rho_adapt 0|1 -dual_correction 0|1 -pattern_tables 0|1.
+ *   -rho_adapt 0|1 -dual_correction 0|1 -primal_refit 0|1 -pattern_tables 0|1.
  */
 #include "convex/admm.h"
 #include "convex/admm_impl.h"
@@ -128,6 +128,7 @@ static PetscErrorCode SetOptions(CvxAdmmOptions *opt)
   PetscCall(PetscOptionsGetInt(NULL, NULL, "-anderson", &opt->anderson, NULL));
   PetscCall(PetscOptionsGetBool(NULL, NULL, "-rho_adapt", &opt->rho_adapt, NULL));
   PetscCall(PetscOptionsGetBool(NULL, NULL, "-dual_correction", &opt->dual_correction, NULL));
+  PetscCall(PetscOptionsGetBool(NULL, NULL, "-primal_refit", &opt->primal_refit, NULL));
   PetscCall(PetscOptionsGetBool(NULL, NULL, "-pattern_tables", &opt->pattern_tables, NULL));
   PetscCall(PetscOptionsGetInt(NULL, NULL, "-certify_every", &opt->certify_every, NULL));
   PetscCall(PetscOptionsGetInt(NULL, NULL, "-max_iter", &opt->max_iter, NULL));
@@ -177,7 +178,9 @@ static PetscErrorCode RunCase(const char *label, TestProblem *pr, double beta)
   PetscFunctionBeginUser;
   PetscCallMPI(MPI_Comm_rank(PETSC_COMM_WORLD, &rank));
   PetscCallMPI(MPI_Comm_size(PETSC_COMM_WORLD, &size));
-  PetscCall(PetscOptionsGetRealArray(NULL, NULL, "-tols", tols, &ntols, NULL));
+  PetscBool         given;
+  PetscCall(PetscOptionsGetRealArray(NULL, NULL, "-tols", tols, &ntols, &given));
+  if (!given) ntols = 2;
   TestSetView(pr, PETSC_COMM_WORLD, &set);
   for (int s = 0; s < ntols; s++) {
     CvxAdmmResult res;
