@@ -708,6 +708,51 @@ static double AdmmBound(double ry, double r2, double ratio)
 
 /* ------------------------------------------------------------ dual correction */
 
+/* Limits of the support systems of the dual correction and the refit
+ * (AdmmDualCorrect, AdmmRefit, AdmmSupportSize). */
+#define ADMM_CORRECT_MAX_M 4000
+#define ADMM_CORRECT_BYTES ((size_t)256 << 20)
+#define ADMM_CORRECT_FLOPS 64.0
+
+/* The total m of the ranks' mloc columns of a support system (the dual
+ * correction's, the refit's) into *mt, and whether that system is
+ * affordable: m >= 1, m <= ADMM_CORRECT_MAX_M, its n m doubles within
+ * ADMM_CORRECT_BYTES, and its products (2 n d m + 2 n m^2 over the ranks)
+ * within ADMM_CORRECT_FLOPS iterations' flops (counted as 8 n d P or
+ * 12 n d P). Collective. */
+static PetscErrorCode AdmmSupportSize(CvxAdmm *A, PetscInt mloc, PetscInt *mt, PetscBool *ok)
+{
+  PetscInt n = A->n, d = A->d;
+  double   m = (double)mloc;
+
+  PetscFunctionBeginUser;
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &m, 1, MPI_DOUBLE, MPI_SUM, A->comm));
+  double iter_flops = (A->slack ? 12.0 : 8.0) * (double)n * d * (double)A->P / A->size;
+  double flops      = (2.0 * n * d * m + 2.0 * n * m * m) / A->size;
+  *ok = (PetscBool)!(m < 1 || m > ADMM_CORRECT_MAX_M || 8.0 * n * m > (double)ADMM_CORRECT_BYTES ||
+                     flops > ADMM_CORRECT_FLOPS * iter_flops);
+  *mt = (PetscInt)m;
+  PetscFunctionReturn(0);
+}
+
+/* cols (n x mloc) = s_c D_i X dirs[:, c] for the local blocks sel[c] (i
+ * their pattern), with s_c = scale for a v block and -scale for a w one:
+ * one GEMM, then the patterns. */
+static void AdmmSupportColumns(const CvxAdmm *A, PetscInt mloc, const PetscInt *sel, const double *dirs, double scale,
+                               double *cols)
+{
+  PetscInt n = A->n, d = A->d, PL = A->PL;
+  if (mloc > 0)
+    cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)mloc, (int)d, 1.0, A->X, (int)n, dirs,
+                (int)d, 0.0, cols, (int)n);
+  for (PetscInt c = 0; c < mloc; c++) {
+    PetscInt      j  = sel[c];
+    const double *Dj = A->Dm + (size_t)(j % PL) * n;
+    double        sg = j < PL ? scale : -scale, *a = cols + (size_t)c * n;
+    for (PetscInt k = 0; k < n; k++) a[k] *= sg * Dj[k];
+  }
+}
+
 /* The columns Bl (n x mloc) of every rank gathered on every rank, in rank
  * order, into *B (n x mt, mt the total), and their Gram matrix *G = B^T B
  * (mt x mt; this rank's columns of it by one GEMM, then gathered). *cnt
@@ -779,9 +824,6 @@ static PetscErrorCode AdmmGatherGram(CvxAdmm *A, PetscInt mloc, PetscInt mt, con
  * takes longer is made less often (AdmmCertifyInterval), so its share of
  * the time stays near a third at most. Collective. */
 #define ADMM_CORRECT_GAP   1e-2
-#define ADMM_CORRECT_MAX_M 4000
-#define ADMM_CORRECT_BYTES ((size_t)256 << 20)
-#define ADMM_CORRECT_FLOPS 64.0
 #define ADMM_CORRECT_STEPS 3
 static PetscErrorCode AdmmDualCorrect(CvxAdmm *A, const double *r, double obj, double stop, PetscBool prune,
                                       double *lb)
@@ -797,16 +839,13 @@ static PetscErrorCode AdmmDualCorrect(CvxAdmm *A, const double *r, double obj, d
   PetscCall(PetscMalloc1((size_t)nb + 1, &sel));
   for (PetscInt j = 0; j < nb; j++)
     if (A->norms[j] > 0 && (A->norms[j] > A->beta || AdmmNorm(A->xc + (size_t)j * d, d) > 0)) sel[mloc++] = j;
-  double m = (double)mloc;
-  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &m, 1, MPI_DOUBLE, MPI_SUM, A->comm));
-  double iter_flops = (A->slack ? 12.0 : 8.0) * (double)n * d * (double)A->P / A->size;
-  double flops      = (2.0 * n * d * m + 2.0 * n * m * m) / A->size;
-  if (m < 1 || m > ADMM_CORRECT_MAX_M || 8.0 * n * m > (double)ADMM_CORRECT_BYTES ||
-      flops > ADMM_CORRECT_FLOPS * iter_flops) {
+  PetscInt  mt;
+  PetscBool ok;
+  PetscCall(AdmmSupportSize(A, mloc, &mt, &ok));
+  if (!ok) {
     PetscCall(PetscFree(sel));
     PetscFunctionReturn(0);
   }
-  PetscInt mt = (PetscInt)m;
 
   /* this rank's columns of A and right-hand sides */
   PetscCall(PetscMalloc1((size_t)d * mloc + 1, &Pd));
@@ -818,15 +857,7 @@ static PetscErrorCode AdmmDualCorrect(CvxAdmm *A, const double *r, double obj, d
     for (PetscInt l = 0; l < d; l++) Pd[(size_t)c * d + l] = pj[l] / A->norms[j];
     rl[c] = 1.0 - A->norms[j] / A->beta;
   }
-  if (mloc > 0)
-    cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)mloc, (int)d, 1.0, A->X, (int)n, Pd, (int)d,
-                0.0, Al, (int)n);
-  for (PetscInt c = 0; c < mloc; c++) {
-    PetscInt      j  = sel[c];
-    const double *Dj = A->Dm + (size_t)(j % PL) * n;
-    double        s  = (j < PL ? 1.0 : -1.0) / A->beta, *a = Al + (size_t)c * n;
-    for (PetscInt k = 0; k < n; k++) a[k] *= s * Dj[k];
-  }
+  AdmmSupportColumns(A, mloc, sel, Pd, 1.0 / A->beta, Al);
 
   /* every rank: all of A (rank order), its Gram matrix, the factor and
    * delta */
@@ -927,7 +958,7 @@ static PetscErrorCode AdmmDualCorrect(CvxAdmm *A, const double *r, double obj, d
 #define ADMM_REFIT_ROUNDS 20
 static PetscErrorCode AdmmRefit(CvxAdmm *A, double lb, double *obj, PetscInt *nnz)
 {
-  PetscInt n = A->n, d = A->d, PL = A->PL, nb = A->nb, mloc = 0, *sel = NULL, *fi = NULL;
+  PetscInt n = A->n, d = A->d, nb = A->nb, mloc = 0, *sel = NULL, *fi = NULL;
   double  *Zl = NULL, *Bl = NULL, *sl = NULL, *B = NULL, *G = NULL, *s = NULL, *g = NULL, *L = NULL, *xf = NULL,
          *xnew = NULL;
   char    *freeb = NULL;
@@ -938,16 +969,13 @@ static PetscErrorCode AdmmRefit(CvxAdmm *A, double lb, double *obj, PetscInt *nn
   PetscCall(PetscMalloc1((size_t)nb + 1, &sel));
   for (PetscInt j = 0; j < nb; j++)
     if (AdmmNorm(A->xc + (size_t)j * d, d) > 0) sel[mloc++] = j;
-  double m = (double)mloc;
-  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &m, 1, MPI_DOUBLE, MPI_SUM, A->comm));
-  double iter_flops = (A->slack ? 12.0 : 8.0) * (double)n * d * (double)A->P / A->size;
-  double flops      = (2.0 * n * d * m + 2.0 * n * m * m) / A->size;
-  if (m < 1 || m > ADMM_CORRECT_MAX_M || 8.0 * n * m > (double)ADMM_CORRECT_BYTES ||
-      flops > ADMM_CORRECT_FLOPS * iter_flops) {
+  PetscInt  mt;
+  PetscBool ok;
+  PetscCall(AdmmSupportSize(A, mloc, &mt, &ok));
+  if (!ok) {
     PetscCall(PetscFree(sel));
     PetscFunctionReturn(0);
   }
-  PetscInt mt = (PetscInt)m;
 
   /* this rank's directions, lengths and columns */
   PetscCall(PetscMalloc1((size_t)d * mloc + 1, &Zl));
@@ -958,15 +986,7 @@ static PetscErrorCode AdmmRefit(CvxAdmm *A, double lb, double *obj, PetscInt *nn
     sl[c]            = AdmmNorm(xj, d);
     for (PetscInt l = 0; l < d; l++) Zl[(size_t)c * d + l] = xj[l] / sl[c];
   }
-  if (mloc > 0)
-    cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)mloc, (int)d, 1.0, A->X, (int)n, Zl, (int)d,
-                0.0, Bl, (int)n);
-  for (PetscInt c = 0; c < mloc; c++) {
-    PetscInt      j  = sel[c];
-    const double *Dj = A->Dm + (size_t)(j % PL) * n;
-    double        sg = j < PL ? 1.0 : -1.0, *b = Bl + (size_t)c * n;
-    for (PetscInt k = 0; k < n; k++) b[k] *= sg * Dj[k];
-  }
+  AdmmSupportColumns(A, mloc, sel, Zl, 1.0, Bl);
 
   /* every rank: all columns, their Gram matrix, B^T y and the lengths; the
    * rounds are identical on every rank (the same data and calls) */
