@@ -715,12 +715,13 @@ static double AdmmBound(double ry, double r2, double ratio)
 #define ADMM_CORRECT_FLOPS 64.0
 
 /* The total m of the ranks' mloc columns of a support system (the dual
- * correction's, the refit's) into *mt, and whether that system is
- * affordable: m >= 1, m <= ADMM_CORRECT_MAX_M, its n m doubles within
- * ADMM_CORRECT_BYTES, and its products (2 n d m + 2 n m^2 over the ranks)
- * within ADMM_CORRECT_FLOPS iterations' flops (counted as 8 n d P or
- * 12 n d P). Collective. */
-static PetscErrorCode AdmmSupportSize(CvxAdmm *A, PetscInt mloc, PetscInt *mt, PetscBool *ok)
+ * correction's, the refit's) into *mt, and how many m x m Cholesky factors
+ * (m^3 / 3 flops each, on every rank) it can afford into *factors: 0 when
+ * m < 1, m > ADMM_CORRECT_MAX_M or its n m doubles are over
+ * ADMM_CORRECT_BYTES, else as many as fit, with its products (2 n d m +
+ * 2 n m^2 over the ranks), in ADMM_CORRECT_FLOPS iterations' flops
+ * (counted as 8 n d P or 12 n d P over the ranks). Collective. */
+static PetscErrorCode AdmmSupportSize(CvxAdmm *A, PetscInt mloc, PetscInt *mt, PetscInt *factors)
 {
   PetscInt n = A->n, d = A->d;
   double   m = (double)mloc;
@@ -728,9 +729,10 @@ static PetscErrorCode AdmmSupportSize(CvxAdmm *A, PetscInt mloc, PetscInt *mt, P
   PetscFunctionBeginUser;
   PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &m, 1, MPI_DOUBLE, MPI_SUM, A->comm));
   double iter_flops = (A->slack ? 12.0 : 8.0) * (double)n * d * (double)A->P / A->size;
-  double flops      = (2.0 * n * d * m + 2.0 * n * m * m) / A->size;
-  *ok = (PetscBool)!(m < 1 || m > ADMM_CORRECT_MAX_M || 8.0 * n * m > (double)ADMM_CORRECT_BYTES ||
-                     flops > ADMM_CORRECT_FLOPS * iter_flops);
+  double left       = ADMM_CORRECT_FLOPS * iter_flops - (2.0 * n * d * m + 2.0 * n * m * m) / A->size;
+  *factors          = 0;
+  if (m >= 1 && m <= ADMM_CORRECT_MAX_M && 8.0 * n * m <= (double)ADMM_CORRECT_BYTES && left > 0)
+    *factors = (PetscInt)PetscMin(1e6, left / (m * m * m / 3.0));
   *mt = (PetscInt)m;
   PetscFunctionReturn(0);
 }
@@ -816,9 +818,9 @@ static PetscErrorCode AdmmGatherGram(CvxAdmm *A, PetscInt mloc, PetscInt mt, con
  * rank), A gathered on every rank (8 n m bytes) and one more round of
  * block tests per step. Skipped above ADMM_CORRECT_GAP (the bound's lag
  * is then a small part of the gap), when S is empty or over
- * ADMM_CORRECT_MAX_M blocks, A over ADMM_CORRECT_BYTES, or the products over
- * ADMM_CORRECT_FLOPS iterations' worth of flops (counted as 8 n d P or
- * 12 n d P; at d = 11 an iteration runs at a fifth of that rate, its
+ * ADMM_CORRECT_MAX_M blocks, A over ADMM_CORRECT_BYTES, or the products
+ * and the factor over ADMM_CORRECT_FLOPS iterations' worth of flops
+ * (counted as 8 n d P or 12 n d P; at d = 11 an iteration runs at a fifth of that rate, its
  * projections taking most of it, and a correction over 880 blocks costs
  * about 8 iterations' time for 35 iterations' flops). A certificate that
  * takes longer is made less often (AdmmCertifyInterval), so its share of
@@ -839,10 +841,9 @@ static PetscErrorCode AdmmDualCorrect(CvxAdmm *A, const double *r, double obj, d
   PetscCall(PetscMalloc1((size_t)nb + 1, &sel));
   for (PetscInt j = 0; j < nb; j++)
     if (A->norms[j] > 0 && (A->norms[j] > A->beta || AdmmNorm(A->xc + (size_t)j * d, d) > 0)) sel[mloc++] = j;
-  PetscInt  mt;
-  PetscBool ok;
-  PetscCall(AdmmSupportSize(A, mloc, &mt, &ok));
-  if (!ok) {
+  PetscInt mt, factors;
+  PetscCall(AdmmSupportSize(A, mloc, &mt, &factors));
+  if (factors < 1) {
     PetscCall(PetscFree(sel));
     PetscFunctionReturn(0);
   }
@@ -943,15 +944,16 @@ static PetscErrorCode AdmmDualCorrect(CvxAdmm *A, const double *r, double obj, d
  * from s towards that solution as far as every length stays nonnegative
  * (f falls along the step), freezing at 0 the lengths that reach it; at
  * most ADMM_REFIT_ROUNDS rounds, each an m x m Cholesky factor on every
- * rank. The new point's objective is then computed as the certificate's
+ * rank (fewer when the flop limit below leaves room for fewer). The new point's objective is then computed as the certificate's
  * (F x and the norms in one reduction), and the point replaces x, its
  * residual e and its objective when that is lower. On (d) the point's
  * excess over the optimum fell 3-8 times at every certificate below gap
  * 0.1, and the solve to 1e-4 took 1,363 iterations instead of about 1,520.
  *
  * Cost: the columns and their Gram matrix as for the dual correction, under
- * the same limits (ADMM_CORRECT_MAX_M, ADMM_CORRECT_BYTES,
- * ADMM_CORRECT_FLOPS), about 0.05 s a certificate on (d) (m = 766); only
+ * the same limits (AdmmSupportSize: ADMM_CORRECT_MAX_M, ADMM_CORRECT_BYTES,
+ * ADMM_CORRECT_FLOPS with the factors counted), about 0.05 s a certificate
+ * on (d) (m = 766); only
  * below a gap of ADMM_REFIT_GAP, where the lengths have settled (above
  * it, on (d), rounds ran to the limit and took up to 0.3 s). Collective. */
 #define ADMM_REFIT_GAP    0.1
@@ -969,10 +971,9 @@ static PetscErrorCode AdmmRefit(CvxAdmm *A, double lb, double *obj, PetscInt *nn
   PetscCall(PetscMalloc1((size_t)nb + 1, &sel));
   for (PetscInt j = 0; j < nb; j++)
     if (AdmmNorm(A->xc + (size_t)j * d, d) > 0) sel[mloc++] = j;
-  PetscInt  mt;
-  PetscBool ok;
-  PetscCall(AdmmSupportSize(A, mloc, &mt, &ok));
-  if (!ok) {
+  PetscInt mt, factors;
+  PetscCall(AdmmSupportSize(A, mloc, &mt, &factors));
+  if (factors < 1) {
     PetscCall(PetscFree(sel));
     PetscFunctionReturn(0);
   }
@@ -1005,7 +1006,7 @@ static PetscErrorCode AdmmRefit(CvxAdmm *A, double lb, double *obj, PetscInt *nn
     freeb[q] = 1;
   }
   PetscBool moved = PETSC_FALSE;
-  for (int round = 0; round < ADMM_REFIT_ROUNDS; round++) {
+  for (int round = 0; round < PetscMin(ADMM_REFIT_ROUNDS, factors); round++) {
     int nf = 0, info = 0, one = 1;
     for (PetscInt q = 0; q < mt; q++)
       if (freeb[q]) fi[nf++] = (PetscInt)q;

@@ -7,7 +7,7 @@
  * ADMM's: after 4 iterations the objective with Anderson acceleration must
  * equal the one without to rounding. Later the bound must not get in the
  * way: the accelerated solve certifies the program to 1e-6 in fewer
- * iterations than the plain one (940 against 1,180 when written). Any rank
+ * iterations than the plain one (900 against 1,020 when written). Any rank
  * count. Prints only on failure. */
 #include "convex/admm.h"
 
