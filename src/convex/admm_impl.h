@@ -286,4 +286,11 @@ PetscErrorCode CvxAdmmPolish(CvxAdmm *A, PetscBool *improved);
 PetscBool CvxAdmmSmallChol(PetscInt d, double *B);
 void      CvxAdmmSmallCholSolve(PetscInt d, const double *L, double *x);
 
+/* An upper triangular R (N x N) with R^T R = A^T A + C^T C, for upper
+ * triangular A and C (N x N, leading dimension N), from the QR
+ * factorization of [A; C]: the second stage's factor of its free blocks'
+ * system without forming it (polish.c). R overwrites A, whose strict lower
+ * triangle is set to 0; C is destroyed. Not collective. */
+PetscErrorCode CvxAdmmStackedTriangleFactor(PetscInt N, double *A, double *C);
+
 #endif
