@@ -39,6 +39,7 @@
 #include "convex/admm_impl.h"
 
 #include <cblas.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -741,7 +742,9 @@ static PetscErrorCode ReducedNewton(Reduced *R, double mu, double *dec, PetscBoo
       /* W2 = I + V2 V2^T, the one O(n^2 m d) product of the step: each rank
        * takes a contiguous share of the eliminated blocks, the shares are
        * summed on rank 0 and broadcast, so every rank holds the same bits
-       * (the reduced problem must stay identical everywhere) */
+       * (the reduced problem must stay identical everywhere). Only the
+       * lower triangle is used (dsyrk, dpotrf), and only it travels,
+       * packed by columns: half the bytes of the n x n matrix. */
       PetscMPIInt rank, size;
       PetscCallMPI(MPI_Comm_rank(R->comm, &rank));
       PetscCallMPI(MPI_Comm_size(R->comm, &size));
@@ -751,9 +754,24 @@ static PetscErrorCode ReducedNewton(Reduced *R, double mu, double *dec, PetscBoo
         cblas_dsyrk(CblasColMajor, CblasLower, CblasNoTrans, (int)n, (int)((hi - lo) * d), 1.0,
                     R->V + (size_t)lo * d * n, (int)n, 0.0, R->H, (int)n);
       if (size > 1) {
-        if (rank == 0) PetscCallMPI(MPI_Reduce(MPI_IN_PLACE, R->H, (int)(n * n), MPI_DOUBLE, MPI_SUM, 0, R->comm));
-        else PetscCallMPI(MPI_Reduce(R->H, NULL, (int)(n * n), MPI_DOUBLE, MPI_SUM, 0, R->comm));
-        PetscCallMPI(MPI_Bcast(R->H, (int)(n * n), MPI_DOUBLE, 0, R->comm));
+        size_t  np = (size_t)n * (size_t)(n + 1) / 2, o = 0;
+        double *pk;
+        PetscCheck(np <= (size_t)INT_MAX, PETSC_COMM_SELF, PETSC_ERR_SUP,
+                   "polish.c: the n x n Woodbury matrix of n = %d is too large for one message", (int)n);
+        PetscCall(PetscMalloc1(np, &pk));
+        for (PetscInt c = 0; c < n; c++) {
+          memcpy(pk + o, R->H + (size_t)c * n + c, (size_t)(n - c) * sizeof(double));
+          o += (size_t)(n - c);
+        }
+        if (rank == 0) PetscCallMPI(MPI_Reduce(MPI_IN_PLACE, pk, (int)np, MPI_DOUBLE, MPI_SUM, 0, R->comm));
+        else PetscCallMPI(MPI_Reduce(pk, NULL, (int)np, MPI_DOUBLE, MPI_SUM, 0, R->comm));
+        PetscCallMPI(MPI_Bcast(pk, (int)np, MPI_DOUBLE, 0, R->comm));
+        o = 0;
+        for (PetscInt c = 0; c < n; c++) {
+          memcpy(R->H + (size_t)c * n + c, pk + o, (size_t)(n - c) * sizeof(double));
+          o += (size_t)(n - c);
+        }
+        PetscCall(PetscFree(pk));
       }
       for (PetscInt k = 0; k < n; k++) R->H[k + k * n] += 1.0;
       R->lowk = -1;
