@@ -343,6 +343,29 @@ void CvxAdmmSelectLowest(double *val, PetscInt *idx, PetscInt m, PetscInt k)
 #undef ADMM_SWAP
 }
 
+/* Slot j's null-space weights for its listed rows (see CvxConeCache): the
+ * set's basis N from the slot's maps, when they hold it (q >= d / 2, at
+ * most CVX_CONE_SUB_MAX columns), and each listed row's weight times
+ * N^T x_k. Made at the record when the maps are there, else at the first
+ * check after they come (the maps come at a set's second repeat, mostly
+ * after its first record); kept until the next record. */
+static void AdmmRecordSubspace(const CvxAdmm *A, CvxConeCache *cache, PetscInt j)
+{
+  PetscInt d = A->d, q = cache->q[j], rs = d - q;
+  if (!cache->MN || !cache->mn[j] || 2 * q < d || rs < 1 || rs > CVX_CONE_SUB_MAX) return;
+  const double   *Nm   = cache->MN[j] + (size_t)q * (size_t)d;
+  double         *N    = cache->sbasis + (size_t)j * d * CVX_CONE_SUB_MAX;
+  double         *W    = cache->swk + (size_t)j * CVX_CONE_NEAR_ROWS * CVX_CONE_SUB_MAX;
+  const PetscInt *near = cache->near + (size_t)j * CVX_CONE_NEAR_ROWS;
+  const double   *swt  = cache->swt + (size_t)j * CVX_CONE_NEAR_ROWS;
+  memcpy(N, Nm, (size_t)d * (size_t)rs * sizeof(double));
+  for (PetscInt t = 0; t < cache->nnear[j]; t++) {
+    const double *x = A->cones.Xrow + (size_t)near[t] * (size_t)d;
+    for (PetscInt a = 0; a < rs; a++) W[(size_t)t * CVX_CONE_SUB_MAX + a] = swt[t] * AdmmDot(d, N + (size_t)a * d, x);
+  }
+  cache->nsub[j] = rs;
+}
+
 /* Feasibility without the full check. When slot j's set is the one of its
  * last checked point c_ref, every constraint outside the set and outside
  * the slot's listed rows had normalized slack s_ref or more there; at a
@@ -356,7 +379,7 @@ void CvxAdmmSelectLowest(double *val, PetscInt *idx, PetscInt m, PetscInt k)
  * far less than that once the iterations settle. A listed row holds when
  * its normalized slack is at least -1e-12 max(||v||, ||c||), the full
  * check's tolerance (v: the point c projects). */
-static PetscBool AdmmKnownFeasible(const CvxAdmm *A, const CvxConeCache *cache, PetscInt j, const double *v,
+static PetscBool AdmmKnownFeasible(const CvxAdmm *A, CvxConeCache *cache, PetscInt j, const double *v,
                                    const double *c)
 {
   PetscInt d = A->d;
@@ -371,6 +394,29 @@ static PetscBool AdmmKnownFeasible(const CvxAdmm *A, const CvxConeCache *cache, 
   const double   *sval = cache->sval + (size_t)j * CVX_CONE_NEAR_ROWS;
   const double   *swt  = cache->swt + (size_t)j * CVX_CONE_NEAR_ROWS;
   double          tol  = -1; /* computed at the first row tested */
+  if (cache->nsub[j] == 0) AdmmRecordSubspace(A, cache, j);
+  PetscInt rs = cache->nsub[j];
+  if (rs > 0) {
+    /* c - c_ref = N delta (the same set): each row's slack is its slack
+     * at c_ref plus rs products, from the weights kept with the list */
+    const double *N = cache->sbasis + (size_t)j * d * CVX_CONE_SUB_MAX;
+    const double *W = cache->swk + (size_t)j * CVX_CONE_NEAR_ROWS * CVX_CONE_SUB_MAX;
+    double        delta[CVX_CONE_SUB_MAX];
+    for (PetscInt a = 0; a < rs; a++) {
+      double s = 0;
+      for (PetscInt l = 0; l < d; l++) s += N[l + (size_t)a * d] * (c[l] - r[l]);
+      delta[a] = s;
+    }
+    for (PetscInt t = 0; t < cache->nnear[j]; t++) {
+      if (dist < sval[t]) continue;
+      if (tol < 0) tol = 1e-12 * PetscMax(AdmmNorm(v, d), AdmmNorm(c, d));
+      const double *w = W + (size_t)t * CVX_CONE_SUB_MAX;
+      double        s = sval[t];
+      for (PetscInt a = 0; a < rs; a++) s += w[a] * delta[a];
+      if (!(s >= -tol)) return PETSC_FALSE;
+    }
+    return PETSC_TRUE;
+  }
   for (PetscInt t = 0; t < cache->nnear[j]; t++) {
     if (dist < sval[t]) continue; /* holds, as the unlisted ones */
     if (tol < 0) tol = 1e-12 * PetscMax(AdmmNorm(v, d), AdmmNorm(c, d));
@@ -423,6 +469,8 @@ static void AdmmRecordFeasible(CvxAdmm *A, CvxConeCache *cache, PetscInt j, cons
   memcpy(cache->cref + (size_t)j * (size_t)d, c, (size_t)d * sizeof(double));
   cache->nnear[j] = cnt;
   cache->sref[j]  = tau - round > 0 ? tau - round : -1;
+  cache->nsub[j] = 0;
+  AdmmRecordSubspace(A, cache, j);
 }
 
 /* Order of the certificate's exact projections: decreasing relaxed norm. */

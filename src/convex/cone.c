@@ -866,7 +866,9 @@ double CvxConeCacheBytes(PetscInt d, PetscInt nslots, PetscBool maps, PetscBool 
   return (double)nslots * ((double)(d + 2) * sizeof(PetscInt) + sizeof(PetscBool) +
                            (2.0 * (double)d * d + d + 1) * sizeof(double) + sizeof(PetscInt) +
                            (maps ? ((double)d * d + d + 2) * sizeof(double) : 0.0) +
-                           (near ? (rows + 1) * sizeof(PetscInt) + (2.0 * rows + 1) * sizeof(double) : 0.0));
+                           (near ? (rows + 2) * sizeof(PetscInt) +
+                                     (2.0 * rows + 1 + ((double)d + rows) * CVX_CONE_SUB_MAX) * sizeof(double)
+                                 : 0.0));
 }
 
 /* Allocates an empty cache; see cone.h. Not collective. */
@@ -886,9 +888,12 @@ PetscErrorCode CvxConeCacheCreate(PetscInt d, PetscInt nslots, PetscBool maps, P
     PetscCall(PetscMalloc5((size_t)CVX_CONE_NEAR_ROWS * ns, &cache->sval, (size_t)CVX_CONE_NEAR_ROWS * ns,
                            &cache->swt, ns, &cache->stau, (size_t)CVX_CONE_NEAR_ROWS * ns, &cache->near, ns,
                            &cache->nnear));
+    PetscCall(PetscMalloc3((size_t)d * CVX_CONE_SUB_MAX * ns, &cache->sbasis,
+                           (size_t)CVX_CONE_NEAR_ROWS * CVX_CONE_SUB_MAX * ns, &cache->swk, ns, &cache->nsub));
     for (PetscInt s = 0; s < nslots; s++) {
       cache->stau[s]  = INFINITY;
       cache->nnear[s] = 0;
+      cache->nsub[s]  = 0;
     }
   }
   for (PetscInt s = 0; s < nslots; s++) {
@@ -917,6 +922,7 @@ PetscErrorCode CvxConeCacheDestroy(CvxConeCache *cache)
     PetscCall(PetscFree3(cache->vref, cache->lref, cache->mrow));
     PetscCall(PetscFree3(cache->cref, cache->sref, cache->streak));
     PetscCall(PetscFree5(cache->sval, cache->swt, cache->stau, cache->near, cache->nnear));
+    PetscCall(PetscFree3(cache->sbasis, cache->swk, cache->nsub));
   }
   memset(cache, 0, sizeof(*cache));
   PetscFunctionReturn(0);

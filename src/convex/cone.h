@@ -84,7 +84,9 @@ typedef struct {
  * ||v - v_ref|| max_j ||M_j|| stays below the smallest multiplier at the
  * last point v_ref where they were computed.
  * About 2 d^2 + 3 d numbers per slot, d^2 + d + 2 more with the maps,
- * 3 CVX_CONE_NEAR_ROWS + 2 more with the lists of rows. */
+ * 3 CVX_CONE_NEAR_ROWS + 2 more with the lists of rows, and
+ * (d + CVX_CONE_NEAR_ROWS) CVX_CONE_SUB_MAX + 1 for their null-space
+ * weights. */
 typedef struct {
   PetscInt  d, nslots;
   PetscInt *q;    /* rows factored per slot; -1 = empty */
@@ -109,6 +111,14 @@ typedef struct {
    * the list last. */
   double    *cref, *sref, *sval, *swt, *stau;
   PetscInt  *near, *nnear;
+  /* with the lists, when the caller had the set's null-space basis N
+   * (d x r, r <= CVX_CONE_SUB_MAX) at the recorded point: N (d x
+   * CVX_CONE_SUB_MAX per slot, nsub = r; 0 = none) and, per listed row,
+   * its weight times N^T x_k (CVX_CONE_SUB_MAX per row). A later point
+   * of the same set differs from c_ref by N delta, so each listed row's
+   * slack there is its slack at c_ref plus r products. */
+  double    *sbasis, *swk;
+  PetscInt  *nsub;
   PetscInt64 hits, misses, fast; /* fast: warm starts done by the maps alone */
   PetscInt64 bounded;            /* of those, warm starts only whose multipliers the bound settled */
 } CvxConeCache;
@@ -138,6 +148,8 @@ typedef struct {
 
 /* Rows of lowest slack a cache slot keeps for the caller's checks. */
 #define CVX_CONE_NEAR_ROWS 64
+/* Largest null space (d - q) whose basis a slot keeps with its rows. */
+#define CVX_CONE_SUB_MAX 8
 
 /* Allocates nslots empty slots for cones in R^d, with the fast maps when
  * maps is true and the lists of rows of lowest slack when near is true;
