@@ -378,7 +378,13 @@ static void AdmmRecordSubspace(const CvxAdmm *A, CvxConeCache *cache, PetscInt j
  * X C and its pass over the n rows. Between ADMM iterations a block moves
  * far less than that once the iterations settle. A listed row holds when
  * its normalized slack is at least -1e-12 max(||v||, ||c||), the full
- * check's tolerance (v: the point c projects). */
+ * check's tolerance (v: the point c projects). With the set's null-space
+ * weights (AdmmRecordSubspace) a listed row's test is r = d - q products
+ * with the slot's own numbers instead of d with a row of X, read from
+ * memory: on benchmark (d) (r about 3) the projections' share of the late
+ * iterations' samples fell from 12.4% to 9.5% (rank 0 of two). c - c_ref
+ * lies in the set's null space up to the rounding of the two projections,
+ * about 1e-16 ||c||, far below the tolerance. */
 static PetscBool AdmmKnownFeasible(const CvxAdmm *A, CvxConeCache *cache, PetscInt j, const double *v,
                                    const double *c)
 {
