@@ -401,32 +401,29 @@ static PetscBool AdmmKnownFeasible(const CvxAdmm *A, CvxConeCache *cache, PetscI
   const double   *swt  = cache->swt + (size_t)j * CVX_CONE_NEAR_ROWS;
   double          tol  = -1; /* computed at the first row tested */
   if (cache->nsub[j] == 0) AdmmRecordSubspace(A, cache, j);
-  PetscInt rs = cache->nsub[j];
-  if (rs > 0) {
-    /* c - c_ref = N delta (the same set): each row's slack is its slack
-     * at c_ref plus rs products, from the weights kept with the list */
-    const double *N = cache->sbasis + (size_t)j * d * CVX_CONE_SUB_MAX;
-    const double *W = cache->swk + (size_t)j * CVX_CONE_NEAR_ROWS * CVX_CONE_SUB_MAX;
-    double        delta[CVX_CONE_SUB_MAX];
-    for (PetscInt a = 0; a < rs; a++) {
-      double s = 0;
-      for (PetscInt l = 0; l < d; l++) s += N[l + (size_t)a * d] * (c[l] - r[l]);
-      delta[a] = s;
-    }
-    for (PetscInt t = 0; t < cache->nnear[j]; t++) {
-      if (dist < sval[t]) continue;
-      if (tol < 0) tol = 1e-12 * PetscMax(AdmmNorm(v, d), AdmmNorm(c, d));
-      const double *w = W + (size_t)t * CVX_CONE_SUB_MAX;
-      double        s = sval[t];
-      for (PetscInt a = 0; a < rs; a++) s += w[a] * delta[a];
-      if (!(s >= -tol)) return PETSC_FALSE;
-    }
-    return PETSC_TRUE;
-  }
+  /* with the null-space weights, c - c_ref = N delta (the same set): a
+   * row's slack is its slack at c_ref plus rs products */
+  PetscInt      rs = cache->nsub[j];
+  const double *W  = rs > 0 ? cache->swk + (size_t)j * CVX_CONE_NEAR_ROWS * CVX_CONE_SUB_MAX : NULL;
+  double        delta[CVX_CONE_SUB_MAX];
   for (PetscInt t = 0; t < cache->nnear[j]; t++) {
     if (dist < sval[t]) continue; /* holds, as the unlisted ones */
-    if (tol < 0) tol = 1e-12 * PetscMax(AdmmNorm(v, d), AdmmNorm(c, d));
-    double s = swt[t] * AdmmDot(d, A->cones.Xrow + (size_t)near[t] * (size_t)d, c);
+    if (tol < 0) {
+      /* the first row tested: the tolerance, and delta */
+      tol = 1e-12 * PetscMax(AdmmNorm(v, d), AdmmNorm(c, d));
+      for (PetscInt a = 0; a < rs; a++) {
+        const double *N = cache->sbasis + ((size_t)j * CVX_CONE_SUB_MAX + (size_t)a) * d;
+        double        e = 0;
+        for (PetscInt l = 0; l < d; l++) e += N[l] * (c[l] - r[l]);
+        delta[a] = e;
+      }
+    }
+    double s;
+    if (rs > 0) {
+      const double *w = W + (size_t)t * CVX_CONE_SUB_MAX;
+      s               = sval[t];
+      for (PetscInt a = 0; a < rs; a++) s += w[a] * delta[a];
+    } else s = swt[t] * AdmmDot(d, A->cones.Xrow + (size_t)near[t] * (size_t)d, c);
     if (!(s >= -tol)) return PETSC_FALSE;
   }
   return PETSC_TRUE;
