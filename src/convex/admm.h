@@ -140,6 +140,10 @@ typedef struct {
                                    costs n d + n^2 more doubles per rank (the basis and the new data) and
                                    turns the solver's n x d work arrays into n x n ones; false keeps the d columns
                                    (tests compare the two); default true */
+  PetscBool polish_check;       /* the second stage checks the factorization behind the first Newton direction
+                                   of every barrier solve: K y = K dx solved again through it, with K dx
+                                   formed apart from it (result.newton_check); for tests and diagnosis,
+                                   default false */
   PetscBool pattern_tables;     /* F and F^T go through table lookups over the 0/1 patterns (patprod.h)
                                    instead of GEMMs with them, when d <= the rank's patterns; false: the
                                    GEMMs (tests and benchmarks compare the two); default true */
@@ -172,6 +176,9 @@ typedef struct {
                                            the slack splitting's past the time limit or a certificate's budget,
                                            the cone splitting's z-step past the time limit */
   double            time_projection;  /* seconds in z-step projections (this rank) */
+  double            newton_check;     /* opt.polish_check: the largest error ||y - dx||_K / ||dx||_K of those round
+                                         trips (0: none made) */
+  PetscInt          newton_checked;   /* opt.polish_check: the round trips made */
   CvxNetwork        network;          /* rank 0: recovered network; other ranks: m = 0 */
   double            network_objective; /* rank 0: p1 of the network evaluated through the ReLU */
   double            network_accuracy;  /* rank 0: training accuracy of the network */

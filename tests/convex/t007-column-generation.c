@@ -9,8 +9,11 @@
  * several ranks, the certified interval must overlap that of the same
  * solve on one rank. A small program (second stage on every block) does
  * not use it. At d > 3, where the rounds can end above tol, the ADMM
- * iterations that follow must certify tol. Prints only on failure (and
- * the figures with T007_VERBOSE set). */
+ * iterations that follow must certify tol. Every solve checks the
+ * factorization behind the first Newton direction of each barrier solve
+ * (opt.polish_check: the round trip K^{-1} K dx within 1e-2 in the
+ * K-norm). Prints only on failure (and the figures with T007_VERBOSE
+ * set). */
 #include "convex/admm.h"
 
 #include "t000-problem.h"
@@ -27,7 +30,12 @@ static PetscErrorCode Solve(const TestProblem *pr, const CvxArrangementSet *set,
   opt.max_iter          = max_iter;
   opt.column_generation = cg;
   opt.verbosity         = CVX_LOG_QUIET;
+  opt.polish_check      = PETSC_TRUE;
   PetscCall(CvxAdmmSolve(set, pr->d, pr->X, pr->y, &opt, res));
+  /* the factorization of every barrier solve's first Newton direction */
+  CHECK(res->polish_attempts == 0 || (res->newton_checked > 0 && res->newton_check <= 1e-2),
+        "second stage: %d Newton directions checked, largest round-trip error %g (K-norm, relative)",
+        (int)res->newton_checked, res->newton_check);
   PetscFunctionReturn(0);
 }
 
