@@ -544,11 +544,13 @@ static PetscErrorCode ReducedNewtonProduct(Reduced *R, const double *dx, double 
  * the step's factors taken back and forth. With b = K dx formed apart
  * (ReducedNewtonProduct), they solve K y = b, and the error
  * ||y - dx||_K / ||dx||_K goes into R->check (the largest, and a count).
- * A factorization that is not K's shows there even where the residual
- * K dx - rhs cannot: the free blocks' curvature (set 1 in ReducedNewton)
- * is a millionth of their data term or less, below the rounding of the
- * residual, but a wrong factor of it moves y along the data term's near
- * null space by as much as it is wrong. Only the first direction of a
+ * A factorization that is not K's shows there where the residual
+ * K dx - rhs need not: the free blocks' curvature (set 1 in ReducedNewton)
+ * is a millionth of their data term or less, so a wrong factor of it
+ * changes the residual little, but it moves y along the data term's near
+ * null space by as much as it is wrong (and late in a centring rhs sinks
+ * to the rounding of the terms it is made of, where no residual test
+ * holds). Only the first direction of a
  * solve is checked: at its largest mu K is best conditioned, while late
  * in a barrier path the round trip loses everything to the condition
  * number even through a right factorization (analysis/SCALING.md). On the
