@@ -193,18 +193,35 @@ static double SumLog(const double *v, PetscInt nv)
   return acc;
 }
 
-/* Phi x - y into R->e (uses R->XX). */
-static void ReducedResidual(Reduced *R, const double *x)
+/* Phi x, minus y when residual, into R->e (uses R->XX). */
+static void ReducedPhi(Reduced *R, const double *x, PetscBool residual)
 {
   PetscInt n = R->n, d = R->d, m = R->m;
   cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)m, (int)d, 1.0, R->X, (int)n, x, (int)d, 0.0,
               R->XX, (int)n);
-  for (PetscInt k = 0; k < n; k++) R->e[k] = -R->y[k];
+  for (PetscInt k = 0; k < n; k++) R->e[k] = residual ? -R->y[k] : 0.0;
   for (PetscInt j = 0; j < m; j++) {
     const double *mk = R->mask + (size_t)j * (size_t)n, *c = R->XX + (size_t)j * (size_t)n;
     double        s  = R->sgn[j];
     for (PetscInt k = 0; k < n; k++) R->e[k] += s * mk[k] * c[k];
   }
+}
+
+/* Phi x - y into R->e (uses R->XX). */
+static void ReducedResidual(Reduced *R, const double *x)
+{
+  ReducedPhi(R, x, PETSC_TRUE);
+}
+
+/* out_j = X^T (mask_j o v) for every block j (d x m, one GEMM; Phi^T v
+ * up to the blocks' signs). Xv: n x d scratch. */
+static void ReducedMaskedXt(const Reduced *R, const double *v, double *Xv, double *out)
+{
+  PetscInt n = R->n, d = R->d, m = R->m;
+  for (PetscInt l = 0; l < d; l++)
+    for (PetscInt k = 0; k < n; k++) Xv[k + l * n] = v[k] * R->X[k + l * n];
+  cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)d, (int)m, (int)n, 1.0, Xv, (int)n, R->mask, (int)n, 0.0, out,
+              (int)d);
 }
 
 /* Barrier objective at (x, t); +inf outside the domain. */
@@ -454,10 +471,7 @@ static PetscErrorCode ReducedApplyInverse(Reduced *R, const double *r, double *o
     CvxCheckInfo(PETSC_COMM_SELF, "dpotrs", info);
   }
   /* out2 = u2 - B2^{-1} Phi2^T a; out1 = Q1 xi1 */
-  for (PetscInt l = 0; l < d; l++)
-    for (PetscInt k = 0; k < n; k++) Xw[k + l * n] = a[k] * R->X[k + l * n];
-  cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)d, (int)m, (int)n, 1.0, Xw, (int)n, R->mask, (int)n, 0.0, pt,
-              (int)d);
+  ReducedMaskedXt(R, a, Xw, pt);
   PetscInt c1 = 0;
   for (PetscInt j = 0; j < m; j++) {
     double *oj = out + (size_t)j * d;
@@ -503,19 +517,10 @@ static PetscErrorCode ReducedNewtonProduct(Reduced *R, const double *dx, double 
   PetscFunctionBeginUser;
   PetscCall(PetscMalloc1((size_t)n * d, &Xv));
   PetscCall(PetscMalloc1((size_t)2 * d, &w));
-  /* Phi dx (not through ReducedResidual, whose - y would cancel against
-   * a short step), then s_j X^T (mask_j o Phi dx) for every block */
-  cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)m, (int)d, 1.0, R->X, (int)n, dx, (int)d, 0.0,
-              R->XX, (int)n);
-  for (PetscInt k = 0; k < n; k++) R->e[k] = 0;
-  for (PetscInt j = 0; j < m; j++) {
-    const double *mk = R->mask + (size_t)j * (size_t)n, *c = R->XX + (size_t)j * (size_t)n;
-    for (PetscInt k = 0; k < n; k++) R->e[k] += R->sgn[j] * mk[k] * c[k];
-  }
-  for (PetscInt l = 0; l < d; l++)
-    for (PetscInt k = 0; k < n; k++) Xv[k + l * n] = R->e[k] * R->X[k + l * n];
-  cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)d, (int)m, (int)n, 1.0, Xv, (int)n, R->mask, (int)n, 0.0, out,
-              (int)d);
+  /* Phi dx (without the residual's - y, which would cancel against a
+   * short step), then s_j X^T (mask_j o Phi dx) for every block */
+  ReducedPhi(R, dx, PETSC_FALSE);
+  ReducedMaskedXt(R, R->e, Xv, out);
   for (PetscInt j = 0; j < m; j++) {
     const double *Q = R->Bq + (size_t)j * d * d, *B = R->Bs + (size_t)j * d * d, *dj = dx + (size_t)j * d;
     double       *oj = out + (size_t)j * d, *u = w, *v = w + d;
@@ -593,10 +598,7 @@ static PetscErrorCode ReducedNewton(Reduced *R, double mu, double *dec, PetscBoo
   {
     double *Xe;
     PetscCall(PetscMalloc1((size_t)n * (size_t)d, &Xe));
-    for (PetscInt l = 0; l < d; l++)
-      for (PetscInt k = 0; k < n; k++) Xe[k + l * n] = R->e[k] * R->X[k + l * n];
-    cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)d, (int)m, (int)n, 1.0, Xe, (int)n, R->mask, (int)n, 0.0,
-                R->gx, (int)d);
+    ReducedMaskedXt(R, R->e, Xe, R->gx);
     PetscCall(PetscFree(Xe));
   }
   /* Per block, with t eliminated in closed form (no cancellation near the
