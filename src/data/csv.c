@@ -96,8 +96,10 @@ static PetscErrorCode CsvSetShape(const CsvFile *cf, const CvxConfig *cfg, size_
   PetscFunctionReturn(0);
 }
 
-/* Parses the ncol fields of the line s into shape->values. */
-static PetscErrorCode CsvParseRow(const CsvFile *cf, char *s, CsvShape *shape)
+/* Parses the ncol fields of the line s into shape->values. first_row: the
+ * file's first row is read as data (data.header is false), so a word there
+ * is most likely a header, and the message says how to skip it. */
+static PetscErrorCode CsvParseRow(const CsvFile *cf, char *s, CsvShape *shape, PetscBool first_row)
 {
   PetscFunctionBeginUser;
   for (size_t k = 0; k < shape->ncol; k++) {
@@ -113,8 +115,9 @@ static PetscErrorCode CsvParseRow(const CsvFile *cf, char *s, CsvShape *shape)
       *--last = '\0';
     errno = 0;
     v     = strtod(s, &stop);
-    PetscCheck(stop != s && stop == last, PETSC_COMM_SELF, CVX_ERR_DATA, "%s:%zu: field %zu '%.64s' is not a number",
-               cf->path, cf->lineno, k + 1, s);
+    PetscCheck(stop != s && stop == last, PETSC_COMM_SELF, CVX_ERR_DATA, "%s:%zu: field %zu '%.64s' is not a number%s",
+               cf->path, cf->lineno, k + 1, s,
+               first_row ? " (if the first row names the columns, set data.header: true)" : "");
     PetscCheck(isfinite(v), PETSC_COMM_SELF, CVX_ERR_DATA, "%s:%zu: field %zu is not finite", cf->path, cf->lineno,
                k + 1);
     shape->values[k] = v;
@@ -177,7 +180,7 @@ static PetscErrorCode CsvReadFile(CsvFile *cf, const CvxConfig *cfg, size_t cap,
       header = PETSC_FALSE;
       continue;
     }
-    PetscCall(CsvParseRow(cf, s, shape));
+    PetscCall(CsvParseRow(cf, s, shape, (PetscBool)(cf->rows == 0 && !cfg->data.header)));
     PetscCall(CsvAppendRow(cf, shape));
   }
   PetscCheck(cf->rows > 0, PETSC_COMM_SELF, CVX_ERR_DATA, "%s: the file holds no data rows", cf->path);

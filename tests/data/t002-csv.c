@@ -177,6 +177,12 @@ static void TestErrors(void)
   TestConfig(&cfg, "trail.csv", NULL);
   EXPECT_ERROR(CvxDatasetLoad(PETSC_COMM_WORLD, &cfg, &ds), "trail.csv:1: field 3 '3x' is not a number");
 
+  /* a header row read as data: the message says how to skip it */
+  TestWriteText(dir, "named.csv", "label,a,b\n1,2,3\n");
+  TestConfig(&cfg, "named.csv", NULL);
+  EXPECT_ERROR(CvxDatasetLoad(PETSC_COMM_WORLD, &cfg, &ds), "named.csv:1: field 1 'label' is not a number",
+               "set data.header: true");
+
   TestWriteText(dir, "hole.csv", "1, ,3\n");
   TestConfig(&cfg, "hole.csv", NULL);
   EXPECT_ERROR(CvxDatasetLoad(PETSC_COMM_WORLD, &cfg, &ds), "hole.csv:1: field 2 '' is not a number");
