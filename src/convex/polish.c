@@ -433,8 +433,8 @@ static PetscErrorCode ReducedApplyInverse(Reduced *R, const double *r, double *o
       BlockSolve(d, R->Bq + (size_t)j * d * d, R->Bt + (size_t)j * d * d, uj, R->Tq);
     }
   }
-  ReducedResidual(R, u);
-  for (PetscInt k = 0; k < n; k++) a[k] = R->e[k] + R->y[k];
+  ReducedPhi(R, u, PETSC_FALSE);
+  memcpy(a, R->e, (size_t)n * sizeof(double));
   if (N1 > 0) {
     /* xi1 = S1^{-1} (Q1^T r1 - Y^T L^{-1} a); a += Phi1 xi1 = L Y xi1 */
     int      iN1 = (int)N1;
