@@ -123,6 +123,83 @@ static PetscErrorCode SampleSort(MPI_Comm comm, PetscInt words, MPI_Datatype pty
   PetscFunctionReturn(0);
 }
 
+/* How many of the ascending keys key[0..m) are <= x. */
+static int64_t KeysAtMost(const uint64_t *key, int64_t m, uint64_t x)
+{
+  int64_t lo = 0, hi = m;
+  while (lo < hi) {
+    int64_t mid = lo + (hi - lo) / 2;
+    if (key[mid] <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/* The global cap: on entry each rank holds distinct patterns in canonical
+ * order, no pattern on two ranks; on exit only the first `limit` patterns
+ * of their union in the cap order are left, again in canonical order on
+ * each rank (*dropped set when any was removed). The cut is found by
+ * bisection on the cap key, one Allreduce of a count per step; patterns
+ * whose key equals the cut's (distinct patterns with equal 64-bit keys,
+ * hardly ever more than one) are gathered and taken in canonical order, so
+ * the result does not depend on the number of ranks. Collective. */
+static PetscErrorCode GlobalCap(MPI_Comm comm, PetscInt words, MPI_Datatype ptype, PetscInt limit, int64_t *m,
+                                uint64_t **pat, PetscBool *dropped)
+{
+  int64_t   total = 0, mine = *m;
+  uint64_t *key   = NULL;
+
+  PetscFunctionBeginUser;
+  PetscCallMPI(MPI_Allreduce(&mine, &total, 1, MPI_INT64_T, MPI_SUM, comm));
+  if (total <= limit) PetscFunctionReturn(0);
+  *dropped = PETSC_TRUE;
+  /* in the cap order, at most `limit` of them (no more can survive) */
+  PetscCall(CvxPatternCapSelect(words, m, pat, limit, &key));
+  mine = *m;
+  /* the smallest cut c with at least `limit` keys <= c over all ranks */
+  uint64_t lo = 0, hi = UINT64_MAX;
+  while (lo < hi) {
+    uint64_t mid = lo + (hi - lo) / 2;
+    int64_t  c = KeysAtMost(key, mine, mid), call = 0;
+    PetscCallMPI(MPI_Allreduce(&c, &call, 1, MPI_INT64_T, MPI_SUM, comm));
+    if (call >= limit) hi = mid;
+    else lo = mid + 1;
+  }
+  int64_t below = lo > 0 ? KeysAtMost(key, mine, lo - 1) : 0, at = KeysAtMost(key, mine, lo) - below, counts[2], sums[2];
+  counts[0] = below;
+  counts[1] = at;
+  PetscCallMPI(MPI_Allreduce(counts, sums, 2, MPI_INT64_T, MPI_SUM, comm));
+  int64_t keep = below + at, need = limit - sums[0];
+  if (sums[1] > need) {
+    /* ties at the cut: the first `need` of them in canonical order */
+    PetscMPIInt size, *cnt, *displ, one = (PetscMPIInt)at;
+    PetscCallMPI(MPI_Comm_size(comm, &size));
+    PetscCall(PetscCalloc2(size, &cnt, size, &displ));
+    PetscCallMPI(MPI_Allgather(&one, 1, MPI_INT, cnt, 1, MPI_INT, comm));
+    for (PetscMPIInt q = 1; q < size; q++) displ[q] = displ[q - 1] + cnt[q - 1];
+    int64_t   nt = sums[1];
+    uint64_t *ties;
+    PetscCall(PetscMalloc1((size_t)nt * words, &ties));
+    PetscCallMPI(MPI_Allgatherv(*pat + (size_t)below * words, one, ptype, ties, cnt, displ, ptype, comm));
+    PetscCall(PetscFree2(cnt, displ));
+    PetscCall(CvxPatternSortUnique(words, &nt, &ties)); /* the same on every rank */
+    const uint64_t *last = ties + (size_t)(need - 1) * words;
+    keep                 = below;
+    for (int64_t i = below; i < below + at; i++) {
+      const uint64_t *p = *pat + (size_t)i * words;
+      if (CvxPatternCompare(p, last, words) <= 0) {
+        if (keep != i) memmove(*pat + (size_t)keep * words, p, (size_t)words * sizeof(uint64_t));
+        keep++;
+      }
+    }
+    PetscCall(PetscFree(ties));
+  }
+  PetscCall(PetscFree(key));
+  *m = keep;
+  PetscCall(CvxPatternSortUnique(words, m, pat));
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode CvxArrangementSetAssemble(MPI_Comm comm, PetscInt n, int64_t m, uint64_t *pat, PetscInt limit,
                                          PetscBool exact, PetscBool dropped, CvxArrangementSet *set)
 {
@@ -141,19 +218,16 @@ PetscErrorCode CvxArrangementSetAssemble(MPI_Comm comm, PetscInt n, int64_t m, u
   PetscCallMPI(MPI_Type_commit(&ptype));
 
   PetscCall(CvxPatternSortUnique(words, &m, &pat));
-  if (limit > 0 && m > limit) { /* only the first `limit` can survive the global cap */
-    m       = limit;
+  if (limit > 0 && m > limit) { /* only the first `limit` in the cap order can survive the global cap */
+    PetscCall(CvxPatternCapSelect(words, &m, &pat, limit, NULL));
     dropped = PETSC_TRUE;
   }
   if (size > 1) {
     PetscCall(ExchangeByHash(comm, words, ptype, &m, &pat));
     PetscCall(CvxPatternSortUnique(words, &m, &pat));
-    if (limit > 0 && m > limit) {
-      m       = limit;
-      dropped = PETSC_TRUE;
-    }
+    if (limit > 0) PetscCall(GlobalCap(comm, words, ptype, limit, &m, &pat, &dropped));
     PetscCall(SampleSort(comm, words, ptype, &m, &pat));
-  }
+  } else if (dropped) PetscCall(CvxPatternSortUnique(words, &m, &pat));
   int any_dropped = dropped ? 1 : 0;
   PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &any_dropped, 1, MPI_INT, MPI_LOR, comm));
   dropped = any_dropped ? PETSC_TRUE : PETSC_FALSE;

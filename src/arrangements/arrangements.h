@@ -30,9 +30,16 @@
  *  - file: a set written by CvxArrangementSetWrite (or by another tool in
  *    the same format), see CvxArrangementSetRead.
  *
- * max_patterns > 0 keeps only the first max_patterns patterns in canonical
- * order (not a random subset: with a cap the set is biased towards patterns
- * whose high-index samples are inactive). A capped set is never exact.
+ * max_patterns > 0 keeps only max_patterns of the distinct patterns: those
+ * with the smallest cap keys (CvxPatternCapKey, a 64-bit hash of the bits;
+ * ties, which need two distinct patterns with the same key, go by the
+ * canonical order). That is a pseudo-random subset, the same for any
+ * number of ranks, with no preference among the samples. (Keeping the
+ * first patterns in canonical order instead would keep those whose
+ * high-index samples are inactive: with 20,000 directions capped at 500
+ * on n = 2000, d = 10 plus bias, the optimum came out 54 times that of 500
+ * directions uncapped.) The kept set is then in canonical order. A capped
+ * set is never exact.
  */
 #ifndef CVXNN_ARRANGEMENTS_ARRANGEMENTS_H
 #define CVXNN_ARRANGEMENTS_ARRANGEMENTS_H
@@ -46,7 +53,7 @@ typedef struct {
   CvxArrangementKind kind;
   uint64_t           seed;         /* sample: stream seed */
   int64_t            samples;      /* sample: number of Gaussian directions */
-  PetscInt           max_patterns; /* cap on P after dedup (first in canonical order), 0 = none */
+  PetscInt           max_patterns; /* cap on P after dedup (smallest cap keys), 0 = none */
   const char        *file;         /* file: path of a pattern file */
 } CvxArrangementOptions;
 
@@ -93,6 +100,11 @@ static inline PetscBool CvxPatternGetBit(const uint64_t *pattern, PetscInt k)
  * or after pattern b (both of `words` words): compares words from the last
  * (most significant) down to word 0 as unsigned integers. Not collective. */
 int CvxPatternCompare(const uint64_t *a, const uint64_t *b, PetscInt words);
+
+/* The cap key of a pattern of `words` words: a 64-bit hash of its bits (the
+ * same on every rank); max_patterns keeps the patterns with the smallest
+ * keys. Not collective. */
+uint64_t CvxPatternCapKey(const uint64_t *p, PetscInt words);
 
 /* Builds the pattern set of X (n x d, column-major, bias column included,
  * identical on every rank) by the method opt->kind (see above). Input

@@ -15,10 +15,23 @@ uint64_t CvxPatternHash(const uint64_t *p, PetscInt words);
  * first P % size ranks hold one more. */
 void CvxArrangementRange(PetscInt P, PetscMPIInt size, PetscMPIInt q, PetscInt *start, PetscInt *end);
 
+/* The cap key of a pattern from its hash (CvxPatternHash). */
+uint64_t CvxPatternCapKeyOfHash(uint64_t hash);
+
+/* The cap order: by cap key (CvxPatternCapKey), ties by the canonical
+ * order; -1, 0 or 1 as (ka, a) is before, equal to or after (kb, b). */
+int CvxPatternCapCompare(uint64_t ka, const uint64_t *a, uint64_t kb, const uint64_t *b, PetscInt words);
+
+/* Keeps the first min(*m, limit) of the *m distinct patterns of *pat in the
+ * cap order, in that order (*pat replaced by a new array, *m by the count);
+ * keys (may be NULL) receives their cap keys (PetscMalloc'd). Not
+ * collective. */
+PetscErrorCode CvxPatternCapSelect(PetscInt words, int64_t *m, uint64_t **pat, int64_t limit, uint64_t **keys);
+
 /* A set of distinct patterns with hashed insertion. With limit > 0 it keeps
- * only the `limit` smallest patterns in canonical order seen so far (larger
- * ones can never be among the first `limit` of any union containing this
- * set), pruning whenever it holds 2 * limit. */
+ * only the first `limit` patterns in the cap order seen so far (later ones
+ * can never be among the first `limit` of any union containing this set),
+ * pruning whenever it holds 2 * limit. */
 typedef struct {
   PetscInt  words;
   int64_t   count, cap; /* patterns stored, room */
@@ -31,7 +44,8 @@ typedef struct {
   PetscInt  limit;      /* 0 = keep everything */
   PetscBool pruned;     /* maxpat is valid */
   PetscBool dropped;    /* some distinct pattern was discarded because of the limit */
-  uint64_t *maxpat;     /* after a prune: the largest pattern kept */
+  uint64_t *maxpat;     /* after a prune: the last pattern kept in the cap order */
+  uint64_t  maxkey;     /* and its cap key */
 } CvxPatternTable;
 
 /* Empty table for patterns of `words` words. Not collective. */

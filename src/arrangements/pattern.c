@@ -27,6 +27,22 @@ uint64_t CvxPatternHash(const uint64_t *p, PetscInt words)
   return h;
 }
 
+uint64_t CvxPatternCapKeyOfHash(uint64_t hash)
+{
+  return CvxArrMix64(hash ^ 0x452821E638D01377ull);
+}
+
+uint64_t CvxPatternCapKey(const uint64_t *p, PetscInt words)
+{
+  return CvxPatternCapKeyOfHash(CvxPatternHash(p, words));
+}
+
+int CvxPatternCapCompare(uint64_t ka, const uint64_t *a, uint64_t kb, const uint64_t *b, PetscInt words)
+{
+  if (ka != kb) return ka < kb ? -1 : 1;
+  return CvxPatternCompare(a, b, words);
+}
+
 void CvxArrangementRange(PetscInt P, PetscMPIInt size, PetscMPIInt q, PetscInt *start, PetscInt *end)
 {
   PetscInt base = P / size, extra = P % size;
@@ -36,9 +52,23 @@ void CvxArrangementRange(PetscInt P, PetscMPIInt size, PetscMPIInt q, PetscInt *
 
 /* ---------------------------------------------------------------- sorting */
 
-/* Bottom-up merge sort of the indices idx[0..m) by the patterns they name;
- * tmp has room for m indices. Stable. */
-static void SortIndex(const uint64_t *pat, PetscInt words, int64_t m, int64_t *idx, int64_t *tmp)
+/* An order on indices: < 0, 0 or > 0 as index a is before, tied with or
+ * after index b. */
+typedef struct {
+  const uint64_t *pat, *key; /* key: cap keys (cap order) or NULL (canonical order) */
+  PetscInt        words;
+} SortOrder;
+
+static inline int SortCompare(const SortOrder *o, int64_t a, int64_t b)
+{
+  const uint64_t *pa = o->pat + (size_t)a * o->words, *pb = o->pat + (size_t)b * o->words;
+  if (o->key) return CvxPatternCapCompare(o->key[a], pa, o->key[b], pb, o->words);
+  return CvxPatternCompare(pa, pb, o->words);
+}
+
+/* Bottom-up merge sort of the indices idx[0..m) in the order o; tmp has
+ * room for m indices. Stable. */
+static void SortIndex(const SortOrder *o, int64_t m, int64_t *idx, int64_t *tmp)
 {
   const int64_t run = 16;
   /* insertion sort of short runs */
@@ -46,7 +76,7 @@ static void SortIndex(const uint64_t *pat, PetscInt words, int64_t m, int64_t *i
     int64_t hi = PetscMin(lo + run, m);
     for (int64_t i = lo + 1; i < hi; i++) {
       int64_t v = idx[i], j = i;
-      while (j > lo && CvxPatternCompare(pat + (size_t)idx[j - 1] * words, pat + (size_t)v * words, words) > 0) {
+      while (j > lo && SortCompare(o, idx[j - 1], v) > 0) {
         idx[j] = idx[j - 1];
         j--;
       }
@@ -59,7 +89,7 @@ static void SortIndex(const uint64_t *pat, PetscInt words, int64_t m, int64_t *i
       int64_t mid = PetscMin(lo + width, m), hi = PetscMin(lo + 2 * width, m);
       int64_t a = lo, b = mid, k = lo;
       while (a < mid && b < hi) {
-        if (CvxPatternCompare(pat + (size_t)src[b] * words, pat + (size_t)src[a] * words, words) < 0) dst[k++] = src[b++];
+        if (SortCompare(o, src[b], src[a]) < 0) dst[k++] = src[b++];
         else dst[k++] = src[a++];
       }
       while (a < mid) dst[k++] = src[a++];
@@ -82,7 +112,8 @@ PetscErrorCode CvxPatternSortUnique(PetscInt words, int64_t *m, uint64_t **pat)
   if (cnt <= 0) PetscFunctionReturn(0);
   PetscCall(PetscMalloc2((size_t)cnt, &idx, (size_t)cnt, &tmp));
   for (int64_t i = 0; i < cnt; i++) idx[i] = i;
-  SortIndex(*pat, words, cnt, idx, tmp);
+  SortOrder o = {*pat, NULL, words};
+  SortIndex(&o, cnt, idx, tmp);
   PetscCall(PetscMalloc1((size_t)cnt * words, &out));
   for (int64_t i = 0; i < cnt; i++) {
     const uint64_t *p = *pat + (size_t)idx[i] * words;
@@ -94,6 +125,36 @@ PetscErrorCode CvxPatternSortUnique(PetscInt words, int64_t *m, uint64_t **pat)
   PetscCall(PetscFree(*pat));
   *pat = out;
   *m   = k;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode CvxPatternCapSelect(PetscInt words, int64_t *m, uint64_t **pat, int64_t limit, uint64_t **keys)
+{
+  int64_t   cnt = *m, keep = PetscMin(cnt, limit);
+  int64_t  *idx, *tmp;
+  uint64_t *key, *out, *okey = NULL;
+
+  PetscFunctionBeginUser;
+  if (keys) *keys = NULL;
+  if (cnt <= 0) PetscFunctionReturn(0);
+  PetscCall(PetscMalloc3((size_t)cnt, &idx, (size_t)cnt, &tmp, (size_t)cnt, &key));
+  for (int64_t i = 0; i < cnt; i++) {
+    idx[i] = i;
+    key[i] = CvxPatternCapKey(*pat + (size_t)i * words, words);
+  }
+  SortOrder o = {*pat, key, words};
+  SortIndex(&o, cnt, idx, tmp);
+  PetscCall(PetscMalloc1((size_t)PetscMax(keep, 1) * words, &out));
+  if (keys) PetscCall(PetscMalloc1((size_t)PetscMax(keep, 1), &okey));
+  for (int64_t i = 0; i < keep; i++) {
+    memcpy(out + (size_t)i * words, *pat + (size_t)idx[i] * words, (size_t)words * sizeof(uint64_t));
+    if (okey) okey[i] = key[idx[i]];
+  }
+  PetscCall(PetscFree3(idx, tmp, key));
+  PetscCall(PetscFree(*pat));
+  *pat = out;
+  *m   = keep;
+  if (keys) *keys = okey;
   PetscFunctionReturn(0);
 }
 
@@ -144,17 +205,15 @@ static PetscErrorCode TableRehash(CvxPatternTable *t, uint64_t tsize, PetscBool 
   PetscFunctionReturn(0);
 }
 
-/* Keeps only the `limit` smallest patterns. */
+/* Keeps only the `limit` first patterns in the cap order (the stored
+ * patterns are distinct). */
 static PetscErrorCode TablePrune(CvxPatternTable *t)
 {
   int64_t m = t->count;
 
   PetscFunctionBeginUser;
-  PetscCall(CvxPatternSortUnique(t->words, &m, &t->pat));
-  if (m > t->limit) {
-    m          = t->limit;
-    t->dropped = PETSC_TRUE;
-  }
+  if (m > t->limit) t->dropped = PETSC_TRUE;
+  PetscCall(CvxPatternCapSelect(t->words, &m, &t->pat, t->limit, NULL));
   t->count = m;
   t->cap   = m > 0 ? m : 1;
   if (m == 0) { /* the sorted copy may be NULL when the table was empty */
@@ -162,6 +221,7 @@ static PetscErrorCode TablePrune(CvxPatternTable *t)
     PetscCall(PetscMalloc1((size_t)t->words, &t->pat));
   } else {
     memcpy(t->maxpat, t->pat + (size_t)(m - 1) * t->words, (size_t)t->words * sizeof(uint64_t));
+    t->maxkey = CvxPatternCapKey(t->maxpat, t->words);
     t->pruned = PETSC_TRUE;
   }
   PetscCall(TableRehash(t, t->mask + 1, PETSC_TRUE));
@@ -174,7 +234,7 @@ static PetscErrorCode TableInsertHashed(CvxPatternTable *t, const uint64_t *p, u
   const PetscInt words = t->words;
 
   PetscFunctionBeginUser;
-  if (t->pruned && CvxPatternCompare(p, t->maxpat, words) > 0) {
+  if (t->pruned && CvxPatternCapCompare(CvxPatternCapKeyOfHash(h), p, t->maxkey, t->maxpat, words) > 0) {
     t->dropped = PETSC_TRUE;
     PetscFunctionReturn(0);
   }

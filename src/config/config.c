@@ -142,7 +142,8 @@ static const Key keys[] = {
     K_INT64("arrangements", "samples", arrangements.samples, 10000, 1, I64_MAX,
             "sample: number of Gaussian directions"),
     K_INT("arrangements", "max_patterns", arrangements.max_patterns, 0, 0, PI_MAX,
-          "cap on the number of patterns P, 0 = none"),
+          "cap on the number of patterns P, 0 = none; keeps a pseudo-random subset of the distinct patterns (those "
+          "with the smallest hash of their bits), the same for any number of ranks"),
     K_STR("arrangements", "file", arrangements.file, "", "file: pattern file to read"),
 
     K_BOOL("convex", "enabled", convex.enabled, PETSC_TRUE, "solve the convex program"),

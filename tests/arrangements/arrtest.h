@@ -90,6 +90,45 @@ static inline PetscInt TestFind(const uint64_t *all, PetscInt P, PetscInt words,
   return -1;
 }
 
+/* What max_patterns = cap must keep of the distinct patterns all[0..P)
+ * (canonical order): the min(cap, P) with the smallest cap keys, ties by
+ * the canonical order, returned in canonical order (malloc'd, *kept set).
+ * A selection of its own (qsort of (key, index) pairs) against the
+ * library's merge sort and bisection. */
+typedef struct {
+  uint64_t key;
+  PetscInt idx;
+} TestCapItem;
+static inline int TestCapItemCompare(const void *pa, const void *pb)
+{
+  const TestCapItem *a = (const TestCapItem *)pa, *b = (const TestCapItem *)pb;
+  if (a->key != b->key) return a->key < b->key ? -1 : 1;
+  return a->idx < b->idx ? -1 : (a->idx > b->idx); /* all[] is canonical: index order is canonical order */
+}
+static inline int TestPInt(const void *pa, const void *pb)
+{
+  PetscInt a = *(const PetscInt *)pa, b = *(const PetscInt *)pb;
+  return a < b ? -1 : (a > b);
+}
+static inline uint64_t *TestCapExpected(const uint64_t *all, PetscInt P, PetscInt words, PetscInt cap, PetscInt *kept)
+{
+  TestCapItem *it   = (TestCapItem *)malloc(sizeof(TestCapItem) * (size_t)(P + 1));
+  PetscInt     keep = cap < P ? cap : P, *idx = (PetscInt *)malloc(sizeof(PetscInt) * (size_t)(keep + 1));
+  uint64_t    *out  = (uint64_t *)malloc(sizeof(uint64_t) * (size_t)words * (size_t)(keep + 1));
+  for (PetscInt j = 0; j < P; j++) {
+    it[j].key = CvxPatternCapKey(all + (size_t)j * words, words);
+    it[j].idx = j;
+  }
+  qsort(it, (size_t)P, sizeof(*it), TestCapItemCompare);
+  for (PetscInt j = 0; j < keep; j++) idx[j] = it[j].idx;
+  qsort(idx, (size_t)keep, sizeof(*idx), TestPInt);
+  for (PetscInt j = 0; j < keep; j++) memcpy(out + (size_t)j * words, all + (size_t)idx[j] * words, sizeof(uint64_t) * (size_t)words);
+  free(it);
+  free(idx);
+  *kept = keep;
+  return out;
+}
+
 static inline CvxArrangementOptions TestOptions(CvxArrangementKind kind, uint64_t seed, int64_t samples,
                                                 PetscInt max_patterns)
 {

@@ -1,13 +1,17 @@
 /* The canonical order (CvxPatternCompare: sample 0 is the least significant
  * bit, the last word the most significant), bit access, the max_patterns cap
- * (the first max_patterns patterns in canonical order; a capped set is not
- * exact) for sample and exact, including caps small enough to prune the
- * local tables, and option errors. Any rank count. */
+ * (the max_patterns patterns with the smallest cap keys, in canonical order;
+ * a capped set is not exact) for sample and exact, including caps small
+ * enough to prune the local tables, that the capped set favours no sample,
+ * and option errors. Any rank count. */
 #include "arrtest.h"
+
+#include <math.h>
 
 static MPI_Comm comm;
 
-/* Builds with cap and checks it is the first min(cap, P) patterns of full. */
+/* Builds with cap and checks it is the min(cap, P) patterns of full with
+ * the smallest cap keys. */
 static void CheckCap(PetscInt n, PetscInt d, const double *X, CvxArrangementOptions opt, const uint64_t *full,
                      PetscInt Pfull, PetscBool full_exact, PetscInt cap, const char *what)
 {
@@ -19,9 +23,12 @@ static void CheckCap(PetscInt n, PetscInt d, const double *X, CvxArrangementOpti
   PetscInt  want = PetscMin(cap, Pfull);
   uint64_t *all  = TestCheckSet(&set, label);
   CHECK(set.P == want, "%s: P = %d, want %d", label, (int)set.P, (int)want);
+  PetscInt  kept;
+  uint64_t *expect = TestCapExpected(full, Pfull, set.words, cap, &kept);
   if (set.P == want && want > 0)
-    CHECK(!memcmp(all, full, sizeof(uint64_t) * (size_t)want * set.words), "%s: not the first %d patterns", label,
-          (int)want);
+    CHECK(!memcmp(all, expect, sizeof(uint64_t) * (size_t)want * set.words),
+          "%s: not the %d patterns with the smallest cap keys", label, (int)want);
+  free(expect);
   PetscBool want_exact = (full_exact && cap >= Pfull) ? PETSC_TRUE : PETSC_FALSE;
   CHECK(set.exact == want_exact, "%s: exact %d, want %d", label, (int)set.exact, (int)want_exact);
   PetscFree(all);
@@ -70,6 +77,34 @@ int main(int argc, char **argv)
     for (size_t k = 0; k < sizeof(caps) / sizeof(caps[0]); k++)
       CheckCap(100, 6, X, opt, fa, full.P, PETSC_FALSE, caps[k], "sample n = 100, d = 6");
     CHECK(full.P > 20000, "sample n = 100, d = 6: only %d distinct patterns", (int)full.P);
+
+    /* the capped set favours no sample: each sample is active in about the
+     * same share of the kept patterns as of all of them (1,000 kept: a
+     * share's deviation is about 0.016; the first 1,000 in canonical order
+     * would have sample 99 in none of them against half of the set) */
+    {
+      CvxArrangementSet capped;
+      opt.max_patterns = 1000;
+      TRY(CvxArrangementSetCreate(comm, 100, 6, X, &opt, &capped));
+      uint64_t *ca    = TestCheckSet(&capped, "sample, cap 1000");
+      double    worst = 0;
+      PetscInt  wk    = -1;
+      for (PetscInt k = 0; k < 100 && capped.P == 1000; k++) {
+        PetscInt a = 0, b = 0;
+        for (PetscInt j = 0; j < full.P; j++) a += CvxPatternGetBit(fa + (size_t)j * full.words, k) ? 1 : 0;
+        for (PetscInt j = 0; j < capped.P; j++) b += CvxPatternGetBit(ca + (size_t)j * capped.words, k) ? 1 : 0;
+        double dev = fabs((double)b / (double)capped.P - (double)a / (double)full.P);
+        if (dev > worst) {
+          worst = dev;
+          wk    = k;
+        }
+      }
+      CHECK(capped.P == 1000 && worst < 0.08, "cap 1000: sample %d's share of the kept patterns is off by %.3f",
+            (int)wk, worst);
+      PetscFree(ca);
+      TRY(CvxArrangementSetDestroy(&capped));
+      opt.max_patterns = 0;
+    }
     PetscFree(fa);
     TRY(CvxArrangementSetDestroy(&full));
     free(X);
