@@ -51,7 +51,14 @@ static inline void TestPatternOf(const TestProblem *pr, const double *g, uint64_
 }
 
 /* Deduplicates the candidate patterns cand (count ncand, with directions
- * gc), sorts them canonically and keeps at most maxP (first in order). */
+ * gc), sorts them canonically and keeps at most maxP (first in order).
+ * That is not the program's arrangements.max_patterns, which keeps the
+ * patterns with the smallest cap keys: when maxP binds, the first patterns
+ * in canonical order leave the high-index samples inactive in most of
+ * them. The tests' programs are built this way on purpose (any pattern set
+ * is a valid program, and their tolerances were chosen on them); a
+ * problem meant to stand for a sampled program draws no more directions
+ * than maxP (benchmark (d): 500 directions, 500 patterns). */
 static inline void TestPatternsFinish(TestProblem *pr, uint64_t *cand, double *gc, PetscInt ncand, PetscInt maxP)
 {
   PetscInt W = pr->words, *idx = (PetscInt *)malloc(sizeof(PetscInt) * (size_t)(ncand + 1)), P = 0;
