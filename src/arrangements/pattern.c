@@ -52,13 +52,15 @@ void CvxArrangementRange(PetscInt P, PetscMPIInt size, PetscMPIInt q, PetscInt *
 
 /* ---------------------------------------------------------------- sorting */
 
-/* An order on indices: < 0, 0 or > 0 as index a is before, tied with or
- * after index b. */
+/* The order of a sort: the canonical order of the patterns, or the cap
+ * order when cap keys are given. */
 typedef struct {
   const uint64_t *pat, *key; /* key: cap keys (cap order) or NULL (canonical order) */
   PetscInt        words;
 } SortOrder;
 
+/* < 0, 0 or > 0 as the pattern of index a is before, equal to or after
+ * that of index b in the order o. */
 static inline int SortCompare(const SortOrder *o, int64_t a, int64_t b)
 {
   const uint64_t *pa = o->pat + (size_t)a * o->words, *pb = o->pat + (size_t)b * o->words;
