@@ -106,6 +106,7 @@ PetscErrorCode CvxRunConvex(CvxRun *run)
   aopt.samples      = cfg->arrangements.samples;
   aopt.max_patterns = cfg->arrangements.max_patterns;
   aopt.file         = cfg->arrangements.file;
+  aopt.progress_interval = cfg->logging.level == CVX_LOG_QUIET ? 0.0 : cfg->logging.progress_interval;
   PetscCall(CvxArrangementSetCreate(comm, run->data.n, run->data.d, run->data.X, &aopt, &set));
   run->arrangements       = set.P;
   run->arrangements_exact = set.exact;

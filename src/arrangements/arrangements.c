@@ -335,7 +335,7 @@ PetscErrorCode CvxArrangementSetCreate(MPI_Comm comm, PetscInt n, PetscInt d, co
     PetscCall(CvxArrangementSampleLocal(comm, n, d, X, opt->seed, opt->samples, opt->max_patterns, &m, &pat, &dropped));
     PetscCall(CvxArrangementSetAssemble(comm, n, m, pat, opt->max_patterns, PETSC_FALSE, dropped, set));
   } else {
-    PetscCall(CvxArrangementExactLocal(comm, n, d, X, opt->max_patterns, &m, &pat, &dropped));
+    PetscCall(CvxArrangementExactLocal(comm, n, d, X, opt->max_patterns, opt->progress_interval, &m, &pat, &dropped));
     PetscCall(CvxArrangementSetAssemble(comm, n, m, pat, opt->max_patterns, PETSC_TRUE, dropped, set));
   }
   PetscFunctionReturn(0);

@@ -55,6 +55,8 @@ typedef struct {
   int64_t            samples;      /* sample: number of Gaussian directions */
   PetscInt           max_patterns; /* cap on P after dedup (smallest cap keys), 0 = none */
   const char        *file;         /* file: path of a pattern file */
+  double             progress_interval; /* exact: seconds between progress lines of a long enumeration on
+                                           rank 0's stderr, 0 = none */
 } CvxArrangementOptions;
 
 typedef struct {

@@ -89,9 +89,10 @@ PetscErrorCode CvxArrangementSampleLocal(MPI_Comm comm, PetscInt n, PetscInt d, 
                                          PetscBool *dropped);
 
 /* Exact method, local part: this rank's share of the vertex rays, locally
- * deduplicated. Raises CVX_ERR_INPUT on every rank when rank(X) > 3.
+ * deduplicated; with progress_interval > 0 rank 0 reports a long rank-3
+ * enumeration on stderr at that interval. Raises CVX_ERR_INPUT on every rank when rank(X) > 3.
  * Collective. */
 PetscErrorCode CvxArrangementExactLocal(MPI_Comm comm, PetscInt n, PetscInt d, const double *X, PetscInt limit,
-                                        int64_t *m, uint64_t **pat, PetscBool *dropped);
+                                        double progress_interval, int64_t *m, uint64_t **pat, PetscBool *dropped);
 
 #endif

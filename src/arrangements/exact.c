@@ -54,13 +54,16 @@
 
 #include "core/error.h"
 #include "core/lapack.h"
+#include "core/timer.h"
 
 #include <cblas.h>
 #include <float.h>
 #include <limits.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define TOL_LINE  1e-12 /* rank 2: |a_k . t_i| at most this: line k is line i */
 #define TOL_VERT  1e-12 /* rank 3: plane k passes through v when |a_k . v| <= TOL_VERT / |a_i x a_j| */
@@ -180,6 +183,7 @@ typedef struct {
   const char      *nz;  /* row is nonzero */
   uint64_t        *pos, *neg;
   CvxPatternTable *table;
+  double           interval; /* seconds between progress lines (rank 0), 0 = none */
 } Probe;
 
 /* Inserts the patterns of h and of -h. */
@@ -259,8 +263,21 @@ static PetscErrorCode EnumerateRank3(Probe *pr, int64_t L0, int64_t L1)
     i++;
   }
   j = i + 1 + (PetscInt)(L0 - L);
+  double t0 = CvxWallTime(), last = t0;
   for (int64_t idx = L0; idx < L1; idx++) {
     const PetscInt pi = i, pj = j;
+    if (pr->interval > 0 && ((idx - L0) & 4095) == 4095) {
+      double now = CvxWallTime();
+      if (now - last >= pr->interval) {
+        double done = (double)(idx - L0) / (double)(L1 - L0);
+        fprintf(stderr,
+                "arrangements: exact enumeration %.1f%% of rank 0's %lld pairs of rows, rank 0 holds %lld distinct patterns, %.0f s, "
+                "about %.0f s left\n",
+                100.0 * done, (long long)(L1 - L0), (long long)pr->table->count, now - t0,
+                (now - t0) * (1.0 - done) / done);
+        last = now;
+      }
+    }
     if (++j == n) {
       i++;
       j = i + 1;
@@ -330,8 +347,54 @@ static PetscErrorCode EnumerateRank3(Probe *pr, int64_t L0, int64_t L1)
   PetscFunctionReturn(0);
 }
 
+/* The physical memory of this node over the ranks of comm on it, in bytes,
+ * the smallest over comm (0 when the system does not tell). Collective. */
+static PetscErrorCode MemoryPerRank(MPI_Comm comm, double *bytes)
+{
+  MPI_Comm    node;
+  PetscMPIInt nr;
+  long        pages = sysconf(_SC_PHYS_PAGES), psz = sysconf(_SC_PAGE_SIZE);
+
+  PetscFunctionBeginUser;
+  PetscCallMPI(MPI_Comm_split_type(comm, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node));
+  PetscCallMPI(MPI_Comm_size(node, &nr));
+  PetscCallMPI(MPI_Comm_free(&node));
+  *bytes = pages > 0 && psz > 0 ? (double)pages * (double)psz / (double)nr : 0.0;
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, bytes, 1, MPI_DOUBLE, MPI_MIN, comm));
+  PetscFunctionReturn(0);
+}
+
+/* Without a cap, the complete set of data of rank r has up to
+ * 2 sum_{k<r} C(n-1, k) patterns (about n^2 at r = 3). A set whose words
+ * alone would take over half the memory per rank (the enumeration's
+ * tables hold about twice the set) is refused before the enumeration, which
+ * would otherwise run for minutes and then fail to allocate. Collective. */
+static PetscErrorCode CheckExactSize(MPI_Comm comm, PetscInt n, int r, PetscInt limit)
+{
+  PetscMPIInt size;
+  double      mem, count = 0, c = 1;
+
+  PetscFunctionBeginUser;
+  if (limit > 0) PetscFunctionReturn(0); /* the dedup tables hold at most 2 * limit patterns */
+  for (int k = 0; k < r; k++) {
+    count += c;
+    c = c * (double)(n - 1 - k) / (double)(k + 1);
+  }
+  count *= 2;
+  double bytes = count * (double)((n + 63) / 64) * 8.0;
+  PetscCallMPI(MPI_Comm_size(comm, &size));
+  PetscCall(MemoryPerRank(comm, &mem));
+  PetscCheck(!(mem > 0 && bytes / size > 0.5 * mem), comm, CVX_ERR_INPUT,
+             "arrangements.method: exact on n = %d samples of rank %d gives up to %.4g patterns, whose bits alone take "
+             "%.3g GB (%.3g GB on each of %d ranks; building them takes about twice that), more than this node's "
+             "%.3g GB of memory per rank allows; cap the set with arrangements.max_patterns, or use "
+             "arrangements.method: sample",
+             (int)n, r, count, bytes / 1e9, bytes / 1e9 / size, (int)size, mem / 1e9);
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode CvxArrangementExactLocal(MPI_Comm comm, PetscInt n, PetscInt d, const double *X, PetscInt limit,
-                                        int64_t *m, uint64_t **pat, PetscBool *dropped)
+                                        double progress_interval, int64_t *m, uint64_t **pat, PetscBool *dropped)
 {
   PetscMPIInt     size, rank;
   ProjectCtx      ctx;
@@ -353,6 +416,7 @@ PetscErrorCode CvxArrangementExactLocal(MPI_Comm comm, PetscInt n, PetscInt d, c
   r = (int)ctx.r;
   PetscCallMPI(MPI_Bcast(&r, 1, MPI_INT, 0, comm));
   PetscCheck((int64_t)n * r <= INT_MAX, comm, PETSC_ERR_SUP, "n = %d is too large for the exact method", (int)n);
+  PetscCall(CheckExactSize(comm, n, r, limit));
   if (rank != 0 && r > 0) PetscCall(PetscMalloc1((size_t)n * r, &ctx.Y));
   if (r > 0) PetscCallMPI(MPI_Bcast(ctx.Y, (int)(n * r), MPI_DOUBLE, 0, comm));
 
@@ -375,6 +439,7 @@ PetscErrorCode CvxArrangementExactLocal(MPI_Comm comm, PetscInt n, PetscInt d, c
   pr.a     = a;
   pr.nz    = nz;
   pr.table = &table;
+  pr.interval = rank == 0 ? progress_interval : 0.0;
   PetscCall(PetscMalloc2((size_t)words, &pr.pos, (size_t)words, &pr.neg));
   if (r <= 1) {
     if (rank == 0) {

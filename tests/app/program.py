@@ -336,7 +336,8 @@ def case_wide(tmp):
 
 def case_progress(tmp):
     """Progress lines on stderr: the iterations' lines and, while a second
-    stage runs, lines from its Newton steps; none at level quiet."""
+    stage runs, lines from its Newton steps, and those of a long exact
+    enumeration; none at level quiet."""
     cfg = os.path.join(tmp, "small.yaml")
     write(cfg, SMALL)
     base = [cfg, "--set", "sgd.enabled=false", "--set", "logging.progress_interval=1e-9"]
@@ -353,6 +354,19 @@ def case_progress(tmp):
     rc, out, err = run(base + ["--set", "run.name=quiet", "--set", "logging.level=quiet"], cwd=tmp)
     check(rc == 0, "quiet run failed (%d): %s" % (rc, err))
     check(not [l for l in err.splitlines() if l.startswith("convex:")], "lines at level quiet: %r" % err)
+    # an exact enumeration of data of rank 3 (n = 150: 11,175 pairs of rows)
+    # reports its progress, except at level quiet
+    enum = base + ["--set", "data.n_train=150", "--set", "data.dim=2", "--set", "convex.max_iter=3",
+                   "--set", "convex.polish=false"]
+    for level in ["normal", "quiet"]:
+        rc, out, err = run(enum + ["--set", "run.name=enum-" + level, "--set", "logging.level=" + level], cwd=tmp)
+        check(rc == 0, "enumeration run (%s) failed (%d): %s" % (level, rc, err))
+        got = [l for l in err.splitlines() if l.startswith("arrangements: exact enumeration ")]
+        if level == "normal":
+            check(got and "of rank 0's 11175 pairs of rows" in got[0] and "s left" in got[0],
+                  "want the enumeration's progress lines, got %r" % got)
+        else:
+            check(not got, "enumeration lines at level quiet: %r" % got)
 
 
 CASES = {"progress": case_progress, "wide": case_wide, "plot": case_plot, "lmvm": case_lmvm, "help": case_help, "input-errors": case_input_errors, "small-run": case_small_run, "ranks": case_ranks}

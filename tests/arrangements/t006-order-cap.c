@@ -3,7 +3,8 @@
  * (the max_patterns patterns with the smallest cap keys, in canonical order;
  * a capped set is not exact) for sample and exact, including caps small
  * enough to prune the local tables, that the capped set favours no sample,
- * and option errors. Any rank count. */
+ * and option errors (among them an exact set too large for memory). Any
+ * rank count. */
 #include "arrtest.h"
 
 #include <math.h>
@@ -135,6 +136,17 @@ int main(int argc, char **argv)
     CHECK(CvxArrangementSetCreate(comm, 10, 2, X, &opt, &set) == CVX_ERR_INPUT, "max_patterns = -1");
     opt = TestOptions(CVX_ARRANGEMENT_SAMPLE, 1, 10, 0);
     CHECK(CvxArrangementSetCreate(comm, 0, 2, X, &opt, &set) == CVX_ERR_INPUT, "n = 0");
+    /* an exact set far beyond memory is refused before its enumeration:
+     * n = 100,000 rows of rank 3 give up to 1e10 patterns of 1,563 words */
+    {
+      double *Xb = TestGaussianData(100000, 3, PETSC_TRUE, 1, 1301);
+      opt        = TestOptions(CVX_ARRANGEMENT_EXACT, 0, 0, 0);
+      CHECK(CvxArrangementSetCreate(comm, 100000, 3, Xb, &opt, &set) == CVX_ERR_INPUT &&
+              strstr(CvxErrorLastMessage(), "arrangements.max_patterns") &&
+              strstr(CvxErrorLastMessage(), "n = 100000 samples of rank 3"),
+            "exact set beyond memory: '%s'", CvxErrorLastMessage());
+      free(Xb);
+    }
     opt = TestOptions(CVX_ARRANGEMENT_FILE, 1, 10, 0);
     CHECK(CvxArrangementSetCreate(comm, 10, 2, X, &opt, &set) == CVX_ERR_INPUT &&
             strstr(CvxErrorLastMessage(), "arrangements.file"),
