@@ -43,6 +43,9 @@ static PetscBool     admm_registered = PETSC_FALSE;
 #define ADMM_CHUNK_BYTES ((size_t)32 << 20)
 /* Certificates over which the gap's rate (for the time-left estimate) is taken. */
 #define ADMM_ETA_WINDOW 64
+/* From this n on the solve says when its setup starts and ends. */
+#define ADMM_SETUP_NOTE_N 4000
+
 /* Memory cap of the Anderson history. */
 #define ADMM_AA_BYTES ((size_t)1 << 30)
 /* Largest accepted distance of an Anderson point from the plain step's, in
@@ -2398,10 +2401,21 @@ static PetscErrorCode AdmmSolveColumns(const CvxArrangementSet *set, PetscInt d,
   A.project_stop    = INFINITY;
   result->lower_bound = -INFINITY;
 
+  /* at large n the setup (the n x n system's factor, O(n^3)) takes minutes
+   * before the first progress line: say so (n = 12,000, d = 785, slack
+   * splitting: 105 s on two ranks of a Zen 3 EPYC) */
+  int       crank;
+  PetscBool say_setup = (PetscBool)(opt->verbosity != CVX_LOG_QUIET && opt->progress_interval > 0 &&
+                                    set->n >= ADMM_SETUP_NOTE_N);
+  PetscCallMPI(MPI_Comm_rank(set->comm, &crank));
+  if (say_setup && crank == 0)
+    fprintf(stderr, "convex: setting up the n x n coupling system (n = %d, P = %d, d = %d): its factor takes O(n^3)\n",
+            (int)set->n, (int)set->P, (int)d);
   PetscCall(PetscLogEventBegin(ev_setup, 0, 0, 0, 0));
   PetscCall(AdmmSetup(&A, set, d, X, y, opt));
   PetscCall(PetscLogEventEnd(ev_setup, 0, 0, 0, 0));
   result->time_setup = CvxWallTime() - A.t0;
+  if (say_setup && crank == 0) fprintf(stderr, "convex: setup done in %.1f s\n", result->time_setup);
   result->rho        = A.rho;
   result->splitting  = A.slack ? CVX_SPLIT_SLACK : CVX_SPLIT_CONE;
   pg.last_print = pg.last_time = CvxWallTime();

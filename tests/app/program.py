@@ -336,8 +336,8 @@ def case_wide(tmp):
 
 def case_progress(tmp):
     """Progress lines on stderr: the iterations' lines and, while a second
-    stage runs, lines from its Newton steps, and those of a long exact
-    enumeration; none at level quiet."""
+    stage runs, lines from its Newton steps, those of a long exact
+    enumeration and of a long setup; none at level quiet."""
     cfg = os.path.join(tmp, "small.yaml")
     write(cfg, SMALL)
     base = [cfg, "--set", "sgd.enabled=false", "--set", "logging.progress_interval=1e-9"]
@@ -367,6 +367,17 @@ def case_progress(tmp):
                   "want the enumeration's progress lines, got %r" % got)
         else:
             check(not got, "enumeration lines at level quiet: %r" % got)
+    # from n = 4000 on the setup, which takes minutes at larger n, is
+    # announced and its time reported
+    rc, out, err = run(base + ["--set", "run.name=setup", "--set", "logging.level=normal", "--set", "data.n_train=4000",
+                               "--set", "convex.max_iter=2", "--set", "convex.polish=false"], cwd=tmp)
+    check(rc == 0, "setup run failed (%d): %s" % (rc, err))
+    lines = err.splitlines()
+    start = [k for k, l in enumerate(lines) if l.startswith("convex: setting up the n x n coupling system (n = 4000,")]
+    done = [k for k, l in enumerate(lines) if l.startswith("convex: setup done in ")]
+    first = [k for k, l in enumerate(lines) if l.startswith("convex: it ")]
+    check(start and done and first and start[0] < done[0] < first[0],
+          "want the setup's two lines before the first iteration's, got %r" % lines[:8])
 
 
 CASES = {"progress": case_progress, "wide": case_wide, "plot": case_plot, "lmvm": case_lmvm, "help": case_help, "input-errors": case_input_errors, "small-run": case_small_run, "ranks": case_ranks}
