@@ -135,7 +135,6 @@ static PetscErrorCode OutputWriteOnRoot(void *ctx)
   CvxRun *run = (CvxRun *)ctx;
 
   PetscFunctionBeginUser;
-  if (run->convex_done) PetscCall(CvxRunConvexWriteNetwork(run));
   PetscCall(ConfigFileWrite(run));
   PetscCall(SummaryWrite(run));
   if (run->cfg.logging.level != CVX_LOG_QUIET) fprintf(stderr, "cvxnn-dist: results in %s\n", run->dir);

@@ -79,6 +79,19 @@ static PetscErrorCode TraceOpenOnRoot(void *ctx)
   PetscFunctionReturn(0);
 }
 
+/* Writes network.txt, the recovered network. Rank 0. */
+static PetscErrorCode NetworkWriteOnRoot(void *ctx)
+{
+  const CvxRun *run = (const CvxRun *)ctx;
+  CvxOutFile    f;
+
+  PetscFunctionBeginUser;
+  PetscCall(CvxOutFileOpen(run->dir, "network.txt", &f));
+  PetscCall(CvxNetworkWrite(&run->convex.network, f.fp));
+  PetscCall(CvxOutFileCommit(&f));
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode CvxRunConvex(CvxRun *run)
 {
   const CvxConfig      *cfg = &run->cfg;
@@ -144,6 +157,9 @@ PetscErrorCode CvxRunConvex(CvxRun *run)
   }
   run->convex_done = PETSC_TRUE;
   PetscCall(CvxArrangementSetDestroy(&set));
+  /* the network now, not with the summary: a run stopped during its SGD
+   * part (a batch system's time limit) keeps the certified network */
+  PetscCall(CvxRootRun(comm, NetworkWriteOnRoot, run));
   PetscFunctionReturn(0);
 }
 
@@ -196,16 +212,6 @@ PetscErrorCode CvxRunConvexSummary(const CvxRun *run, CvxYaml *y)
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode CvxRunConvexWriteNetwork(const CvxRun *run)
-{
-  CvxOutFile f;
-
-  PetscFunctionBeginUser;
-  PetscCall(CvxOutFileOpen(run->dir, "network.txt", &f));
-  PetscCall(CvxNetworkWrite(&run->convex.network, f.fp));
-  PetscCall(CvxOutFileCommit(&f));
-  PetscFunctionReturn(0);
-}
 
 void CvxRunConvexCleanup(CvxRun *run)
 {

@@ -60,12 +60,11 @@ PetscErrorCode CvxRunSgdPoll(void *ctx);
 /* Frees what the SGD stage holds; discards unfinished files. */
 void CvxRunSgdCleanup(CvxRun *run);
 
-/* Convex stage: arrangements, ADMM, network; collective on the convex pool. */
+/* Convex stage: arrangements, ADMM, network (network.txt written at its
+ * end); collective on the convex pool. */
 PetscErrorCode CvxRunConvex(CvxRun *run);
 /* Rank 0: the arrangements, convex and network sections of summary.yaml. */
 PetscErrorCode CvxRunConvexSummary(const CvxRun *run, CvxYaml *y);
-/* Rank 0: writes network.txt. */
-PetscErrorCode CvxRunConvexWriteNetwork(const CvxRun *run);
 /* Frees what the convex stage holds; discards unfinished files. */
 void CvxRunConvexCleanup(CvxRun *run);
 

@@ -380,7 +380,41 @@ def case_progress(tmp):
           "want the setup's two lines before the first iteration's, got %r" % lines[:8])
 
 
-CASES = {"progress": case_progress, "wide": case_wide, "plot": case_plot, "lmvm": case_lmvm, "help": case_help, "input-errors": case_input_errors, "small-run": case_small_run, "ranks": case_ranks}
+def case_stopped(tmp):
+    """A run stopped during its SGD part (SIGTERM, as a batch system's time
+    limit sends) keeps the certified network and the convex trace, whole,
+    and has no summary (it is not a finished run)."""
+    import signal
+    import time
+    cfg = os.path.join(tmp, "small.yaml")
+    write(cfg, SMALL)
+    d = os.path.join(tmp, "results", "stopped")
+    p = subprocess.Popen([BIN, cfg, "--set", "run.name=stopped", "--set", "sgd.epochs=100000000"], cwd=tmp,
+                         env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 120
+    while time.time() < deadline and p.poll() is None and not os.path.exists(os.path.join(d, "network.txt")):
+        time.sleep(0.05)
+    running = p.poll() is None
+    p.send_signal(signal.SIGTERM)
+    try:
+        p.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.communicate()
+    check(running, "the run ended (%r) before its SGD part could be stopped" % p.returncode)
+    check(p.returncode != 0, "a stopped run exited with 0")
+    check(not os.path.exists(os.path.join(d, "summary.yaml")), "a stopped run wrote summary.yaml")
+    check(os.path.exists(os.path.join(d, "network.txt")), "no network.txt within 120 s while SGD ran")
+    lines = [l.split() for l in open(os.path.join(d, "network.txt")) if l.strip() and not l.startswith("#")]
+    check(len(lines) >= 2 and len(lines[0]) == 2, "network.txt header %r" % (lines[:1],))
+    m, dd = int(lines[0][0]), int(lines[0][1])
+    check(dd == 2 and len(lines) == m + 1 and all(len(l) == 3 for l in lines[1:]),
+          "network.txt of %d rows for m = %d, d = %d" % (len(lines) - 1, m, dd))
+    rows = list(csv.reader(open(os.path.join(d, "convex_trace.csv"))))
+    check(len(rows) >= 2 and rows[0][0] == "iteration", "convex_trace.csv %r" % rows[:2])
+
+
+CASES = {"stopped": case_stopped, "progress": case_progress, "wide": case_wide, "plot": case_plot, "lmvm": case_lmvm, "help": case_help, "input-errors": case_input_errors, "small-run": case_small_run, "ranks": case_ranks}
 
 if __name__ == "__main__":
     if CASE not in CASES:
