@@ -49,7 +49,14 @@ PetscErrorCode CvxOutputDirCreate(const char *parent, const char *name, PetscBoo
             "the results folder '%s' already holds a finished run (summary.yaml); choose another run.name or "
             "output.dir, or set output.overwrite: true to replace its files",
             dir);
-  if (create) PetscCall(MakeDirs(dir));
+  if (create) {
+    PetscCall(MakeDirs(dir));
+    /* overwriting: the old summary no longer describes the files that are
+     * about to be replaced, so the folder stops being a finished run until
+     * the new summary is written */
+    PetscCheck(!overwrite || unlink(summary) == 0 || errno == ENOENT, PETSC_COMM_SELF, CVX_ERR_FILE,
+               "cannot remove the old '%s' to overwrite the run: %s", summary, strerror(errno));
+  }
   PetscFunctionReturn(0);
 }
 

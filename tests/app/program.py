@@ -380,17 +380,14 @@ def case_progress(tmp):
           "want the setup's two lines before the first iteration's, got %r" % lines[:8])
 
 
-def case_stopped(tmp):
-    """A run stopped during its SGD part (SIGTERM, as a batch system's time
-    limit sends) keeps the certified network and the convex trace, whole,
-    and has no summary (it is not a finished run)."""
+def stop_during_sgd(args, d, tmp):
+    """Starts the program with args, waits (up to 120 s) until d holds
+    network.txt and sends SIGTERM. Returns whether the run was still going
+    at the signal and its exit code."""
     import signal
     import time
-    cfg = os.path.join(tmp, "small.yaml")
-    write(cfg, SMALL)
-    d = os.path.join(tmp, "results", "stopped")
-    p = subprocess.Popen([BIN, cfg, "--set", "run.name=stopped", "--set", "sgd.epochs=100000000"], cwd=tmp,
-                         env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    p = subprocess.Popen([BIN] + args, cwd=tmp, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                         text=True)
     deadline = time.time() + 120
     while time.time() < deadline and p.poll() is None and not os.path.exists(os.path.join(d, "network.txt")):
         time.sleep(0.05)
@@ -401,8 +398,22 @@ def case_stopped(tmp):
     except subprocess.TimeoutExpired:
         p.kill()
         p.communicate()
-    check(running, "the run ended (%r) before its SGD part could be stopped" % p.returncode)
-    check(p.returncode != 0, "a stopped run exited with 0")
+    return running, p.returncode
+
+
+def case_stopped(tmp):
+    """A run stopped during its SGD part (SIGTERM, as a batch system's time
+    limit sends) keeps the certified network and the convex trace, whole,
+    and has no summary (it is not a finished run); one that was overwriting
+    a finished run has no summary either (not the old one beside new
+    files)."""
+    cfg = os.path.join(tmp, "small.yaml")
+    write(cfg, SMALL)
+    d = os.path.join(tmp, "results", "stopped")
+    long_sgd = [cfg, "--set", "run.name=stopped", "--set", "sgd.epochs=100000000"]
+    running, rc = stop_during_sgd(long_sgd, d, tmp)
+    check(running, "the run ended (%r) before its SGD part could be stopped" % rc)
+    check(rc != 0, "a stopped run exited with 0")
     check(not os.path.exists(os.path.join(d, "summary.yaml")), "a stopped run wrote summary.yaml")
     check(os.path.exists(os.path.join(d, "network.txt")), "no network.txt within 120 s while SGD ran")
     lines = [l.split() for l in open(os.path.join(d, "network.txt")) if l.strip() and not l.startswith("#")]
@@ -412,6 +423,14 @@ def case_stopped(tmp):
           "network.txt of %d rows for m = %d, d = %d" % (len(lines) - 1, m, dd))
     rows = list(csv.reader(open(os.path.join(d, "convex_trace.csv"))))
     check(len(rows) >= 2 and rows[0][0] == "iteration", "convex_trace.csv %r" % rows[:2])
+
+    overwrite = ["--set", "output.overwrite=true"]
+    rc, out, err = run([cfg, "--set", "run.name=stopped", "--set", "sgd.enabled=false"] + overwrite, cwd=tmp)
+    check(rc == 0 and os.path.exists(os.path.join(d, "summary.yaml")), "finished run failed (%d): %s" % (rc, err))
+    os.remove(os.path.join(d, "network.txt"))
+    running, rc = stop_during_sgd(long_sgd + overwrite, d, tmp)
+    check(running and os.path.exists(os.path.join(d, "network.txt")), "the overwriting run was not stopped in SGD")
+    check(not os.path.exists(os.path.join(d, "summary.yaml")), "the old summary.yaml stayed beside the new files")
 
 
 CASES = {"stopped": case_stopped, "progress": case_progress, "wide": case_wide, "plot": case_plot, "lmvm": case_lmvm, "help": case_help, "input-errors": case_input_errors, "small-run": case_small_run, "ranks": case_ranks}
