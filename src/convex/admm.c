@@ -84,6 +84,7 @@ PetscErrorCode CvxAdmmOptionsSetDefaults(CvxAdmmOptions *opt)
   opt->max_iter           = 100000;
   opt->tol                = 1e-6;
   opt->certify_every      = 20;
+  opt->certify_fixed      = PETSC_FALSE;
   opt->time_limit         = 0;
   opt->polish             = PETSC_TRUE;
   opt->column_generation  = CVX_COLGEN_AUTO;
@@ -2249,7 +2250,7 @@ static PetscErrorCode AdmmCertifyInterval(CvxAdmm *A, double cert, double iter, 
 {
   PetscFunctionBeginUser;
   double k = A->opt.certify_every, gap = AdmmGap(A);
-  if (iter > 0 && isfinite(cert) && cert >= ADMM_CERT_MIN_SECONDS) {
+  if (!A->opt.certify_fixed && iter > 0 && isfinite(cert) && cert >= ADMM_CERT_MIN_SECONDS) {
     double c = cert / iter;
     k        = PetscMax(k, PetscMin(ceil(3.0 * c), 1e9));
     /* the oldest mark, then this certificate's into its slot */

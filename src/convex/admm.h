@@ -85,6 +85,10 @@ typedef struct {
                                  0.01 s and a third of the iterations between (they then take about a quarter
                                  of the run), and, for one that costs over an iteration, up to half the
                                  iterations the gap's progress predicts are left to tol */
+  PetscBool    certify_fixed; /* certificates exactly every certify_every iterations, whatever they cost
+                                 (default false: the schedule above, which reads the clock; tests that
+                                 compare two solves certificate by certificate need the same schedule in
+                                 both, also on a loaded machine) */
   double       time_limit;    /* seconds; 0 = none */
   PetscBool    polish;        /* second stage on; default true */
   CvxColumnGeneration column_generation; /* CVX_COLGEN_AUTO (default): start with column generation when
