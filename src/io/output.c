@@ -49,14 +49,7 @@ PetscErrorCode CvxOutputDirCreate(const char *parent, const char *name, PetscBoo
             "the results folder '%s' already holds a finished run (summary.yaml); choose another run.name or "
             "output.dir, or set output.overwrite: true to replace its files",
             dir);
-  if (create) {
-    PetscCall(MakeDirs(dir));
-    /* overwriting: the old summary no longer describes the files that are
-     * about to be replaced, so the folder stops being a finished run until
-     * the new summary is written */
-    PetscCheck(!overwrite || unlink(summary) == 0 || errno == ENOENT, PETSC_COMM_SELF, CVX_ERR_FILE,
-               "cannot remove the old '%s' to overwrite the run: %s", summary, strerror(errno));
-  }
+  if (create) PetscCall(MakeDirs(dir));
   PetscFunctionReturn(0);
 }
 
@@ -86,6 +79,23 @@ PetscErrorCode CvxOutFileCommit(CvxOutFile *f)
   if (bad) {
     unlink(f->tmp);
     SETERRQ(PETSC_COMM_SELF, CVX_ERR_FILE, "writing '%s' failed: %s", f->path, strerror(saved ? saved : errno));
+  }
+  /* A summary.yaml beside this file describes an older run (this run's
+   * summary comes last, and a finished run is replaced only with
+   * output.overwrite): it goes before the first of its files is replaced,
+   * so that the folder does not pass for finished with new files in it. A
+   * run that fails before that keeps the old run whole. */
+  const char *slash = strrchr(f->path, '/'), *base = slash ? slash + 1 : f->path;
+  if (strcmp(base, "summary.yaml") != 0) {
+    char summary[CVX_OUT_PATH_MAX];
+    int  len = (int)(base - f->path);
+    snprintf(summary, sizeof(summary), "%.*ssummary.yaml", len, f->path);
+    if (unlink(summary) != 0 && errno != ENOENT) {
+      saved = errno;
+      unlink(f->tmp);
+      SETERRQ(PETSC_COMM_SELF, CVX_ERR_FILE, "cannot remove the old run's '%s' before replacing its files: %s",
+              summary, strerror(saved));
+    }
   }
   if (rename(f->tmp, f->path) != 0) {
     saved = errno;

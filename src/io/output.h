@@ -22,10 +22,9 @@ typedef struct {
 /* Names the run folder parent/name in dir (size CVX_OUT_PATH_MAX) and, when
  * create is true, creates it and its missing parents. When the folder
  * already holds a finished run (a summary.yaml) and overwrite is false, it is
- * an input error: nothing already written is touched. With overwrite,
- * creating removes an old summary.yaml (the run's files are about to be
- * replaced). Calling it first with create false checks early without
- * leaving an empty folder behind. Not collective (call on rank 0). */
+ * an input error: nothing already written is touched. Calling it first with
+ * create false checks early without leaving an empty folder behind. Not
+ * collective (call on rank 0). */
 PetscErrorCode CvxOutputDirCreate(const char *parent, const char *name, PetscBool overwrite, PetscBool create,
                                   char *dir);
 
@@ -33,7 +32,9 @@ PetscErrorCode CvxOutputDirCreate(const char *parent, const char *name, PetscBoo
 PetscErrorCode CvxOutFileOpen(const char *dir, const char *name, CvxOutFile *f);
 
 /* Flushes, syncs and closes the file, then renames it to its final name;
- * any write error that happened since Open is reported here. */
+ * any write error that happened since Open is reported here. Any other
+ * file than summary.yaml first removes a summary.yaml in its folder (an
+ * overwritten run's, which no longer describes the folder). */
 PetscErrorCode CvxOutFileCommit(CvxOutFile *f);
 
 /* Closes and removes an unfinished file (used on error paths). Never fails. */

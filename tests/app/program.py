@@ -406,7 +406,8 @@ def case_stopped(tmp):
     limit sends) keeps the certified network and the convex trace, whole,
     and has no summary (it is not a finished run); one that was overwriting
     a finished run has no summary either (not the old one beside new
-    files)."""
+    files), while one that failed before writing a file keeps the old run
+    whole."""
     cfg = os.path.join(tmp, "small.yaml")
     write(cfg, SMALL)
     d = os.path.join(tmp, "results", "stopped")
@@ -427,6 +428,11 @@ def case_stopped(tmp):
     overwrite = ["--set", "output.overwrite=true"]
     rc, out, err = run([cfg, "--set", "run.name=stopped", "--set", "sgd.enabled=false"] + overwrite, cwd=tmp)
     check(rc == 0 and os.path.exists(os.path.join(d, "summary.yaml")), "finished run failed (%d): %s" % (rc, err))
+    # an overwriting run that fails before it writes a file leaves the old
+    # run whole (exact arrangements of rank-6 data: an input error)
+    rc, out, err = run([cfg, "--set", "run.name=stopped", "--set", "data.dim=5"] + overwrite, cwd=tmp)
+    check(rc != 0 and "rank at most 3" in err, "rank-6 exact run: %d, %s" % (rc, err))
+    check(os.path.exists(os.path.join(d, "summary.yaml")), "a failed overwriting run removed the old summary")
     os.remove(os.path.join(d, "network.txt"))
     running, rc = stop_during_sgd(long_sgd + overwrite, d, tmp)
     check(running and os.path.exists(os.path.join(d, "network.txt")), "the overwriting run was not stopped in SGD")
