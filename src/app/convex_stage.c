@@ -212,7 +212,6 @@ PetscErrorCode CvxRunConvexSummary(const CvxRun *run, CvxYaml *y)
   PetscFunctionReturn(0);
 }
 
-
 void CvxRunConvexCleanup(CvxRun *run)
 {
   CvxOutFileDiscard(&run->convex_trace);

@@ -165,7 +165,8 @@ static PetscErrorCode GlobalCap(MPI_Comm comm, PetscInt words, MPI_Datatype ptyp
     if (call >= limit) hi = mid;
     else lo = mid + 1;
   }
-  int64_t below = lo > 0 ? KeysAtMost(key, mine, lo - 1) : 0, at = KeysAtMost(key, mine, lo) - below, counts[2], sums[2];
+  int64_t below = lo > 0 ? KeysAtMost(key, mine, lo - 1) : 0, at = KeysAtMost(key, mine, lo) - below;
+  int64_t counts[2], sums[2];
   counts[0] = below;
   counts[1] = at;
   PetscCallMPI(MPI_Allreduce(counts, sums, 2, MPI_INT64_T, MPI_SUM, comm));

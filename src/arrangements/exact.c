@@ -271,8 +271,8 @@ static PetscErrorCode EnumerateRank3(Probe *pr, int64_t L0, int64_t L1)
       if (now - last >= pr->interval) {
         double done = (double)(idx - L0) / (double)(L1 - L0);
         fprintf(stderr,
-                "arrangements: exact enumeration %.1f%% of rank 0's %lld pairs of rows, rank 0 holds %lld distinct patterns, %.0f s, "
-                "about %.0f s left\n",
+                "arrangements: exact enumeration %.1f%% of rank 0's %lld pairs of rows, rank 0 holds %lld distinct "
+                "patterns, %.0f s, about %.0f s left\n",
                 100.0 * done, (long long)(L1 - L0), (long long)pr->table->count, now - t0,
                 (now - t0) * (1.0 - done) / done);
         last = now;

@@ -122,7 +122,8 @@ static inline uint64_t *TestCapExpected(const uint64_t *all, PetscInt P, PetscIn
   qsort(it, (size_t)P, sizeof(*it), TestCapItemCompare);
   for (PetscInt j = 0; j < keep; j++) idx[j] = it[j].idx;
   qsort(idx, (size_t)keep, sizeof(*idx), TestPInt);
-  for (PetscInt j = 0; j < keep; j++) memcpy(out + (size_t)j * words, all + (size_t)idx[j] * words, sizeof(uint64_t) * (size_t)words);
+  for (PetscInt j = 0; j < keep; j++)
+    memcpy(out + (size_t)j * words, all + (size_t)idx[j] * words, sizeof(uint64_t) * (size_t)words);
   free(it);
   free(idx);
   *kept = keep;
