@@ -16,8 +16,9 @@ series) and writes one row per run:
   each width (sgd_best_m<W>), and every stage time (time_<stage>, seconds).
 
 A task folder without summary.yaml (a task that failed or has not finished)
-gets a row with status "no summary"; a key missing from a summary is an
-empty cell. The table is written as CSV (RESULTS_DIR/collected.csv) and as
+gets a row with status "no summary", one stopped early by a signal (its
+summary's run.stopped_by) "stopped by SIGTERM" or the like; a key missing
+from a summary is an empty cell. The table is written as CSV (RESULTS_DIR/collected.csv) and as
 Markdown (RESULTS_DIR/collected.md, also printed). Needs only Python 3: the
 summaries are read with a small reader of the YAML subset the program
 writes.
@@ -281,6 +282,9 @@ def collect(top, extra_keys=()):
         for k in config:
             if k not in order:
                 order.append(k)
+        stopped = summary.get("run.stopped_by")
+        if stopped not in (None, "", "null", "~"):
+            row["status"] = "stopped by %s" % stopped
         for col, key in METRICS:
             row[col] = summary.get(key)
         for k, v in summary.items():

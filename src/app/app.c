@@ -6,6 +6,7 @@
 #include "config/config.h"
 #include "core/blas.h"
 #include "core/error.h"
+#include "core/stop.h"
 #include "core/timer.h"
 #include "data/data.h"
 #include "io/output.h"
@@ -90,6 +91,9 @@ static PetscErrorCode SummaryWrite(const CvxRun *run)
   CvxYamlString(&y, "blas", CvxBlasConfig());
   CvxYamlString(&y, "blas_core", CvxBlasCoreName());
   CvxYamlString(&y, "blas_fallback", CvxBlasCoreFallback() ? CvxBlasCoreFallback() : "");
+  /* a run stopped early by a signal: its results are those of the work done */
+  if (run->stop_signal) CvxYamlString(&y, "stopped_by", CvxStopSignalName(run->stop_signal));
+  else CvxYamlNull(&y, "stopped_by");
   CvxYamlEndMap(&y);
 
   CvxYamlBeginMap(&y, "data");
@@ -261,6 +265,13 @@ static PetscErrorCode RunExecute(CvxRun *run)
   }
   if (run->rank == 0 && run->cfg.sgd.enabled) PetscCall(CvxRunSgdEnd(run));
   run->pools_started = PETSC_FALSE;
+  run->stop_signal   = CvxStopRequested();
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &run->stop_signal, 1, MPI_INT, MPI_MAX, run->world));
+  /* the SGD pool's time as its slowest rank saw it (rank 0 may not be in it) */
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &run->t_sgd, 1, MPI_DOUBLE, MPI_MAX, run->world));
+  if (run->rank == 0 && run->stop_signal && run->cfg.logging.level != CVX_LOG_QUIET)
+    fprintf(stderr, "cvxnn-dist: stopped early by %s: writing the results of the work done\n",
+            CvxStopSignalName(run->stop_signal));
 
   PetscCall(PetscLogStagePush(stage_output));
   PetscCall(CvxRootRun(run->world, OutputWriteOnRoot, run));
@@ -325,6 +336,10 @@ int CvxAppMain(int argc, char **argv)
   }
 
   if (rank == 0 && CvxBlasCoreNote()) fprintf(stderr, "cvxnn-dist: %s\n", CvxBlasCoreNote());
+  /* SIGTERM, SIGINT, SIGUSR1, SIGUSR2: a stop at the solvers' next check,
+   * then the results as usual (core/stop.h); replaces PETSc's handlers */
+  if (CvxStopInstall() && rank == 0)
+    fprintf(stderr, "cvxnn-dist: warning: signal handlers not installed: a signal ends the run without results\n");
 
   memset(&run, 0, sizeof(run));
   run.convex_comm = MPI_COMM_NULL;
@@ -348,6 +363,7 @@ int CvxAppMain(int argc, char **argv)
     ierr = SweepDescribe(&cl);
   } else {
     ierr = RunExecute(&run);
+    if (!ierr && run.stop_signal) status = CVX_EXIT_STOPPED;
   }
 
   if (ierr) {

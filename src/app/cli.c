@@ -31,8 +31,14 @@ void CvxCommandLinePrintHelp(const char *prog)
          "\n"
          "Everything after \"--\" goes to PETSc, e.g. -- -log_view.\n"
          "\n"
+         "SIGTERM, SIGINT, SIGUSR1 or SIGUSR2 stops the run early: the solvers stop at\n"
+         "their next check and the results so far are written (summary run.stopped_by);\n"
+         "a second Ctrl-C ends it at once. Under mpirun send SIGUSR1 (forwarded to every\n"
+         "rank); mpirun turns SIGTERM into a SIGKILL after one second.\n"
+         "\n"
          "Exit status: 0 success, 1 runtime failure, 2 bad input (command line, config,\n"
-         "data files); every error is one line on stderr naming the file, line or key.\n",
+         "data files), 3 stopped early by a signal (results written); every error is one\n"
+         "line on stderr naming the file, line or key.\n",
          prog, prog);
 }
 

@@ -3,6 +3,7 @@
 #include "app/run.h"
 
 #include "core/error.h"
+#include "core/stop.h"
 #include "core/timer.h"
 
 #include <math.h>
@@ -48,6 +49,7 @@ static PetscErrorCode AdmmOptionsFromConfig(const CvxRun *run, CvxAdmmOptions *o
   o->column_generation = cfg->convex.column_generation;
   o->progress_interval = cfg->logging.level == CVX_LOG_QUIET ? 0.0 : cfg->logging.progress_interval;
   o->verbosity         = cfg->logging.level;
+  o->interrupted       = CvxStopRequested;
   switch (cfg->convex.linear_solver) {
   case CVX_LINSOLVE_AUTO: o->gram.path = CVX_GRAM_AUTO; break;
   case CVX_LINSOLVE_REPLICATED: o->gram.path = CVX_GRAM_REPLICATED; break;

@@ -26,6 +26,7 @@ typedef struct {
   PetscMPIInt convex_ranks, sgd_ranks;
   PetscBool concurrent;  /* the pools are disjoint and run at the same time */
   PetscBool pools_started; /* between the split and the end of both pools */
+  int         stop_signal;   /* the signal that stopped the run early on any rank, or 0 (set after the pools) */
 
   /* convex stage (scalars identical on the convex ranks, copied to rank 0) */
   PetscBool     convex_done;

@@ -3,6 +3,7 @@
 #include "app/run.h"
 
 #include "core/error.h"
+#include "core/stop.h"
 #include "core/timer.h"
 
 #include <math.h>
@@ -43,6 +44,7 @@ PetscErrorCode CvxRunSgdOptions(const CvxRun *run, CvxSgdOptions *o, CvxSgdProbl
   o->seed         = (uint64_t)cfg->run.seed;
   o->beta         = cfg->model.beta;
   o->gatol        = cfg->sgd.gatol;
+  o->interrupted  = CvxStopRequested;
 
   memset(p, 0, sizeof(*p));
   p->n              = run->data.n;
@@ -113,11 +115,16 @@ static PetscErrorCode SinkResult(void *ctx, const CvxSgdResult *r)
     fputc(',', fp);
   }
   fprintf(fp, "%s\n", CvxSgdStatusName(r->status));
-  if (run->cfg.logging.level != CVX_LOG_QUIET) {
+  if (run->cfg.logging.level != CVX_LOG_QUIET && r->status == CVX_SGD_STATUS_NOT_RUN) {
+    fprintf(stderr, "sgd: job %d/%d not run (stop requested): m = %d, trial %d\n", (int)run->sgd_jobs_received,
+            (int)run->sgd_job_count, (int)r->width, (int)r->trial);
+  } else if (run->cfg.logging.level != CVX_LOG_QUIET) {
     fprintf(stderr, "sgd: job %d/%d done: m = %d, trial %d, objective %.6e (best %.6e), %lld iterations, %.2f s%s\n",
             (int)run->sgd_jobs_received, (int)run->sgd_job_count, (int)r->width, (int)r->trial, r->objective,
             r->best_objective, (long long)r->iterations, r->time,
-            r->status == CVX_SGD_STATUS_DIVERGED ? " (diverged)" : "");
+            r->status == CVX_SGD_STATUS_DIVERGED      ? " (diverged)"
+            : r->status == CVX_SGD_STATUS_INTERRUPTED ? " (interrupted)"
+                                                      : "");
   }
   PetscFunctionReturn(0);
 }
@@ -211,25 +218,32 @@ PetscErrorCode CvxRunSgdSummary(const CvxRun *run, CvxYaml *y)
   CvxYamlDouble(y, "time", run->t_sgd);
   CvxYamlBeginMap(y, "widths");
   for (PetscInt i = 0; i < cfg->sgd.n_widths; i++) {
-    PetscInt diverged = 0;
+    PetscInt diverged = 0, interrupted = 0, t = 0;
     double   best = INFINITY;
-    for (PetscInt t = 0; t < cfg->sgd.trials; t++) {
-      const CvxSgdResult *r = &run->sgd_jobs[i * cfg->sgd.trials + t];
-      v[t]                  = r->objective;
+    /* the statistics are over the jobs that ran (a stop request leaves
+     * the rest not run) */
+    for (PetscInt k = 0; k < cfg->sgd.trials; k++) {
+      const CvxSgdResult *r = &run->sgd_jobs[i * cfg->sgd.trials + k];
+      if (r->status == CVX_SGD_STATUS_NOT_RUN) continue;
+      v[t++] = r->objective;
       if (r->status == CVX_SGD_STATUS_DIVERGED || !isfinite(r->objective)) diverged++;
+      if (r->status == CVX_SGD_STATUS_INTERRUPTED) interrupted++;
       if (r->best_objective < best) best = r->best_objective;
     }
-    qsort(v, (size_t)cfg->sgd.trials, sizeof(double), CompareDouble);
-    PetscInt t = cfg->sgd.trials;
-    double   median = (t % 2) ? v[t / 2] : 0.5 * (v[t / 2 - 1] + v[t / 2]);
+    qsort(v, (size_t)t, sizeof(double), CompareDouble);
+    double median = t == 0 ? NAN : (t % 2) ? v[t / 2] : 0.5 * (v[t / 2 - 1] + v[t / 2]);
     snprintf(key, sizeof(key), "m%d", (int)cfg->sgd.widths[i]);
     CvxYamlBeginMap(y, key);
     CvxYamlInt(y, "width", cfg->sgd.widths[i]);
     CvxYamlInt(y, "trials", t);
-    CvxYamlDouble(y, "best_final_objective", v[0]);
+    if (t < cfg->sgd.trials || interrupted > 0) {
+      CvxYamlInt(y, "interrupted", interrupted);
+      CvxYamlInt(y, "not_run", cfg->sgd.trials - t);
+    }
+    CvxYamlDouble(y, "best_final_objective", t > 0 ? v[0] : NAN);
     CvxYamlDouble(y, "median_final_objective", median);
-    CvxYamlDouble(y, "worst_final_objective", v[t - 1]);
-    CvxYamlDouble(y, "best_objective_seen", best);
+    CvxYamlDouble(y, "worst_final_objective", t > 0 ? v[t - 1] : NAN);
+    CvxYamlDouble(y, "best_objective_seen", t > 0 ? best : NAN);
     CvxYamlInt(y, "diverged", diverged);
     CvxYamlDouble(y, "best_gap_to_convex", (v[0] - p0) / p0);
     CvxYamlDouble(y, "median_gap_to_convex", (median - p0) / p0);

@@ -118,6 +118,7 @@ const char *CvxAdmmStopReasonName(CvxAdmmStopReason reason)
   case CVX_ADMM_MAX_ITER: return "max_iter";
   case CVX_ADMM_TIME_LIMIT: return "time_limit";
   case CVX_ADMM_STALLED: return "stalled";
+  case CVX_ADMM_INTERRUPTED: return "interrupted";
   }
   return "unknown";
 }
@@ -2462,20 +2463,22 @@ static PetscErrorCode AdmmSolveColumns(const CvxArrangementSet *set, PetscInt d,
   while (!stop && it < opt->max_iter) {
     PetscCall(PetscLogEventBegin(ev_iter, 0, 0, 0, 0));
     double t_it = CvxWallTime();
-    /* rank 0's time flag rides on the u-step's reduction */
-    double flag = 0, pr2 = 0, dr2 = 0, fn2 = 0;
-    if (A.rank == 0 && opt->time_limit > 0 && CvxWallTime() - A.t0 > opt->time_limit) flag = 1;
+    /* rank 0's time flag and every rank's stop request ride on the u-step's
+     * reduction, so that all ranks stop at the same iteration */
+    double flag[2] = {0, 0}, pr2 = 0, dr2 = 0, fn2 = 0;
+    if (A.rank == 0 && opt->time_limit > 0 && CvxWallTime() - A.t0 > opt->time_limit) flag[0] = 1;
+    if (opt->interrupted && (*opt->interrupted)()) flag[1] = 1;
     if (A.fused) {
       /* the whole iteration, state update included */
-      PetscCall(AdmmSlackFused(&A, &flag, 1, &pr2, &dr2));
+      PetscCall(AdmmSlackFused(&A, flag, 2, &pr2, &dr2));
     } else {
       /* z-step */
       memcpy(A.zprev, A.zs, A.ns * sizeof(double));
       PetscCall(AdmmZStep(&A));
       for (size_t s = 0; s < A.ns; s++) A.w[s] = 2.0 * A.zs[s] - A.t[s];
       /* u-step */
-      if (!A.slack) PetscCall(AdmmUStepCone(&A, &flag, 1));
-      else PetscCall(AdmmUStepSlack(&A, &flag, 1));
+      if (!A.slack) PetscCall(AdmmUStepCone(&A, flag, 2));
+      else PetscCall(AdmmUStepSlack(&A, flag, 2));
       /* residuals ||au - zs||^2, ||zs - zprev||^2 and the step f */
       for (size_t s = 0; s < A.ns; s++) {
         double r = A.au[s] - A.zs[s], dz = A.zs[s] - A.zprev[s];
@@ -2606,8 +2609,12 @@ static PetscErrorCode AdmmSolveColumns(const CvxArrangementSet *set, PetscInt d,
     A.iter_min = A.iter_min > 0 ? PetscMin(A.iter_min, t_it) : t_it;
     if (A.rank == 0 && opt->idle) PetscCall((*opt->idle)(opt->idle_ctx));
 
-    /* certificate, trace row, stopping */
-    PetscBool certify = (PetscBool)(it - last_cert_it >= cert_interval);
+    /* certificate, trace row, stopping; the last iteration before a stop
+     * request or the time limit is certified too (its certificate cut short
+     * by the deadline), so that the trace ends with the point returned */
+    PetscBool halt = (PetscBool)(flag[0] > 0 || flag[1] > 0);
+    if (flag[1] > 0) A.deadline = CvxWallTime();
+    PetscBool certify = (PetscBool)(it - last_cert_it >= cert_interval || halt);
     double    t_cert  = CvxWallTime();
     PetscBool trace   = (PetscBool)(certify || (opt->trace_every > 0 && it % opt->trace_every == 0));
     if (trace) {
@@ -2676,7 +2683,7 @@ static PetscErrorCode AdmmSolveColumns(const CvxArrangementSet *set, PetscInt d,
           if (fabs(prev_obj - obj) <= 1e-5 * fabs(obj)) settled++;
           else settled = 0;
           prev_obj = obj;
-          if (opt->polish && isfinite(gap)) {
+          if (opt->polish && isfinite(gap) && !halt) {
             PetscBool ready = (PetscBool)(gap <= opt->polish_gap || settled >= 3);
             if (stalled || (A.polish_all && last_polish_it < 0 && it >= 100)) try_polish = PETSC_TRUE;
             else if (ready && (last_polish_it < 0 || gap <= 0.1 * polish_ref_gap || it >= 2 * last_polish_it))
@@ -2717,7 +2724,10 @@ static PetscErrorCode AdmmSolveColumns(const CvxArrangementSet *set, PetscInt d,
         }
       }
     }
-    if (!stop && flag > 0) {
+    if (!stop && flag[1] > 0) {
+      result->reason = CVX_ADMM_INTERRUPTED;
+      stop           = PETSC_TRUE;
+    } else if (!stop && flag[0] > 0) {
       result->reason = CVX_ADMM_TIME_LIMIT;
       stop           = PETSC_TRUE;
     }

@@ -36,7 +36,8 @@ typedef enum {
   CVX_ADMM_CONVERGED,  /* certified relative gap <= tol */
   CVX_ADMM_MAX_ITER,   /* max_iter iterations done */
   CVX_ADMM_TIME_LIMIT, /* time_limit seconds elapsed */
-  CVX_ADMM_STALLED     /* the certified gap stopped improving */
+  CVX_ADMM_STALLED,    /* the certified gap stopped improving */
+  CVX_ADMM_INTERRUPTED /* opt.interrupted asked for a stop (a signal) */
 } CvxAdmmStopReason;
 
 /* One recorded row of the convex trace. */
@@ -101,6 +102,9 @@ typedef struct {
   void            *monitor_ctx;
   CvxAdmmIdleFn    idle;      /* per-iteration callback on rank 0, or NULL */
   void            *idle_ctx;
+  int (*interrupted)(void); /* nonzero: stop as at the time limit, reason CVX_ADMM_INTERRUPTED; asked on
+                               every rank once per iteration (any rank's request stops all) and by rank 0
+                               in the second stage; NULL (default): never */
   /* finer controls */
   PetscInt  trace_every;        /* extra trace rows every this many iterations; 0 (default) = only at certificates */
   PetscInt  stall_certificates; /* stalled after this many certificates without a 1% smaller gap or a 1e-5
@@ -192,7 +196,8 @@ typedef struct {
 /* Fills opt with the defaults listed above (beta = 1e-3). Not collective. */
 PetscErrorCode CvxAdmmOptionsSetDefaults(CvxAdmmOptions *opt);
 
-/* Name of a stop reason ("converged", "max_iter", "time_limit", "stalled"). */
+/* Name of a stop reason ("converged", "max_iter", "time_limit", "stalled",
+ * "interrupted"). */
 const char *CvxAdmmStopReasonName(CvxAdmmStopReason reason);
 
 /* Solves the convex program for the pattern set (distributed over

@@ -55,6 +55,7 @@ typedef struct {
   double        beta;
   MPI_Comm      comm;     /* the solve's communicator: rank 0 decides on the time limit */
   double        deadline; /* wall time of the solve's time limit (INFINITY: none) */
+  int (*interrupted)(void); /* the solve's stop request (CvxAdmmOptions), or NULL */
   /* progress lines from the Newton steps (rank 0, every `interval` seconds;
    * interval 0: none) */
   double        interval, t0, last_print; /* t0: the solve's start */
@@ -1019,8 +1020,8 @@ static PetscErrorCode ReducedLate(const Reduced *R, PetscBool *late)
 
   PetscFunctionBeginUser;
   *late = PETSC_FALSE;
-  if (!isfinite(R->deadline)) PetscFunctionReturn(0);
-  l = CvxWallTime() > R->deadline;
+  if (!isfinite(R->deadline) && !R->interrupted) PetscFunctionReturn(0);
+  l = CvxWallTime() > R->deadline || (R->interrupted && (*R->interrupted)());
   PetscCallMPI(MPI_Bcast(&l, 1, MPI_INT, 0, R->comm));
   *late = (PetscBool)(l != 0);
   PetscFunctionReturn(0);
@@ -1676,6 +1677,7 @@ static PetscErrorCode PolishGather(CvxAdmm *A, const double *x, const PetscBool 
   R->beta     = A->beta;
   R->comm     = A->comm;
   R->deadline = A->polish_deadline;
+  R->interrupted = A->opt.interrupted;
   R->interval = (A->rank == 0 && A->opt.verbosity != CVX_LOG_QUIET) ? A->opt.progress_interval : 0;
   R->check    = A->opt.polish_check ? A->res : NULL;
   R->t0       = A->t0;
@@ -2273,10 +2275,11 @@ PetscErrorCode CvxAdmmPolish(CvxAdmm *A, PetscBool *improved)
   double    loose = COLGEN_TARGET, colgen_gap = INFINITY;      /* column generation: the round target */
   PetscInt  colgen_stall = 0;
   for (PetscInt round = 0; round < (A->colgen ? COLGEN_MAX_ROUNDS : A->opt.polish_rounds); round++) {
-    if (isfinite(A->polish_deadline)) {
+    if (isfinite(A->polish_deadline) || A->opt.interrupted) {
       /* past the attempt's deadline (the time limit, or the attempt's own
-       * budget: AdmmSecondStage) no new round starts (rank 0 decides for all) */
-      int late = CvxWallTime() > A->polish_deadline;
+       * budget: AdmmSecondStage), or once a stop is requested, no new round
+       * starts (rank 0 decides for all) */
+      int late = CvxWallTime() > A->polish_deadline || (A->opt.interrupted && (*A->opt.interrupted)());
       PetscCallMPI(MPI_Bcast(&late, 1, MPI_INT, 0, A->comm));
       if (late) break;
     }

@@ -27,6 +27,7 @@
 /* Exit status of the program for each error class. */
 #define CVX_EXIT_INPUT   2
 #define CVX_EXIT_RUNTIME 1
+#define CVX_EXIT_STOPPED 3 /* stopped early at a signal's request; the results so far are written */
 
 /* Installs the error handler described above. Not collective. */
 PetscErrorCode CvxErrorHandlerPush(void);

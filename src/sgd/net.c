@@ -141,6 +141,10 @@ const char *CvxSgdStatusName(CvxSgdStatus status)
     return "diverged";
   case CVX_SGD_STATUS_STOPPED:
     return "stopped";
+  case CVX_SGD_STATUS_INTERRUPTED:
+    return "interrupted";
+  case CVX_SGD_STATUS_NOT_RUN:
+    return "not_run";
   }
   return "unknown";
 }

@@ -353,7 +353,9 @@ PetscErrorCode CvxSgdPoolRun(MPI_Comm pool, MPI_Comm link, const CvxSgdProblem *
     PetscInt width, trial;
 
     PetscCall(CvxSgdJobGet(opts, k, &width, &trial));
-    PetscCall(CvxSgdJobRun(prob, opts, width, trial, &sinks, NULL));
+    /* after a stop request the rank's jobs are reported, not run */
+    if (opts->interrupted && (*opts->interrupted)()) PetscCall(CvxSgdJobSkip(width, trial, &sinks, NULL));
+    else PetscCall(CvxSgdJobRun(prob, opts, width, trial, &sinks, NULL));
     mine++;
     if (lrank == 0) PetscCall(CvxSgdReceiverPoll(recv, PETSC_FALSE, NULL));
   }

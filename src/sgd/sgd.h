@@ -56,10 +56,12 @@ typedef enum { CVX_SGD_SCHEDULE_CONSTANT, CVX_SGD_SCHEDULE_EXPONENTIAL, CVX_SGD_
 
 /* How a job ended. */
 typedef enum {
-  CVX_SGD_STATUS_COMPLETED = 0, /* ran every epoch (LMVM: hit the iteration limit) */
-  CVX_SGD_STATUS_CONVERGED = 1, /* LMVM: gradient norm below gatol */
-  CVX_SGD_STATUS_DIVERGED  = 2, /* the objective became Inf or NaN */
-  CVX_SGD_STATUS_STOPPED   = 3  /* LMVM stopped for another reason (see tao_reason) */
+  CVX_SGD_STATUS_COMPLETED   = 0, /* ran every epoch (LMVM: hit the iteration limit) */
+  CVX_SGD_STATUS_CONVERGED   = 1, /* LMVM: gradient norm below gatol */
+  CVX_SGD_STATUS_DIVERGED    = 2, /* the objective became Inf or NaN */
+  CVX_SGD_STATUS_STOPPED     = 3, /* LMVM stopped for another reason (see tao_reason) */
+  CVX_SGD_STATUS_INTERRUPTED = 4, /* stopped early at a stop request (opts.interrupted) */
+  CVX_SGD_STATUS_NOT_RUN     = 5  /* not started: a stop was requested before (no iterations, NaN values) */
 } CvxSgdStatus;
 
 typedef struct {
@@ -80,6 +82,8 @@ typedef struct {
   uint64_t       seed;         /* master seed of the job streams */
   double         beta;         /* weight decay of p1 */
   double         gatol;        /* LMVM: stop when ||grad p1|| <= gatol */
+  int (*interrupted)(void);    /* asked after every update: nonzero ends the job (status interrupted) and
+                                  the rank's later jobs are reported not run; NULL (default): never */
 } CvxSgdOptions;
 
 /* The data a pool trains on (borrowed, column-major, identical on every rank). */
@@ -150,7 +154,7 @@ PetscErrorCode CvxSgdOptionsValidate(const CvxSgdOptions *opts, const CvxSgdProb
 
 /* Names as used in configuration files ("sgd", "momentum", "adam", "lmvm";
  * "constant", "exponential", "step"; "completed", "converged", "diverged",
- * "stopped"). */
+ * "stopped", "interrupted", "not_run"). */
 const char *CvxSgdMethodName(CvxSgdMethod method);
 const char *CvxSgdScheduleName(CvxSgdSchedule schedule);
 const char *CvxSgdStatusName(CvxSgdStatus status);
@@ -215,6 +219,11 @@ PetscErrorCode CvxSgdTrainerDestroy(CvxSgdTrainer *tr);
 PetscErrorCode CvxSgdJobRun(const CvxSgdProblem *prob, const CvxSgdOptions *opts, PetscInt width, PetscInt trial,
                             const CvxSgdSinks *sinks, CvxSgdResult *result);
 
+/* Reports job (width, trial) as not run (status not_run, no iterations, NaN
+ * values) to sinks->result, as a pool does for the jobs after a stop
+ * request. result may be NULL. Not collective. */
+PetscErrorCode CvxSgdJobSkip(PetscInt width, PetscInt trial, const CvxSgdSinks *sinks, CvxSgdResult *result);
+
 /* ---- the pool ---------------------------------------------------------- */
 
 /* Runs every job of opts over the ranks of `pool`: job k goes to pool rank
@@ -226,6 +235,9 @@ PetscErrorCode CvxSgdJobRun(const CvxSgdProblem *prob, const CvxSgdOptions *opts
  * receiver's sinks and it polls for the other ranks' rows between (and
  * during) its jobs; afterwards it must call CvxSgdReceiverPoll(wait = true)
  * to collect the rest. On every other rank recv is ignored (pass NULL).
+ * After a stop request (opts->interrupted) each rank ends the job it is
+ * running and reports its later jobs as not run (CvxSgdJobSkip), so rank 0
+ * still receives one result per job.
  * One pool run at a time per link communicator: rank 0 must have received
  * every sender's end-of-work message before another run starts. */
 PetscErrorCode CvxSgdPoolRun(MPI_Comm pool, MPI_Comm link, const CvxSgdProblem *prob, const CvxSgdOptions *opts,

@@ -33,7 +33,15 @@ typedef struct {
   double             t0, best;
   PetscInt64         last_recorded;
   double             last_objective, last_accuracy;
+  PetscBool          interrupted; /* opts.interrupted asked for a stop */
 } RunCtx;
+
+static PetscBool RunInterrupted(RunCtx *ctx)
+{
+  int (*fn)(void) = ctx->tr->opts.interrupted;
+  if (fn && (*fn)()) ctx->interrupted = PETSC_TRUE;
+  return ctx->interrupted;
+}
 
 PetscErrorCode CvxSgdTrainerCreate(const CvxSgdProblem *prob, const CvxSgdOptions *opts, PetscInt width, PetscInt trial,
                                    CvxSgdTrainer *out)
@@ -262,6 +270,7 @@ static PetscErrorCode LmvmMonitor(Tao tao, void *ptr)
   if (f < ctx->best) ctx->best = f;
   if (its % tr->opts.record_every == 0) PetscCall(RunRecord(ctx));
   PetscCall(RunTestRow(ctx, its));
+  if (RunInterrupted(ctx)) PetscCall(TaoSetConvergedReason(tao, TAO_CONVERGED_USER));
   PetscFunctionReturn(0);
 }
 
@@ -294,7 +303,9 @@ static PetscErrorCode RunLmvm(RunCtx *ctx, CvxSgdResult *res)
   tr->epoch     = its;
   if (ctx->last_recorded != its) PetscCall(RunRecord(ctx));
   res->tao_reason = (PetscInt)reason;
-  if (reason == TAO_CONVERGED_GATOL)
+  if (ctx->interrupted && reason == TAO_CONVERGED_USER)
+    res->status = CVX_SGD_STATUS_INTERRUPTED;
+  else if (reason == TAO_CONVERGED_GATOL)
     res->status = CVX_SGD_STATUS_CONVERGED;
   else if (reason == TAO_DIVERGED_MAXITS)
     res->status = CVX_SGD_STATUS_COMPLETED;
@@ -328,6 +339,10 @@ static PetscErrorCode RunFirstOrder(RunCtx *ctx, CvxSgdResult *res)
     }
     if (tr->iteration % tr->opts.record_every == 0 || tr->iteration == total) PetscCall(RunRecord(ctx));
     if (tr->batch == 0) PetscCall(RunTestRow(ctx, tr->epoch));
+    if (tr->iteration < total && RunInterrupted(ctx)) {
+      res->status = CVX_SGD_STATUS_INTERRUPTED;
+      break;
+    }
   }
   if (ctx->last_recorded != tr->iteration) PetscCall(RunRecord(ctx));
   PetscFunctionReturn(0);
@@ -349,6 +364,7 @@ PetscErrorCode CvxSgdTrainerRun(CvxSgdTrainer tr, const CvxSgdSinks *sinks, CvxS
   ctx.last_recorded  = -1;
   ctx.last_objective = NAN;
   ctx.last_accuracy  = NAN;
+  ctx.interrupted    = PETSC_FALSE;
   if (tr->opts.method == CVX_SGD_METHOD_LMVM)
     PetscCall(RunLmvm(&ctx, &res));
   else
@@ -364,6 +380,25 @@ PetscErrorCode CvxSgdTrainerRun(CvxSgdTrainer tr, const CvxSgdSinks *sinks, CvxS
   res.test_accuracy  = NAN;
   if (tr->prob.n_test > 0) PetscCall(RunTestMetrics(tr, &res.test_objective, &res.test_accuracy));
   res.time = CvxWallTime() - ctx.t0;
+  if (sinks && sinks->result) PetscCall(sinks->result(sinks->ctx, &res));
+  if (result) *result = res;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode CvxSgdJobSkip(PetscInt width, PetscInt trial, const CvxSgdSinks *sinks, CvxSgdResult *result)
+{
+  CvxSgdResult res;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscMemzero(&res, sizeof(res)));
+  res.width          = width;
+  res.trial          = trial;
+  res.objective      = NAN;
+  res.best_objective = NAN;
+  res.accuracy       = NAN;
+  res.test_objective = NAN;
+  res.test_accuracy  = NAN;
+  res.status         = CVX_SGD_STATUS_NOT_RUN;
   if (sinks && sinks->result) PetscCall(sinks->result(sinks->ctx, &res));
   if (result) *result = res;
   PetscFunctionReturn(0);

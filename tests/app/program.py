@@ -380,11 +380,10 @@ def case_progress(tmp):
           "want the setup's two lines before the first iteration's, got %r" % lines[:8])
 
 
-def stop_during_sgd(args, d, tmp):
+def stop_during_sgd(args, d, tmp, sig):
     """Starts the program with args, waits (up to 120 s) until d holds
-    network.txt and sends SIGTERM. Returns whether the run was still going
-    at the signal and its exit code."""
-    import signal
+    network.txt (the convex part is done, SGD runs) and sends sig. Returns
+    whether the run was still going at the signal and its exit code."""
     import time
     p = subprocess.Popen([BIN] + args, cwd=tmp, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                          text=True)
@@ -392,7 +391,7 @@ def stop_during_sgd(args, d, tmp):
     while time.time() < deadline and p.poll() is None and not os.path.exists(os.path.join(d, "network.txt")):
         time.sleep(0.05)
     running = p.poll() is None
-    p.send_signal(signal.SIGTERM)
+    p.send_signal(sig)
     try:
         p.communicate(timeout=60)
     except subprocess.TimeoutExpired:
@@ -402,20 +401,46 @@ def stop_during_sgd(args, d, tmp):
 
 
 def case_stopped(tmp):
-    """A run stopped during its SGD part (SIGTERM, as a batch system's time
-    limit sends) keeps the certified network and the convex trace, whole,
-    and has no summary (it is not a finished run); one that was overwriting
-    a finished run has no summary either (not the old one beside new
-    files), while one that failed before writing a file keeps the old run
-    whole."""
+    """SIGTERM during the SGD part (as a batch system's time limit sends)
+    stops it early: the job running ends "interrupted", the jobs after it
+    are "not_run", every file is written whole and the summary says what
+    stopped the run; exit status 3. A run killed outright (SIGKILL) keeps
+    the certified network and the convex trace, whole, and has no summary
+    (it is not a finished run); one that was overwriting a finished run has
+    no summary either (not the old one beside new files), while one that
+    failed before writing a file keeps the old run whole."""
+    import signal
     cfg = os.path.join(tmp, "small.yaml")
     write(cfg, SMALL)
     d = os.path.join(tmp, "results", "stopped")
     long_sgd = [cfg, "--set", "run.name=stopped", "--set", "sgd.epochs=100000000"]
-    running, rc = stop_during_sgd(long_sgd, d, tmp)
+    running, rc = stop_during_sgd(long_sgd, d, tmp, signal.SIGTERM)
     check(running, "the run ended (%r) before its SGD part could be stopped" % rc)
-    check(rc != 0, "a stopped run exited with 0")
-    check(not os.path.exists(os.path.join(d, "summary.yaml")), "a stopped run wrote summary.yaml")
+    check(rc == 3, "a run stopped by SIGTERM exited with %r, not 3" % rc)
+    check(not [f for f in os.listdir(d) if f.startswith(".")], "temporary files left: %s" % os.listdir(d))
+    s = read_yaml(os.path.join(d, "summary.yaml"))
+    check(s["run.stopped_by"] == "SIGTERM", "run.stopped_by = %r" % s.get("run.stopped_by"))
+    check(s["convex.stop_reason"] == "converged" and s["convex.gap"] <= 1e-6, "the convex part before the signal")
+    res = read_rows(os.path.join(d, "sgd_results.csv"))
+    status = [(int(r["width"]), int(r["trial"]), r["status"]) for r in res]
+    check(status == [(5, 0, "interrupted"), (5, 1, "not_run"), (20, 0, "not_run"), (20, 1, "not_run")],
+          "sgd_results.csv statuses %r" % status)
+    check(int(res[0]["iterations"]) > 0 and math.isfinite(float(res[0]["objective"])), "interrupted job %r" % res[0])
+    check(all(int(r["iterations"]) == 0 and r["objective"] == "nan" for r in res[1:]), "not-run jobs %r" % res[1:])
+    check(s["sgd.widths.m5.trials"] == 1 and s["sgd.widths.m5.interrupted"] == 1 and s["sgd.widths.m5.not_run"] == 1,
+          "summary of width 5: %r" % {k: v for k, v in s.items() if k.startswith("sgd.widths.m5")})
+    check(s["sgd.widths.m5.best_final_objective"] == float(res[0]["objective"]), "width 5's statistics")
+    check(s["sgd.widths.m20.trials"] == 0 and s["sgd.widths.m20.not_run"] == 2 and
+          math.isnan(s["sgd.widths.m20.median_final_objective"]), "summary of width 20")
+    trace = read_rows(os.path.join(d, "sgd_trace.csv"))
+    last = [r for r in trace if r["width"] == "5" and r["trial"] == "0"][-1]
+    check(last["iteration"] == res[0]["iterations"], "the trace ends at %s, the result at %s" %
+          (last["iteration"], res[0]["iterations"]))
+
+    shutil.rmtree(d)
+    running, rc = stop_during_sgd(long_sgd, d, tmp, signal.SIGKILL)
+    check(running and rc == -signal.SIGKILL, "the run ended (%r) before it could be killed" % rc)
+    check(not os.path.exists(os.path.join(d, "summary.yaml")), "a killed run wrote summary.yaml")
     check(os.path.exists(os.path.join(d, "network.txt")), "no network.txt within 120 s while SGD ran")
     lines = [l.split() for l in open(os.path.join(d, "network.txt")) if l.strip() and not l.startswith("#")]
     check(len(lines) >= 2 and len(lines[0]) == 2, "network.txt header %r" % (lines[:1],))
@@ -428,18 +453,74 @@ def case_stopped(tmp):
     overwrite = ["--set", "output.overwrite=true"]
     rc, out, err = run([cfg, "--set", "run.name=stopped", "--set", "sgd.enabled=false"] + overwrite, cwd=tmp)
     check(rc == 0 and os.path.exists(os.path.join(d, "summary.yaml")), "finished run failed (%d): %s" % (rc, err))
+    check(read_yaml(os.path.join(d, "summary.yaml"))["run.stopped_by"] == "null", "a finished run's stopped_by")
     # an overwriting run that fails before it writes a file leaves the old
     # run whole (exact arrangements of rank-6 data: an input error)
     rc, out, err = run([cfg, "--set", "run.name=stopped", "--set", "data.dim=5"] + overwrite, cwd=tmp)
     check(rc != 0 and "rank at most 3" in err, "rank-6 exact run: %d, %s" % (rc, err))
     check(os.path.exists(os.path.join(d, "summary.yaml")), "a failed overwriting run removed the old summary")
     os.remove(os.path.join(d, "network.txt"))
-    running, rc = stop_during_sgd(long_sgd + overwrite, d, tmp)
-    check(running and os.path.exists(os.path.join(d, "network.txt")), "the overwriting run was not stopped in SGD")
+    running, rc = stop_during_sgd(long_sgd + overwrite, d, tmp, signal.SIGKILL)
+    check(running and os.path.exists(os.path.join(d, "network.txt")), "the overwriting run was not killed in SGD")
     check(not os.path.exists(os.path.join(d, "summary.yaml")), "the old summary.yaml stayed beside the new files")
 
 
-CASES = {"stopped": case_stopped, "progress": case_progress, "wide": case_wide, "plot": case_plot, "lmvm": case_lmvm, "help": case_help, "input-errors": case_input_errors, "small-run": case_small_run, "ranks": case_ranks}
+LONG_CONVEX = """
+run: {name: interrupted, seed: 5}
+data: {source: synthetic, n_train: 1000, n_test: 50, dim: 10, rule: norm}
+model: {beta: 1.0e-4}
+arrangements: {method: sample, samples: 2000}
+convex: {tol: 1.0e-12, time_limit: 300}
+sgd: {widths: [5], trials: 2, optimizer: adam, lr: 1.0e-2, epochs: 100000000, record_every: 100, ranks: 1}
+logging: {level: normal, progress_interval: 1}
+"""
+
+
+def case_interrupted(tmp):
+    """SIGUSR1 to mpirun (forwarded to every rank) while the convex pool of
+    two ranks iterates and a third rank runs SGD: the ranks stop together
+    at one iteration, the point they have is certified, and every file is
+    written; exit status 3."""
+    import glob
+    import signal
+    import time
+    cfg = os.path.join(tmp, "long.yaml")
+    write(cfg, LONG_CONVEX)
+    d = os.path.join(tmp, "results", "interrupted")
+    p = subprocess.Popen([MPIEXEC, "--oversubscribe", "-n", "3", BIN, cfg], cwd=tmp, env=ENV,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline, rows = time.time() + 240, 0
+    while time.time() < deadline and p.poll() is None and rows < 3:
+        time.sleep(0.1)
+        for f in glob.glob(os.path.join(d, ".convex_trace.csv.*.tmp")):
+            with open(f) as fh:
+                rows = max(rows, sum(1 for _ in fh))
+    running = p.poll() is None
+    p.send_signal(signal.SIGUSR1)
+    try:
+        out, err = p.communicate(timeout=120)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        out, err = p.communicate()
+        fail("no exit within 120 s of SIGUSR1: %s" % err[-2000:])
+    check(running, "the run ended (%r) before the signal: %s" % (p.returncode, err[-2000:]))
+    check(p.returncode == 3, "exit status %r, not 3: %s" % (p.returncode, err[-2000:]))
+    check("stopped early by SIGUSR1" in err, "no stop line on stderr: %s" % err[-2000:])
+    check(not [f for f in os.listdir(d) if f.startswith(".")], "temporary files left: %s" % os.listdir(d))
+    s = read_yaml(os.path.join(d, "summary.yaml"))
+    check(s["run.stopped_by"] == "SIGUSR1", "run.stopped_by = %r" % s.get("run.stopped_by"))
+    check(s["convex.stop_reason"] == "interrupted" and s["convex.ranks"] == 2, "convex part %r" %
+          {k: v for k, v in s.items() if k.startswith("convex.")})
+    check(s["convex.certified"] == "true" and s["convex.lower_bound"] <= s["convex.objective"], "not certified")
+    check(abs(s["network.objective"] - s["convex.objective"]) <= 1e-8 * s["convex.objective"], "network p1")
+    check(s["sgd.widths.m5.interrupted"] == 1 and s["sgd.widths.m5.not_run"] == 1, "sgd part")
+    check(s["timings.sgd"] > 0 and s["sgd.time"] > 0, "the SGD pool's time is %r" % s["sgd.time"])
+    trace = read_rows(os.path.join(d, "convex_trace.csv"))
+    check(int(trace[-1]["iteration"]) == s["convex.iterations"], "the trace ends at iteration %s of %s" %
+          (trace[-1]["iteration"], s["convex.iterations"]))
+
+
+CASES = {"stopped": case_stopped, "interrupted": case_interrupted, "progress": case_progress, "wide": case_wide, "plot": case_plot, "lmvm": case_lmvm, "help": case_help, "input-errors": case_input_errors, "small-run": case_small_run, "ranks": case_ranks}
 
 if __name__ == "__main__":
     if CASE not in CASES:

@@ -1,7 +1,8 @@
 """analysis/collect.py on hand-written run folders in the program's summary
 format: one row per task in natural order, the varying config keys as
 columns, exact numbers, empty cells for missing keys, a row for a task
-without a summary, and the exit status for an empty or missing folder.
+without a summary, the status of a run stopped by a signal, and the exit
+status for an empty or missing folder.
 
 Argument: the path of analysis/collect.py."""
 import csv
@@ -26,6 +27,7 @@ run:
   version: "0.1.0"
   started: "2026-01-01T00:00:00Z"
   ranks: {ranks}
+  stopped_by: {stopped}
 data:
   description: "synthetic rule norm, dim 1, seed 1: 20 train # not a comment, \\"quoted\\""
   n_train: 20
@@ -111,8 +113,8 @@ def main():
     collect = sys.argv[1]
     with tempfile.TemporaryDirectory() as top:
         d = os.path.join(top, "sweep")
-        s0 = SUMMARY.format(name="task-0", ranks=2, objective=0.011672205693327338, seed=1, beta=0.0001)
-        s10 = SUMMARY.format(name="task-10", ranks=4, objective=0.5, seed=1, beta=0.001)
+        s0 = SUMMARY.format(name="task-0", ranks=2, objective=0.011672205693327338, seed=1, beta=0.0001, stopped="null")
+        s10 = SUMMARY.format(name="task-10", ranks=4, objective=0.5, seed=1, beta=0.001, stopped='"SIGUSR1"')
         write(os.path.join(d, "task-0", "summary.yaml"), s0)
         write(os.path.join(d, "task-10", "summary.yaml"), s10)
         write(os.path.join(d, "task-1", "summary.yaml"), PARTIAL)
@@ -149,6 +151,7 @@ def main():
             check(t2["status"] == "no summary" and t2["objective"] == "", "task-2 %s" % t2)
             check(float(t2["model.beta"]) == 1e-3 and t2["run.seed"] == "3", "task-2 config from config.yaml: %s" % t2)
             check(float(r["task-10"]["objective"]) == 0.5 and r["task-10"]["ranks"] == "4", "task-10 %s" % r["task-10"])
+            check(r["task-10"]["status"] == "stopped by SIGUSR1", "task-10 status %s" % r["task-10"]["status"])
         with open(os.path.join(d, "collected.md")) as f:
             md = f.read().splitlines()
         check(len(md) == 6 and md[0].startswith("| task | status |"), "markdown table: %s" % md)
