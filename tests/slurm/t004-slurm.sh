@@ -11,6 +11,10 @@
 #   t004-slurm.sh scaling SOURCE_ROOT CVXNN_DIST
 #     runs slurm/scaling.sh on 1 and 2 ranks through sbatch, checks each
 #     run's summary (run.ranks, timings) and the collected table.
+#   t004-slurm.sh stop SOURCE_ROOT CVXNN_DIST
+#     submits slurm/run.sbatch, sends SIGUSR1 to its batch shell while SGD
+#     runs and checks that the run stopped early with its results written
+#     (exit code 3, run.stopped_by).
 #
 # Exit status 77 (skipped) when SLURM or munge is not installed, or, for the
 # sweep, when the program does not run sweep tasks (--job).
@@ -235,6 +239,41 @@ if not ok:
     print("FAIL: table", rows)
 sys.exit(0 if ok else 1)
 PYEOF
+  ;;
+stop)
+  # A run stopped early through the batch shell, as sbatch
+  # --signal=B:USR1@T does before the time limit: run.sbatch passes SIGUSR1
+  # on to mpirun, which forwards it to the ranks; the run writes its results
+  # and exits with status 3.
+  start_cluster
+  cat > "$tmp/stop.yaml" <<'YAMLEOF'
+run: {name: stop, seed: 3}
+data: {source: synthetic, n_train: 20, n_test: 10, dim: 1, rule: norm}
+model: {beta: 1.0e-3}
+arrangements: {method: exact}
+sgd: {widths: [5], trials: 2, optimizer: adam, lr: 1.0e-2, epochs: 100000000, record_every: 1000, ranks: 1}
+YAMLEOF
+  res=$tmp/results/stop
+  jobid=$(sbatch --parsable --ntasks=2 --output="$tmp/out/stop.out" "$src/slurm/run.sbatch" "$tmp/stop.yaml" \
+    --set "output.dir=$tmp/results") || fail "sbatch run.sbatch"
+  jobid=${jobid%%;*}
+  # the convex part is done (network.txt) and SGD runs: ask for the stop
+  t0=$SECONDS
+  until [ -f "$res/network.txt" ] && [ "$(job_state "$jobid")" = RUNNING ]; do
+    [ $((SECONDS - t0)) -lt "$deadline_s" ] || fail "no network.txt after $deadline_s s; state $(job_state "$jobid")"
+    sleep 0.5
+  done
+  sleep 1
+  scancel --batch --signal=USR1 "$jobid" || fail "scancel --batch --signal=USR1 $jobid"
+  wait_jobs "$jobid"
+  grep -q "stop requested: SIGUSR1 to the ranks" "$tmp/out/stop.out" || fail "run.sbatch did not pass the signal on"
+  code=$(scontrol show job -o "$jobid" | tr ' ' '\n' | sed -n 's/^ExitCode=//p')
+  [ "$code" = "3:0" ] || fail "job exit code '$code', want 3:0 (stopped early)"
+  [ "$(summary_value "$res/summary.yaml" run.stopped_by)" = SIGUSR1 ] ||
+    fail "run.stopped_by is '$(summary_value "$res/summary.yaml" run.stopped_by)'"
+  [ "$(summary_value "$res/summary.yaml" sgd.widths.m5.interrupted)" = 1 ] &&
+    [ "$(summary_value "$res/summary.yaml" sgd.widths.m5.not_run)" = 1 ] || fail "sgd jobs: $(cat "$res/sgd_results.csv")"
+  [ "$(summary_value "$res/summary.yaml" convex.converged)" = True ] || fail "the convex part did not converge"
   ;;
 *)
   fail "unknown mode '$mode'"
