@@ -2181,7 +2181,8 @@ static PetscErrorCode AdmmProgressPrint(CvxAdmm *A, AdmmProgress *pg, PetscInt i
   double gap   = A->have_best ? (A->best_obj - A->best_lb) / A->best_obj : NAN;
   double rate  = now > pg->last_time ? (double)(it - pg->last_it) / (now - pg->last_time) : 0;
   char   eta[64] = "?";
-  if (pg->hist_n >= 2 && isfinite(gap) && gap > A->opt.tol) {
+  if (A->res && A->res->reason == CVX_ADMM_INTERRUPTED) PetscCall(PetscSNPrintf(eta, sizeof(eta), "- (stop requested)"));
+  else if (pg->hist_n >= 2 && isfinite(gap) && gap > A->opt.tol) {
     double dt = pg->hist_time[pg->hist_n - 1] - pg->hist_time[0];
     double dl = pg->hist_lgap[0] - pg->hist_lgap[pg->hist_n - 1];
     if (dt > 0 && dl > 0) {
@@ -2790,13 +2791,13 @@ static PetscErrorCode AdmmSolveColumns(const CvxArrangementSet *set, PetscInt d,
     result->rho              = A.rho; /* the last one */
     if (A.rank == 0 && cut > 0 && opt->verbosity != CVX_LOG_QUIET)
       fprintf(stderr,
-              "convex: the time limit or their time budget cut certificates short: %d block tests used an upper "
-              "bound on ||P_K(v)|| (the bound stays valid, only weaker)\n",
+              "convex: the time limit, a stop request or their time budget cut certificates short: %d block tests "
+              "used an upper bound on ||P_K(v)|| (the bound stays valid, only weaker)\n",
               (int)cut);
     if (A.rank == 0 && pcut > 0 && opt->verbosity != CVX_LOG_QUIET)
       fprintf(stderr,
-              "convex: the time limit or the certificates' time budget left %d blocks of feasible points at 0 "
-              "instead of projecting them (those points stay feasible, their objective only higher)\n",
+              "convex: the time limit, a stop request or the certificates' time budget left %d blocks of feasible "
+              "points at 0 instead of projecting them (those points stay feasible, their objective only higher)\n",
               (int)pcut);
   }
   if (A.rank == 0 && opt->verbosity != CVX_LOG_QUIET) {
