@@ -10,7 +10,8 @@
 cvxnn_launch() {
   "$@" &
   local pid=$!
-  trap 'echo "$(date -u +%H:%M:%S) stop requested: SIGUSR1 to the ranks" >&2; kill -USR1 "$pid" 2>/dev/null || true' USR1 USR2 TERM
+  trap 'echo "$(date -u +%H:%M:%S) stop requested: SIGUSR1 to the ranks" >&2
+        kill -USR1 "$pid" 2>/dev/null || true' USR1 USR2 TERM
   # a trapped signal ends wait early: wait again until the launcher exits
   while kill -0 "$pid" 2>/dev/null; do wait "$pid" || true; done
   trap - USR1 USR2 TERM

@@ -70,6 +70,14 @@ static PetscErrorCode AdmmOptionsFromConfig(const CvxRun *run, CvxAdmmOptions *o
   PetscFunctionReturn(0);
 }
 
+/* Rank 0 removes an overwritten run's summary.yaml. */
+static PetscErrorCode SummaryRemoveOnRoot(void *ctx)
+{
+  PetscFunctionBeginUser;
+  PetscCall(CvxOutputSummaryRemove(((CvxRun *)ctx)->dir));
+  PetscFunctionReturn(0);
+}
+
 /* Rank 0 opens convex_trace.csv. */
 static PetscErrorCode TraceOpenOnRoot(void *ctx)
 {
@@ -139,6 +147,9 @@ PetscErrorCode CvxRunConvex(CvxRun *run)
     if (run->rank == 0)
       snprintf(path, sizeof(path), "%s/arrangements.%s", run->dir, fmt == CVX_ARRANGEMENT_FORMAT_TEXT ? "txt" : "bin");
     PetscCallMPI(MPI_Bcast(path, (int)sizeof(path), MPI_CHAR, 0, comm));
+    /* the arrangement file replaces an overwritten run's: its summary goes
+     * first, as for every other file (CvxOutFileCommit) */
+    PetscCall(CvxRootRun(comm, SummaryRemoveOnRoot, run));
     PetscCall(CvxArrangementSetWrite(&set, path, fmt));
   }
   PetscCall(PetscLogStagePop());

@@ -2181,7 +2181,8 @@ static PetscErrorCode AdmmProgressPrint(CvxAdmm *A, AdmmProgress *pg, PetscInt i
   double gap   = A->have_best ? (A->best_obj - A->best_lb) / A->best_obj : NAN;
   double rate  = now > pg->last_time ? (double)(it - pg->last_it) / (now - pg->last_time) : 0;
   char   eta[64] = "?";
-  if (A->res && A->res->reason == CVX_ADMM_INTERRUPTED) PetscCall(PetscSNPrintf(eta, sizeof(eta), "- (stop requested)"));
+  if (A->res && A->res->reason == CVX_ADMM_INTERRUPTED)
+    PetscCall(PetscSNPrintf(eta, sizeof(eta), "- (stop requested)"));
   else if (pg->hist_n >= 2 && isfinite(gap) && gap > A->opt.tol) {
     double dt = pg->hist_time[pg->hist_n - 1] - pg->hist_time[0];
     double dl = pg->hist_lgap[0] - pg->hist_lgap[pg->hist_n - 1];

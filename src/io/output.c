@@ -87,21 +87,31 @@ PetscErrorCode CvxOutFileCommit(CvxOutFile *f)
    * run that fails before that keeps the old run whole. */
   const char *slash = strrchr(f->path, '/'), *base = slash ? slash + 1 : f->path;
   if (strcmp(base, "summary.yaml") != 0) {
-    char summary[CVX_OUT_PATH_MAX];
-    int  len = (int)(base - f->path);
-    snprintf(summary, sizeof(summary), "%.*ssummary.yaml", len, f->path);
-    if (unlink(summary) != 0 && errno != ENOENT) {
-      saved = errno;
-      unlink(f->tmp);
-      SETERRQ(PETSC_COMM_SELF, CVX_ERR_FILE, "cannot remove the old run's '%s' before replacing its files: %s",
-              summary, strerror(saved));
-    }
+    char dir[CVX_OUT_PATH_MAX];
+    snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - f->path) : 1, slash ? f->path : ".");
+    PetscErrorCode ierr = CvxOutputSummaryRemove(dir);
+    if (ierr) unlink(f->tmp);
+    PetscCall(ierr);
   }
   if (rename(f->tmp, f->path) != 0) {
     saved = errno;
     unlink(f->tmp);
     SETERRQ(PETSC_COMM_SELF, CVX_ERR_FILE, "cannot rename '%s' to '%s': %s", f->tmp, f->path, strerror(saved));
   }
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode CvxOutputSummaryRemove(const char *dir)
+{
+  char summary[CVX_OUT_PATH_MAX];
+
+  PetscFunctionBeginUser;
+  int len = snprintf(summary, sizeof(summary), "%s/summary.yaml", dir);
+  PetscCheck(len > 0 && len < (int)sizeof(summary), PETSC_COMM_SELF, CVX_ERR_INPUT, "output path '%s' is too long",
+             dir);
+  if (unlink(summary) != 0 && errno != ENOENT)
+    SETERRQ(PETSC_COMM_SELF, CVX_ERR_FILE, "cannot remove the old run's '%s' before replacing its files: %s", summary,
+            strerror(errno));
   PetscFunctionReturn(0);
 }
 

@@ -37,6 +37,11 @@ PetscErrorCode CvxOutFileOpen(const char *dir, const char *name, CvxOutFile *f);
  * overwritten run's, which no longer describes the folder). */
 PetscErrorCode CvxOutFileCommit(CvxOutFile *f);
 
+/* Removes dir/summary.yaml when there is one: an overwritten run's, which no
+ * longer describes the folder once a file of it is replaced (files written
+ * by other means than CvxOutFileCommit call it first). Not collective. */
+PetscErrorCode CvxOutputSummaryRemove(const char *dir);
+
 /* Closes and removes an unfinished file (used on error paths). Never fails. */
 void CvxOutFileDiscard(CvxOutFile *f);
 

@@ -407,8 +407,9 @@ def case_stopped(tmp):
     stopped the run; exit status 3. A run killed outright (SIGKILL) keeps
     the certified network and the convex trace, whole, and has no summary
     (it is not a finished run); one that was overwriting a finished run has
-    no summary either (not the old one beside new files), while one that
-    failed before writing a file keeps the old run whole."""
+    no summary either (not the old one beside new files, also when the only
+    new file is the arrangement file), while one that failed before writing
+    a file keeps the old run whole."""
     import signal
     cfg = os.path.join(tmp, "small.yaml")
     write(cfg, SMALL)
@@ -463,6 +464,26 @@ def case_stopped(tmp):
     running, rc = stop_during_sgd(long_sgd + overwrite, d, tmp, signal.SIGKILL)
     check(running and os.path.exists(os.path.join(d, "network.txt")), "the overwriting run was not killed in SGD")
     check(not os.path.exists(os.path.join(d, "summary.yaml")), "the old summary.yaml stayed beside the new files")
+
+    # the same when the first file replaced is the arrangement file
+    # (output.arrangements), killed during the convex solve that follows it
+    import time
+    rc, out, err = run([cfg, "--set", "run.name=stopped", "--set", "sgd.enabled=false"] + overwrite, cwd=tmp)
+    check(rc == 0 and os.path.exists(os.path.join(d, "summary.yaml")), "finished run failed (%d): %s" % (rc, err))
+    long_cfg = os.path.join(tmp, "long.yaml")
+    write(long_cfg, LONG_CONVEX)
+    args = [long_cfg, "--set", "run.name=stopped", "--set", "sgd.enabled=false", "--set", "sgd.ranks=0",
+            "--set", "output.arrangements=true"] + overwrite
+    p = subprocess.Popen([BIN] + args, cwd=tmp, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline, arr = time.time() + 120, []
+    while time.time() < deadline and p.poll() is None and not arr:
+        time.sleep(0.05)
+        arr = [f for f in os.listdir(d) if f in ("arrangements.txt", "arrangements.bin")]
+    running = p.poll() is None
+    p.kill()
+    p.wait()
+    check(running and arr, "the run with output.arrangements ended (%r) before its arrangement file" % p.returncode)
+    check(not os.path.exists(os.path.join(d, "summary.yaml")), "the old summary.yaml stayed beside %s" % arr)
 
 
 LONG_CONVEX = """
@@ -520,7 +541,18 @@ def case_interrupted(tmp):
           (trace[-1]["iteration"], s["convex.iterations"]))
 
 
-CASES = {"stopped": case_stopped, "interrupted": case_interrupted, "progress": case_progress, "wide": case_wide, "plot": case_plot, "lmvm": case_lmvm, "help": case_help, "input-errors": case_input_errors, "small-run": case_small_run, "ranks": case_ranks}
+CASES = {
+    "stopped": case_stopped,
+    "interrupted": case_interrupted,
+    "progress": case_progress,
+    "wide": case_wide,
+    "plot": case_plot,
+    "lmvm": case_lmvm,
+    "help": case_help,
+    "input-errors": case_input_errors,
+    "small-run": case_small_run,
+    "ranks": case_ranks,
+}
 
 if __name__ == "__main__":
     if CASE not in CASES:
