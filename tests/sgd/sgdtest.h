@@ -4,6 +4,7 @@
 #ifndef CVXNN_TESTS_SGDTEST_H
 #define CVXNN_TESTS_SGDTEST_H
 
+#include "core/error.h"
 #include "core/rng.h"
 #include "sgd/sgd.h"
 
@@ -89,6 +90,19 @@ static inline double KinkMargin(int n, int d, int m, const double *X, const doub
       margin = fmin(margin, fabs(h));
     }
   return margin;
+}
+
+/* main of an MPI test: PETSc and the error handler, then run(world); the
+ * failures of every rank are combined, exit status 1 when any failed. */
+static inline int SgdTestMpiMain(int argc, char **argv, PetscErrorCode (*run)(MPI_Comm))
+{
+  if (PetscInitialize(&argc, &argv, NULL, NULL)) return 1;
+  if (CvxErrorHandlerPush()) return 1;
+  if (run(PETSC_COMM_WORLD)) return 1;
+  int bad = failures;
+  MPI_Allreduce(MPI_IN_PLACE, &bad, 1, MPI_INT, MPI_MAX, PETSC_COMM_WORLD);
+  if (PetscFinalize()) return 1;
+  return bad ? 1 : 0;
 }
 
 #endif

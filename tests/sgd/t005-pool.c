@@ -128,7 +128,6 @@ static PetscErrorCode Run(MPI_Comm world)
 {
   PetscMPIInt rank, size;
   MPI_Comm    link;
-  int         bad = 0;
 
   PetscFunctionBeginUser;
   PetscCallMPI(MPI_Comm_rank(world, &rank));
@@ -204,18 +203,11 @@ static PetscErrorCode Run(MPI_Comm world)
     }
     free(ref.rows);
   }
-  bad = failures;
-  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &bad, 1, MPI_INT, MPI_MAX, world));
-  failures = bad;
   PetscCallMPI(MPI_Comm_free(&link));
   PetscFunctionReturn(0);
 }
 
 int main(int argc, char **argv)
 {
-  if (PetscInitialize(&argc, &argv, NULL, NULL)) return 1;
-  if (CvxErrorHandlerPush()) return 1;
-  if (Run(PETSC_COMM_WORLD)) return 1;
-  if (PetscFinalize()) return 1;
-  return failures ? 1 : 0;
+  return SgdTestMpiMain(argc, argv, Run);
 }
