@@ -133,7 +133,10 @@ def report(runs):
         out += ["## %s" % run.name, "",
                 "- data: %s (n = %s, d = %s, test %s)" % (g("data.description"), g("data.n_train"), g("data.d"),
                                                            g("data.n_test")),
-                "- ranks: %s (convex %s, SGD %s)" % (g("run.ranks"), g("run.convex_ranks"), g("run.sgd_ranks")), ""]
+                "- ranks: %s (convex %s, SGD %s)" % (g("run.ranks"), g("run.convex_ranks"), g("run.sgd_ranks"))]
+        if g("run.stopped_by"):
+            out += ["- stopped early by %s: the results of the work done before it" % g("run.stopped_by")]
+        out += [""]
         if g("convex") is not None:
             out += ["| convex program | value |", "| --- | --- |",
                     "| arrangements P | %s (%s) |" % (g("arrangements.count"),

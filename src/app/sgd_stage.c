@@ -245,7 +245,7 @@ PetscErrorCode CvxRunSgdSummary(const CvxRun *run, CvxYaml *y)
     CvxYamlDouble(y, "worst_final_objective", t > 0 ? v[t - 1] : NAN);
     CvxYamlDouble(y, "best_objective_seen", t > 0 ? best : NAN);
     CvxYamlInt(y, "diverged", diverged);
-    CvxYamlDouble(y, "best_gap_to_convex", (v[0] - p0) / p0);
+    CvxYamlDouble(y, "best_gap_to_convex", t > 0 ? (v[0] - p0) / p0 : NAN);
     CvxYamlDouble(y, "median_gap_to_convex", (median - p0) / p0);
     /* A job below a global lower bound would contradict the theory: it flags a bug. */
     if (isnan(lb)) CvxYamlNull(y, "below_lower_bound");

@@ -432,7 +432,9 @@ def case_stopped(tmp):
           "summary of width 5: %r" % {k: v for k, v in s.items() if k.startswith("sgd.widths.m5")})
     check(s["sgd.widths.m5.best_final_objective"] == float(res[0]["objective"]), "width 5's statistics")
     check(s["sgd.widths.m20.trials"] == 0 and s["sgd.widths.m20.not_run"] == 2 and
-          math.isnan(s["sgd.widths.m20.median_final_objective"]), "summary of width 20")
+          all(math.isnan(s["sgd.widths.m20." + k]) for k in ("best_final_objective", "median_final_objective",
+                                                               "best_gap_to_convex", "median_gap_to_convex")),
+          "summary of width 20: %r" % {k: v for k, v in s.items() if k.startswith("sgd.widths.m20")})
     trace = read_rows(os.path.join(d, "sgd_trace.csv"))
     last = [r for r in trace if r["width"] == "5" and r["trial"] == "0"][-1]
     check(last["iteration"] == res[0]["iterations"], "the trace ends at %s, the result at %s" %
