@@ -490,7 +490,7 @@ def case_stopped(tmp):
 
 LONG_CONVEX = """
 run: {name: interrupted, seed: 5}
-data: {source: synthetic, n_train: 1000, n_test: 50, dim: 10, rule: norm}
+data: {source: synthetic, n_train: 1000, n_test: 0, dim: 10, rule: norm}
 model: {beta: 1.0e-4}
 arrangements: {method: sample, samples: 2000}
 convex: {tol: 1.0e-12, time_limit: 300}
@@ -499,19 +499,17 @@ logging: {level: normal, progress_interval: 1}
 """
 
 
-def case_interrupted(tmp):
-    """SIGUSR1 to mpirun (forwarded to every rank) while the convex pool of
-    two ranks iterates and a third rank runs SGD: the ranks stop together
-    at one iteration, the point they have is certified, and every file is
-    written; exit status 3."""
+def interrupt_mpirun(tmp, name, sig, env):
+    """Runs LONG_CONVEX as run `name` under mpirun on 3 ranks (a convex pool
+    of two, one SGD rank), sends sig to mpirun once the convex trace has
+    rows, and returns the exit status, stderr and the summary."""
     import glob
-    import signal
     import time
     cfg = os.path.join(tmp, "long.yaml")
     write(cfg, LONG_CONVEX)
-    d = os.path.join(tmp, "results", "interrupted")
-    p = subprocess.Popen([MPIEXEC, "--oversubscribe", "-n", "3", BIN, cfg], cwd=tmp, env=ENV,
-                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    d = os.path.join(tmp, "results", name)
+    p = subprocess.Popen([MPIEXEC, "--oversubscribe", "-n", "3", BIN, cfg, "--set", "run.name=" + name], cwd=tmp,
+                         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     deadline, rows = time.time() + 240, 0
     while time.time() < deadline and p.poll() is None and rows < 3:
         time.sleep(0.1)
@@ -519,28 +517,46 @@ def case_interrupted(tmp):
             with open(f) as fh:
                 rows = max(rows, sum(1 for _ in fh))
     running = p.poll() is None
-    p.send_signal(signal.SIGUSR1)
+    p.send_signal(sig)
     try:
         out, err = p.communicate(timeout=120)
     except subprocess.TimeoutExpired:
         p.kill()
         out, err = p.communicate()
-        fail("no exit within 120 s of SIGUSR1: %s" % err[-2000:])
+        fail("no exit within 120 s of %s: %s" % (sig, err[-2000:]))
     check(running, "the run ended (%r) before the signal: %s" % (p.returncode, err[-2000:]))
-    check(p.returncode == 3, "exit status %r, not 3: %s" % (p.returncode, err[-2000:]))
-    check("stopped early by SIGUSR1" in err, "no stop line on stderr: %s" % err[-2000:])
+    check(os.path.isfile(os.path.join(d, "summary.yaml")), "no summary after %s: %s" % (sig, err[-2000:]))
     check(not [f for f in os.listdir(d) if f.startswith(".")], "temporary files left: %s" % os.listdir(d))
     s = read_yaml(os.path.join(d, "summary.yaml"))
-    check(s["run.stopped_by"] == "SIGUSR1", "run.stopped_by = %r" % s.get("run.stopped_by"))
     check(s["convex.stop_reason"] == "interrupted" and s["convex.ranks"] == 2, "convex part %r" %
           {k: v for k, v in s.items() if k.startswith("convex.")})
     check(s["convex.certified"] == "true" and s["convex.lower_bound"] <= s["convex.objective"], "not certified")
     check(abs(s["network.objective"] - s["convex.objective"]) <= 1e-8 * s["convex.objective"], "network p1")
     check(s["sgd.widths.m5.interrupted"] == 1 and s["sgd.widths.m5.not_run"] == 1, "sgd part")
-    check(s["timings.sgd"] > 0 and s["sgd.time"] > 0, "the SGD pool's time is %r" % s["sgd.time"])
     trace = read_rows(os.path.join(d, "convex_trace.csv"))
     check(int(trace[-1]["iteration"]) == s["convex.iterations"], "the trace ends at iteration %s of %s" %
           (trace[-1]["iteration"], s["convex.iterations"]))
+    return p.returncode, err, s
+
+
+def case_interrupted(tmp):
+    """SIGUSR1 to mpirun (forwarded to every rank) while the convex pool of
+    two ranks iterates and a third rank runs SGD: the ranks stop together
+    at one iteration, the point they have is certified, and every file is
+    written; exit status 3. SIGTERM to mpirun does the same when Open MPI
+    waits long enough before its SIGKILL (odls_base_sigkill_timeout, as
+    the SLURM scripts set it)."""
+    import signal
+    rc, err, s = interrupt_mpirun(tmp, "interrupted", signal.SIGUSR1, ENV)
+    check(rc == 3, "exit status %r, not 3: %s" % (rc, err[-2000:]))
+    check("stopped early by SIGUSR1" in err, "no stop line on stderr: %s" % err[-2000:])
+    check(s["run.stopped_by"] == "SIGUSR1", "run.stopped_by = %r" % s.get("run.stopped_by"))
+    check(s["timings.sgd"] > 0 and s["sgd.time"] > 0, "the SGD pool's time is %r" % s["sgd.time"])
+    # (mpirun then waits that long, even when the ranks end sooner)
+    env = dict(ENV, OMPI_MCA_odls_base_sigkill_timeout="10")
+    rc, err, s = interrupt_mpirun(tmp, "terminated", signal.SIGTERM, env)
+    check(rc != 0, "mpirun exited with 0 after SIGTERM")
+    check(s["run.stopped_by"] == "SIGTERM", "run.stopped_by = %r" % s.get("run.stopped_by"))
 
 
 CASES = {
