@@ -130,7 +130,17 @@ PetscErrorCode CvxRunConvex(CvxRun *run)
   aopt.max_patterns = cfg->arrangements.max_patterns;
   aopt.file         = cfg->arrangements.file;
   aopt.progress_interval = cfg->logging.level == CVX_LOG_QUIET ? 0.0 : cfg->logging.progress_interval;
+  aopt.interrupted       = CvxStopRequested;
   PetscCall(CvxArrangementSetCreate(comm, run->data.n, run->data.d, run->data.X, &aopt, &set));
+  if (set.interrupted) {
+    /* stopped during a long exact enumeration: no program to solve */
+    if (run->rank == 0 && cfg->logging.level != CVX_LOG_QUIET)
+      fprintf(stderr, "convex: stop requested during the exact enumeration (%.2f s): no convex solve\n",
+              CvxWallTime() - t0);
+    PetscCall(CvxArrangementSetDestroy(&set));
+    PetscCall(PetscLogStagePop());
+    PetscFunctionReturn(0);
+  }
   run->arrangements       = set.P;
   run->arrangements_exact = set.exact;
   run->t_arrangements     = CvxWallTime() - t0;

@@ -336,7 +336,18 @@ PetscErrorCode CvxArrangementSetCreate(MPI_Comm comm, PetscInt n, PetscInt d, co
     PetscCall(CvxArrangementSampleLocal(comm, n, d, X, opt->seed, opt->samples, opt->max_patterns, &m, &pat, &dropped));
     PetscCall(CvxArrangementSetAssemble(comm, n, m, pat, opt->max_patterns, PETSC_FALSE, dropped, set));
   } else {
-    PetscCall(CvxArrangementExactLocal(comm, n, d, X, opt->max_patterns, opt->progress_interval, &m, &pat, &dropped));
+    PetscBool stopped;
+    PetscCall(CvxArrangementExactLocal(comm, n, d, X, opt->max_patterns, opt->progress_interval, opt->interrupted,
+                                       &m, &pat, &dropped, &stopped));
+    if (stopped) {
+      /* an empty set that says why */
+      memset(set, 0, sizeof(*set));
+      set->comm        = comm;
+      set->n           = n;
+      set->words       = (n + 63) / 64;
+      set->interrupted = PETSC_TRUE;
+      PetscFunctionReturn(0);
+    }
     PetscCall(CvxArrangementSetAssemble(comm, n, m, pat, opt->max_patterns, PETSC_TRUE, dropped, set));
   }
   PetscFunctionReturn(0);

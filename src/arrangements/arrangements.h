@@ -57,6 +57,9 @@ typedef struct {
   const char        *file;         /* file: path of a pattern file */
   double             progress_interval; /* exact: seconds between progress lines of a long enumeration on
                                            rank 0's stderr, 0 = none */
+  int (*interrupted)(void);              /* exact: asked now and then during the enumeration; nonzero on any
+                                           rank stops it, and the set comes back empty with interrupted set;
+                                           NULL = never */
 } CvxArrangementOptions;
 
 typedef struct {
@@ -67,6 +70,7 @@ typedef struct {
   PetscInt  rstart, rend;  /* this rank's global index range */
   uint64_t *bits;          /* (rend - rstart) * words words, local patterns in order */
   PetscBool exact;         /* the set is the complete arrangement set of X */
+  PetscBool interrupted;   /* a stop request ended the enumeration: the set is empty (P = 0) */
 } CvxArrangementSet;
 
 /* File formats of CvxArrangementSetWrite (CvxArrangementSetRead detects the

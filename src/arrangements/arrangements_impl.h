@@ -90,9 +90,12 @@ PetscErrorCode CvxArrangementSampleLocal(MPI_Comm comm, PetscInt n, PetscInt d, 
 
 /* Exact method, local part: this rank's share of the vertex rays, locally
  * deduplicated; with progress_interval > 0 rank 0 reports a long rank-3
- * enumeration on stderr at that interval. Raises CVX_ERR_INPUT on every rank when rank(X) > 3.
- * Collective. */
+ * enumeration on stderr at that interval. interrupted (or NULL) is asked
+ * every few thousand rays; once it answers nonzero on any rank, every rank
+ * returns *stopped = true and no patterns (*m = 0, *pat = NULL). Raises
+ * CVX_ERR_INPUT on every rank when rank(X) > 3. Collective. */
 PetscErrorCode CvxArrangementExactLocal(MPI_Comm comm, PetscInt n, PetscInt d, const double *X, PetscInt limit,
-                                        double progress_interval, int64_t *m, uint64_t **pat, PetscBool *dropped);
+                                        double progress_interval, int (*interrupted)(void), int64_t *m,
+                                        uint64_t **pat, PetscBool *dropped, PetscBool *stopped);
 
 #endif

@@ -184,7 +184,16 @@ typedef struct {
   uint64_t        *pos, *neg;
   CvxPatternTable *table;
   double           interval; /* seconds between progress lines (rank 0), 0 = none */
+  int (*interrupted)(void);   /* the caller's stop request, or NULL */
+  PetscBool        stopped;   /* it answered nonzero: the enumeration ended early */
 } Probe;
+
+/* Whether the caller asked for a stop (then remembered in pr->stopped). */
+static PetscBool ProbeStopped(Probe *pr)
+{
+  if (!pr->stopped && pr->interrupted && (*pr->interrupted)()) pr->stopped = PETSC_TRUE;
+  return pr->stopped;
+}
 
 /* Inserts the patterns of h and of -h. */
 static PetscErrorCode Emit(Probe *pr, const double h[3])
@@ -209,6 +218,7 @@ static PetscErrorCode EnumerateRank2(Probe *pr, PetscInt i0, PetscInt i1)
 
   PetscFunctionBeginUser;
   for (PetscInt i = i0; i < i1; i++) {
+    if (((i - i0) & 255) == 255 && ProbeStopped(pr)) break;
     if (!pr->nz[i]) continue;
     const double *ai = a + 3 * i;
     double        t[3] = {-ai[1], ai[0], 0.0}, minr = 1.0, h[3];
@@ -266,6 +276,7 @@ static PetscErrorCode EnumerateRank3(Probe *pr, int64_t L0, int64_t L1)
   double t0 = CvxWallTime(), last = t0;
   for (int64_t idx = L0; idx < L1; idx++) {
     const PetscInt pi = i, pj = j;
+    if (((idx - L0) & 4095) == 4095 && ProbeStopped(pr)) break;
     if (pr->interval > 0 && ((idx - L0) & 4095) == 4095) {
       double now = CvxWallTime();
       if (now - last >= pr->interval) {
@@ -394,7 +405,8 @@ static PetscErrorCode CheckExactSize(MPI_Comm comm, PetscInt n, int r, PetscInt 
 }
 
 PetscErrorCode CvxArrangementExactLocal(MPI_Comm comm, PetscInt n, PetscInt d, const double *X, PetscInt limit,
-                                        double progress_interval, int64_t *m, uint64_t **pat, PetscBool *dropped)
+                                        double progress_interval, int (*interrupted)(void), int64_t *m,
+                                        uint64_t **pat, PetscBool *dropped, PetscBool *stopped)
 {
   PetscMPIInt     size, rank;
   ProjectCtx      ctx;
@@ -440,6 +452,8 @@ PetscErrorCode CvxArrangementExactLocal(MPI_Comm comm, PetscInt n, PetscInt d, c
   pr.nz    = nz;
   pr.table = &table;
   pr.interval = rank == 0 ? progress_interval : 0.0;
+  pr.interrupted = interrupted;
+  pr.stopped     = PETSC_FALSE;
   PetscCall(PetscMalloc2((size_t)words, &pr.pos, (size_t)words, &pr.neg));
   if (r <= 1) {
     if (rank == 0) {
@@ -459,5 +473,12 @@ PetscErrorCode CvxArrangementExactLocal(MPI_Comm comm, PetscInt n, PetscInt d, c
   PetscCall(PetscFree2(pr.pos, pr.neg));
   PetscCall(PetscFree2(a, nz));
   PetscCall(CvxPatternTableTake(&table, m, pat, dropped));
+  int any = pr.stopped ? 1 : 0;
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &any, 1, MPI_INT, MPI_MAX, comm));
+  *stopped = any ? PETSC_TRUE : PETSC_FALSE;
+  if (any) {
+    PetscCall(PetscFree(*pat));
+    *m = 0;
+  }
   PetscFunctionReturn(0);
 }

@@ -487,6 +487,26 @@ def case_stopped(tmp):
     check(running and arr, "the run with output.arrangements ended (%r) before its arrangement file" % p.returncode)
     check(not os.path.exists(os.path.join(d, "summary.yaml")), "the old summary.yaml stayed beside %s" % arr)
 
+    # SIGTERM during a long exact enumeration (n = 2000 of rank 3: about a
+    # minute) ends it: no convex solve, the SGD jobs not run, a summary
+    args = [cfg, "--set", "run.name=enumeration", "--set", "data.n_train=2000", "--set", "data.dim=2",
+            "--set", "logging.level=normal"]
+    p = subprocess.Popen([BIN] + args, cwd=tmp, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    time.sleep(2)
+    running = p.poll() is None
+    p.send_signal(signal.SIGTERM)
+    try:
+        out, err = p.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        out, err = p.communicate()
+        fail("the enumeration did not stop within 60 s of SIGTERM")
+    check(running and p.returncode == 3, "exit status %r (want 3): %s" % (p.returncode, err[-2000:]))
+    check("stop requested during the exact enumeration" in err, "no stop line: %s" % err[-2000:])
+    s = read_yaml(os.path.join(tmp, "results", "enumeration", "summary.yaml"))
+    check(s["run.stopped_by"] == "SIGTERM" and "convex.objective" not in s and s["sgd.widths.m5.not_run"] == 2,
+          "summary of a run stopped in its enumeration: %r" % s)
+
 
 LONG_CONVEX = """
 run: {name: interrupted, seed: 5}

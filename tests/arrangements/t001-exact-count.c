@@ -2,7 +2,8 @@
  * bound 2 * sum_{k<r} C(n-1, k); ranks 0 and 1; rank-deficient, zero, tiny,
  * duplicate and opposite rows; degenerate integer data, whose cell count is
  * computed independently here with exact integer arithmetic (Euler's
- * formula on the sphere); rank > 3 is an input error. Any rank count. */
+ * formula on the sphere); rank > 3 is an input error; a stop request.
+ * Any rank count. */
 #include "arrtest.h"
 
 #include <math.h>
@@ -119,6 +120,46 @@ static double *LatticeData(int n, int k, uint64_t tag, int *R)
   return X;
 }
 
+static int asking, answered;
+
+/* A stop request on the last rank only, from its first question on. */
+static int StopOnLastRank(void)
+{
+  answered++;
+  return asking;
+}
+
+/* A stop request during an enumeration of rank 2 or 3 (asked on the last
+ * rank only) stops every rank: an empty set marked interrupted; the same
+ * enumeration without a request gives the full set. */
+static void StopRequest(PetscInt n, PetscInt dfeat)
+{
+  PetscMPIInt rank, size;
+  char        what[96];
+  MPI_Comm_rank(comm, &rank);
+  MPI_Comm_size(comm, &size);
+  double               *X   = TestGaussianData(n, dfeat + 1, PETSC_TRUE, dfeat, 400 + n);
+  CvxArrangementOptions opt = TestOptions(CVX_ARRANGEMENT_EXACT, 0, 0, 0);
+  CvxArrangementSet     set;
+  opt.interrupted = StopOnLastRank;
+  for (int ask = 1; ask >= 0; ask--) {
+    snprintf(what, sizeof(what), "d = %d + bias, n = %d, %s", (int)dfeat, (int)n, ask ? "stop requested" : "no request");
+    asking   = ask && rank == size - 1;
+    answered = 0;
+    TRY(CvxArrangementSetCreate(comm, n, dfeat + 1, X, &opt, &set));
+    if (ask) {
+      CHECK(set.interrupted && set.P == 0 && set.rend == set.rstart, "%s: interrupted %d, P = %d", what,
+            (int)set.interrupted, (int)set.P);
+      CHECK(rank != size - 1 || answered >= 1, "%s: the request was never asked for", what);
+    } else {
+      CHECK(!set.interrupted && set.P == TestCellBound(n, dfeat + 1), "%s: P = %d, want %lld", what, (int)set.P,
+            TestCellBound(n, dfeat + 1));
+    }
+    TRY(CvxArrangementSetDestroy(&set));
+  }
+  free(X);
+}
+
 int main(int argc, char **argv)
 {
   char what[128];
@@ -126,6 +167,9 @@ int main(int argc, char **argv)
   if (PetscInitialize(&argc, &argv, NULL, NULL)) return 1;
   if (CvxErrorHandlerPush()) return 1;
   comm = PETSC_COMM_WORLD;
+
+  StopRequest(1000, 1);
+  StopRequest(300, 2);
 
   /* d = 1 + bias: P = 2n */
   const PetscInt ns[] = {1, 2, 3, 5, 10, 37, 64, 100, 130};
