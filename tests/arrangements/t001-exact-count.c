@@ -143,7 +143,8 @@ static void StopRequest(PetscInt n, PetscInt dfeat)
   CvxArrangementSet     set;
   opt.interrupted = StopOnLastRank;
   for (int ask = 1; ask >= 0; ask--) {
-    snprintf(what, sizeof(what), "d = %d + bias, n = %d, %s", (int)dfeat, (int)n, ask ? "stop requested" : "no request");
+    snprintf(what, sizeof(what), "d = %d + bias, n = %d, %s", (int)dfeat, (int)n,
+             ask ? "stop requested" : "no request");
     asking   = ask && rank == size - 1;
     answered = 0;
     TRY(CvxArrangementSetCreate(comm, n, dfeat + 1, X, &opt, &set));

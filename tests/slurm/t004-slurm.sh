@@ -272,7 +272,8 @@ YAMLEOF
   [ "$(summary_value "$res/summary.yaml" run.stopped_by)" = SIGUSR1 ] ||
     fail "run.stopped_by is '$(summary_value "$res/summary.yaml" run.stopped_by)'"
   [ "$(summary_value "$res/summary.yaml" sgd.widths.m5.interrupted)" = 1 ] &&
-    [ "$(summary_value "$res/summary.yaml" sgd.widths.m5.not_run)" = 1 ] || fail "sgd jobs: $(cat "$res/sgd_results.csv")"
+    [ "$(summary_value "$res/summary.yaml" sgd.widths.m5.not_run)" = 1 ] ||
+    fail "sgd jobs: $(cat "$res/sgd_results.csv")"
   [ "$(summary_value "$res/summary.yaml" convex.converged)" = True ] || fail "the convex part did not converge"
   ;;
 *)
