@@ -390,6 +390,7 @@ def stop_during_sgd(args, d, tmp, sig):
     deadline = time.time() + 120
     while time.time() < deadline and p.poll() is None and not os.path.exists(os.path.join(d, "network.txt")):
         time.sleep(0.05)
+    time.sleep(0.5)  # the first SGD job has started
     running = p.poll() is None
     p.send_signal(sig)
     try:
