@@ -194,7 +194,8 @@ static const Key keys[] = {
     K_DBL("sgd", "decay", sgd.decay, 0.99, RANGE_GT | RANGE_LE, 0, 1,
           "exponential: lr factor per epoch; step: lr factor every step_epochs"),
     K_INT("sgd", "step_epochs", sgd.step_epochs, 100, 1, PI_MAX, "step: epochs between decays"),
-    K_INT("sgd", "record_every", sgd.record_every, 1, 1, PI_MAX, "iterations between trace rows"),
+    K_INT("sgd", "record_every", sgd.record_every, 1, 1, PI_MAX,
+          "iterations between trace rows (with full batch also between test rows; otherwise a test row per epoch)"),
     K_BOOL("sgd", "shuffle", sgd.shuffle, PETSC_TRUE, "reshuffle the minibatches every epoch"),
     K_DBL("sgd", "gatol", sgd.gatol, 1e-8, RANGE_GT, 0, 0, "lmvm: stop when the gradient norm is at most this"),
 

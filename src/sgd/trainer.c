@@ -32,6 +32,7 @@ typedef struct {
   const CvxSgdSinks *sinks;
   double             t0, best;
   PetscInt64         last_recorded;
+  PetscInt64         last_tested; /* epoch of the last test row, -1 before the first */
   double             last_objective, last_accuracy;
   PetscBool          interrupted; /* opts.interrupted asked for a stop */
 } RunCtx;
@@ -226,6 +227,7 @@ static PetscErrorCode RunTestRow(RunCtx *ctx, PetscInt64 epoch)
   CvxSgdTestRow row;
 
   PetscFunctionBeginUser;
+  ctx->last_tested = epoch;
   if (tr->prob.n_test == 0) PetscFunctionReturn(0);
   row.width = tr->m;
   row.trial = tr->trial;
@@ -268,8 +270,11 @@ static PetscErrorCode LmvmMonitor(Tao tao, void *ptr)
   tr->iteration = its;
   tr->epoch     = its;
   if (f < ctx->best) ctx->best = f;
-  if (its % tr->opts.record_every == 0) PetscCall(RunRecord(ctx));
-  PetscCall(RunTestRow(ctx, its));
+  /* one update per epoch: test rows with the trace rows (and the last) */
+  if (its % tr->opts.record_every == 0) {
+    PetscCall(RunRecord(ctx));
+    PetscCall(RunTestRow(ctx, its));
+  }
   if (RunInterrupted(ctx)) PetscCall(TaoSetConvergedReason(tao, TAO_CONVERGED_USER));
   PetscFunctionReturn(0);
 }
@@ -302,6 +307,7 @@ static PetscErrorCode RunLmvm(RunCtx *ctx, CvxSgdResult *res)
   tr->iteration = its;
   tr->epoch     = its;
   if (ctx->last_recorded != its) PetscCall(RunRecord(ctx));
+  if (ctx->last_tested != its && isfinite(ctx->last_objective)) PetscCall(RunTestRow(ctx, its));
   res->tao_reason = (PetscInt)reason;
   if (ctx->interrupted && reason == TAO_CONVERGED_USER)
     res->status = CVX_SGD_STATUS_INTERRUPTED;
@@ -338,13 +344,19 @@ static PetscErrorCode RunFirstOrder(RunCtx *ctx, CvxSgdResult *res)
       break;
     }
     if (tr->iteration % tr->opts.record_every == 0 || tr->iteration == total) PetscCall(RunRecord(ctx));
-    if (tr->batch == 0) PetscCall(RunTestRow(ctx, tr->epoch));
+    /* a test row after every epoch; with one update per epoch (full
+     * batch) only with the trace rows, every record_every epochs */
+    if (tr->batch == 0 && (tr->batches > 1 || tr->iteration % tr->opts.record_every == 0))
+      PetscCall(RunTestRow(ctx, tr->epoch));
     if (tr->iteration < total && RunInterrupted(ctx)) {
       res->status = CVX_SGD_STATUS_INTERRUPTED;
       break;
     }
   }
   if (ctx->last_recorded != tr->iteration) PetscCall(RunRecord(ctx));
+  /* and the final parameters' (after the last whole epoch) */
+  if (res->status != CVX_SGD_STATUS_DIVERGED && tr->batch == 0 && ctx->last_tested != tr->epoch)
+    PetscCall(RunTestRow(ctx, tr->epoch));
   PetscFunctionReturn(0);
 }
 
@@ -362,6 +374,7 @@ PetscErrorCode CvxSgdTrainerRun(CvxSgdTrainer tr, const CvxSgdSinks *sinks, CvxS
   ctx.t0             = CvxWallTime();
   ctx.best           = PETSC_INFINITY;
   ctx.last_recorded  = -1;
+  ctx.last_tested    = -1;
   ctx.last_objective = NAN;
   ctx.last_accuracy  = NAN;
   ctx.interrupted    = PETSC_FALSE;

@@ -172,6 +172,24 @@ int main(int argc, char **argv)
     CHECK(r0.objective[20] < r0.objective[0], "Adam did not decrease p1: %g -> %g", r0.objective[0], r0.objective[20]);
   }
 
+  /* Full batch: one update per epoch, so the test rows go with the trace
+   * rows (every record_every epochs and the last), not every epoch. */
+  {
+    Rows         r     = {0};
+    CvxSgdSinks  sinks = {Trace, Test, NULL, &r};
+    CvxSgdResult res;
+    opts.batch_size   = 0;
+    opts.epochs       = 12;
+    opts.record_every = 5;
+    if (CvxSgdJobRun(&prob, &opts, M, 3, &sinks, &res)) return 1;
+    const long want[4] = {0, 5, 10, 12};
+    CHECK(r.ntest == 4 && r.ntrace == 4, "full batch, 12 epochs, rows every 5: %d test rows, %d trace rows", r.ntest,
+          r.ntrace);
+    for (int i = 0; i < 4 && i < r.ntest; i++)
+      CHECK(r.test_epochs[i] == want[i] && r.its[i] == want[i], "row %d: test epoch %ld, trace iteration %ld", i,
+            r.test_epochs[i], r.its[i]);
+  }
+
   if (PetscFinalize()) return 1;
   return failures ? 1 : 0;
 }
