@@ -493,7 +493,13 @@ def case_stopped(tmp):
     args = [cfg, "--set", "run.name=enumeration", "--set", "data.n_train=2000", "--set", "data.dim=2",
             "--set", "logging.level=normal"]
     p = subprocess.Popen([BIN] + args, cwd=tmp, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    time.sleep(2)
+    # the run folder appears once the data are loaded (the handlers are in
+    # place by then); the enumeration starts right after
+    deadline = time.time() + 60
+    folder = os.path.join(tmp, "results", "enumeration")
+    while time.time() < deadline and p.poll() is None and not os.path.isdir(folder):
+        time.sleep(0.05)
+    time.sleep(1)
     running = p.poll() is None
     p.send_signal(signal.SIGTERM)
     try:
