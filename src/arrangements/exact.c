@@ -276,10 +276,11 @@ static PetscErrorCode EnumerateRank3(Probe *pr, int64_t L0, int64_t L1)
   double t0 = CvxWallTime(), last = t0;
   for (int64_t idx = L0; idx < L1; idx++) {
     const PetscInt pi = i, pj = j;
-    if (((idx - L0) & 4095) == 4095 && ProbeStopped(pr)) break;
-    if (pr->interval > 0 && ((idx - L0) & 4095) == 4095) {
-      double now = CvxWallTime();
-      if (now - last >= pr->interval) {
+    /* every 4096 pairs: a stop request, a progress line */
+    if (((idx - L0) & 4095) == 4095) {
+      if (ProbeStopped(pr)) break;
+      double now = pr->interval > 0 ? CvxWallTime() : 0;
+      if (pr->interval > 0 && now - last >= pr->interval) {
         double done = (double)(idx - L0) / (double)(L1 - L0);
         fprintf(stderr,
                 "arrangements: exact enumeration %.1f%% of rank 0's %lld pairs of rows, rank 0 holds %lld distinct "

@@ -39,11 +39,6 @@ int CvxStopRequested(void)
   return (int)stop_signal;
 }
 
-void CvxStopRequest(int sig)
-{
-  stop_signal = sig;
-}
-
 void CvxStopClear(void)
 {
   stop_signal = 0;

@@ -18,9 +18,6 @@ int CvxStopInstall(void);
  * cheap enough to call in inner loops. */
 int CvxStopRequested(void);
 
-/* Requests a stop as if signal sig had arrived (for tests). */
-void CvxStopRequest(int sig);
-
 /* Clears a request (for tests). */
 void CvxStopClear(void);
 
